@@ -1,0 +1,48 @@
+# fangkong: `make demo` sets up everything and serves the demo; `make test` runs the checks.
+SHELL := /bin/bash
+PORT ?= 8000
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+RUN := $(UV) run --frozen
+export DJANGO_SETTINGS_MODULE ?= config.settings.base
+
+.PHONY: demo test setup uv env assets messages migrate serve bench browser-test clean
+
+demo: setup migrate
+	$(RUN) fangkong load_demo
+	$(RUN) fangkong collectstatic --noinput -v 0
+	@echo "fangkong: serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	$(RUN) fangkong runserver 127.0.0.1:$(PORT) --insecure
+
+setup: env assets messages
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+
+env: uv
+	$(UV) sync --frozen
+
+assets:
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund; fi
+	npm run --silent build
+
+messages: env
+	$(RUN) fangkong compilemessages -v 0 --ignore=.venv --ignore=node_modules
+
+migrate: env
+	$(RUN) fangkong migrate --noinput -v 0
+
+test: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy fangkong config
+	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) pytest
+
+browser-test: setup
+	DJANGO_SETTINGS_MODULE=config.settings.test DJANGO_ALLOW_ASYNC_UNSAFE=true $(RUN) pytest tests_browser -p no:cacheprovider
+
+bench: setup
+	DJANGO_SETTINGS_MODULE=config.settings.base $(RUN) python bench/run.py
+
+clean:
+	rm -rf .venv node_modules fangkong/static/vendor var/staticfiles

@@ -1,0 +1,16 @@
+"""Test settings: fixed keys, fast hashing, an in-memory SQLite unless DATABASE_URL is given."""
+
+import os
+
+os.environ.setdefault("FANGKONG_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
+os.environ.setdefault("FANGKONG_FIELD_KEY", "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0wMDA=")
+os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
+
+from .base import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303 - tests only
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,165 @@
+"""The administrative tree: county → township → village → (group/building) → grid.
+
+Each area keeps a materialised ``path`` built from the codes of its ancestors and itself
+(``430502000000/430502005000/430502005201/01/``), so a subtree is one indexed prefix query at any
+depth, and ``county`` (the tenant key of every large table) without a walk up the tree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+
+class Level(models.TextChoices):
+    COUNTY = "county", _("County / district")
+    TOWNSHIP = "township", _("Township / street")
+    VILLAGE = "village", _("Village / community")
+    GROUP = "group", _("Group / building")
+    GRID = "grid", _("Grid")
+
+
+LEVEL_ORDER = [Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE, Level.GROUP, Level.GRID]
+ADMINISTRATIVE_LEVELS = {Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE}
+# Which levels may sit directly under which.
+CHILD_LEVELS: dict[str, set[str]] = {
+    Level.COUNTY: {Level.TOWNSHIP},
+    Level.TOWNSHIP: {Level.VILLAGE},
+    Level.VILLAGE: {Level.GROUP, Level.GRID},
+    Level.GROUP: {Level.GRID},
+    Level.GRID: set(),
+}
+
+
+class AreaQuerySet(models.QuerySet["Area"]):
+    def subtree(self, area: Area) -> AreaQuerySet:
+        """The area and everything below it: one prefix query on the indexed path."""
+        return self.filter(path__startswith=area.path)
+
+    def for_user(self, user: User) -> AreaQuerySet:
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.subtree(area)
+
+    def children_of(self, area: Area) -> AreaQuerySet:
+        return self.filter(parent=area)
+
+
+class Area(models.Model):
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent area"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    county = models.ForeignKey(
+        "self",
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    code = models.CharField(
+        _("code"),
+        max_length=12,
+        help_text=_(
+            "12-digit statistical division code for counties, townships and villages; "
+            "a short local code (e.g. 01) for groups and grids."
+        ),
+    )
+    path = models.CharField(max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "code"], name="area_code_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(level__in=["county", "township", "village"]),
+                name="area_division_code_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        old_path = self.path
+        self.path = (self.parent.path if self.parent else "") + f"{self.code}/"
+        self.depth = self.parent.depth + 1 if self.parent else 0
+        self.county_id = self.parent.county_id if self.parent else self.pk
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if self.parent is None and self.county_id != self.pk:
+            self.county_id = self.pk
+            Area.objects.filter(pk=self.pk).update(county_id=self.pk)
+        if old_path and old_path != self.path:
+            # A code changed: move the descendants' paths with it (one UPDATE per descendant,
+            # rare and administrative).
+            for child in Area.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.path = self.path + child.path[len(old_path) :]
+                Area.objects.filter(pk=child.pk).update(path=child.path)
+
+    def clean(self) -> None:
+        code = (self.code or "").strip()
+        self.code = code
+        if self.level in ADMINISTRATIVE_LEVELS:
+            if len(code) == 6 and code.isdigit() and self.level == Level.COUNTY:
+                self.code = code = code + "000000"
+            if len(code) != 12 or not code.isdigit():
+                raise ValidationError(
+                    {"code": _("Counties, townships and villages use the 12-digit division code.")}
+                )
+        elif not code or len(code) > 12 or "/" in code:
+            raise ValidationError({"code": _("Enter a local code of at most 12 characters.")})
+        if self.parent is None:
+            if self.level != Level.COUNTY:
+                raise ValidationError({"parent": _("Only a county has no parent area.")})
+        elif self.level not in CHILD_LEVELS[self.parent.level]:
+            raise ValidationError(
+                {
+                    "level": _("A %(child)s cannot be placed under a %(parent)s.")
+                    % {
+                        "child": Level(self.level).label,
+                        "parent": Level(self.parent.level).label,
+                    }
+                }
+            )
+        if self.level == Level.TOWNSHIP and self.parent and code[:6] != self.parent.code[:6]:
+            raise ValidationError({"code": _("A township's code starts with its county's code.")})
+        if self.level == Level.VILLAGE and self.parent and code[:9] != self.parent.code[:9]:
+            raise ValidationError({"code": _("A village's code starts with its township's code.")})
+
+    @property
+    def is_administrative(self) -> bool:
+        return self.level in ADMINISTRATIVE_LEVELS
+
+    def full_name(self) -> str:
+        """'火车站乡 前进村 1网格' — the names from the township down, for addresses and lists."""
+        names = list(self.ancestors().exclude(level=Level.COUNTY).values_list("name", flat=True))
+        return " ".join([*names, self.name])
+
+    def ancestors(self) -> AreaQuerySet:
+        parts = self.path.strip("/").split("/")
+        prefixes = ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+        return Area.objects.filter(path__in=prefixes).order_by("depth")
+
+    def is_within(self, other: Area) -> bool:
+        return self.path.startswith(other.path)

@@ -1,0 +1,35 @@
+"""Shared fixtures: a small county with two villages, users of every role, households."""
+
+from __future__ import annotations
+
+import pytest
+
+from fangkong.accounts.models import Role
+from fangkong.accounts.tests.factories import UserFactory
+from fangkong.areas.models import Area
+from fangkong.areas.tests.factories import build_tree
+
+
+@pytest.fixture
+def tree(db) -> dict[str, Area]:
+    """county 双清区 → 火车站乡 → 前进村 (grids 01, 02) and 白云村 (grid 01)."""
+    return build_tree()
+
+
+@pytest.fixture
+def users(tree):
+    return {
+        "county_admin": UserFactory(
+            username="county_admin", role=Role.COUNTY_ADMIN, area=tree["county"]
+        ),
+        "township": UserFactory(
+            username="township", role=Role.TOWNSHIP_OFFICER, area=tree["township"]
+        ),
+        "cadre": UserFactory(username="cadre", role=Role.VILLAGE_CADRE, area=tree["qianjin"]),
+        "grid_worker": UserFactory(
+            username="grid_worker", role=Role.GRID_WORKER, area=tree["qianjin_g1"]
+        ),
+        "doctor": UserFactory(username="doctor", role=Role.DOCTOR, area=tree["qianjin"]),
+        "viewer": UserFactory(username="viewer", role=Role.VIEWER, area=tree["county"]),
+        "stranger": UserFactory(username="stranger", role=Role.VILLAGE_CADRE, area=tree["baiyun"]),
+    }

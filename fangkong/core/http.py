@@ -1,0 +1,16 @@
+"""The request type our views receive: logged in (our ``User``) and parsed by django-htmx."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+
+class AuthedRequest(HttpRequest):
+    user: User  # type: ignore[assignment]  # narrowed by the login guards
+    htmx: HtmxDetails

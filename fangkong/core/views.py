@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from fangkong.core.http import AuthedRequest
+from fangkong.core.models import AuditAction, AuditEvent
+from fangkong.core.pagination import paginate
+from fangkong.core.permissions import county_admin_required
+
+
+@county_admin_required
+def audit_log(request: AuthedRequest) -> HttpResponse:
+    """Who revealed or exported what, when and from where, within the administrator's county."""
+    events = AuditEvent.objects.for_user(request.user).select_related("area")
+    action = request.GET.get("action", "")
+    if action in AuditAction.values:
+        events = events.filter(action=action)
+    if username := request.GET.get("user", "").strip():
+        events = events.filter(username=username)
+    page = paginate(request, events.order_by("-at", "-pk"), default_size=50)
+    return render(
+        request,
+        "core/audit_log.html",
+        {"page": page, "actions": AuditAction.choices, "action": action, "username": username},
+    )

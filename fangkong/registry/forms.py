@@ -1,0 +1,96 @@
+"""Forms check the shape of what is typed; the services check what it means."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.areas.models import Area
+from fangkong.core.validators import normalise_text, validate_id_number, validate_phone
+from fangkong.registry.models import Household, IdType, Resident
+from fangkong.registry.services import HOUSEHOLD_AREA_LEVELS
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Area) -> str:  # type: ignore[override]
+        indent = "· " * max(obj.depth - 2, 0)
+        return f"{indent}{obj.name} ({obj.get_level_display()})"
+
+
+class PhoneField(forms.CharField):
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        return validate_phone(value) if value else ""
+
+
+class HouseholdForm(forms.ModelForm):
+    area = AreaChoiceField(queryset=Area.objects.none(), label=_("Grid / area"))
+    phone = PhoneField(label=_("Contact phone"), required=False, max_length=30)
+
+    class Meta:
+        model = Household
+        fields = ["area", "number", "head_name", "address", "phone", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        areas = Area.objects.for_user(user).filter(level__in=HOUSEHOLD_AREA_LEVELS)
+        field = self.fields["area"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = areas
+        if self.instance.pk is None and user.area is not None and user.area.level == "grid":
+            field.initial = user.area.pk
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+
+
+class ResidentForm(forms.ModelForm):
+    id_number = forms.CharField(label=_("ID number"), required=False, max_length=40)
+    phone = PhoneField(label=_("Phone"), required=False, max_length=30)
+
+    class Meta:
+        model = Resident
+        fields = [
+            "name",
+            "relationship",
+            "id_type",
+            "id_number",
+            "sex",
+            "birth_date",
+            "phone",
+            "residence_status",
+            "low_income",
+            "elderly_alone",
+            "chronic_illness",
+            "pregnant",
+            "disabled",
+            "notes",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "sex": _("Taken from a resident ID number; fill in only for other documents."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["id_number"].widget.attrs.update(
+            {"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        )
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        id_type = data.get("id_type")
+        raw = self.data.get(self.add_prefix("id_number"), "")
+        if id_type == IdType.RESIDENT_ID:
+            try:
+                data["id_number"] = validate_id_number(raw)
+            except forms.ValidationError as error:
+                self.add_error("id_number", error)
+        else:
+            data["id_number"] = normalise_text(raw)
+        return data

@@ -1,0 +1,232 @@
+"""The register: households and the residents who live in them.
+
+ID and phone numbers are encrypted at rest (``EncryptedTextField``) and found by their HMAC blind
+index (``*_index``). Every row carries ``county``, the tenant key, set from its area on write.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.areas.models import Area
+from fangkong.core import crypto
+from fangkong.core.fields import EncryptedTextField
+from fangkong.core.validators import mask_id, mask_phone
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+
+def id_index(number: str) -> str:
+    return crypto.blind_index(number, kind="id") if number else ""
+
+
+def phone_index(number: str) -> str:
+    return crypto.blind_index(number, kind="phone") if number else ""
+
+
+class HouseholdQuerySet(models.QuerySet["Household"]):
+    def for_user(self, user: User) -> HouseholdQuerySet:
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.in_area(area)
+
+    def in_area(self, area: Area) -> HouseholdQuerySet:
+        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+
+    def with_member_count(self) -> HouseholdQuerySet:
+        return self.annotate(member_count=Count("residents"))
+
+    def search(self, query: str) -> HouseholdQuerySet:
+        """Name or address fragments, or an exact full ID / phone number via the blind index."""
+        from fangkong.core.validators import normalise_text
+
+        query = query.strip()
+        if not query:
+            return self
+        token = normalise_text(query)
+        condition = (
+            models.Q(head_name__contains=query)
+            | models.Q(address__contains=query)
+            | models.Q(number=query)
+            | models.Q(residents__name__contains=query)
+        )
+        if len(token) >= 11:
+            digits = token.removeprefix("+86")
+            condition |= (
+                models.Q(residents__id_number_index=id_index(token))
+                | models.Q(residents__phone_index=phone_index(digits))
+                | models.Q(phone_index=phone_index(digits))
+            )
+        matching = self.filter(condition).values("pk")
+        return self.filter(pk__in=matching)
+
+
+class Household(models.Model):
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("grid / area"),
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
+    number = models.CharField(_("household number"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=200)
+    head_name = models.CharField(_("household head"), max_length=50)
+    phone = EncryptedTextField(_("contact phone"), blank=True)
+    phone_index = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["area__path", "address", "pk"]
+        indexes = [models.Index(fields=["county", "area"], name="household_county_area")]
+
+    def __str__(self) -> str:
+        return f"{self.head_name} · {self.address}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
+        self.phone_index = phone_index(self.phone)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident identity card")
+    HK_MACAO = "hk_macao", _("Mainland travel permit for Hong Kong and Macao residents")
+    TAIWAN = "taiwan", _("Mainland travel permit for Taiwan residents")
+    PASSPORT = "passport", _("Passport")
+    OTHER = "other", _("Other")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Relationship(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    SIBLING = "sibling", _("Sibling")
+    OTHER = "other", _("Other")
+
+
+class ResidenceStatus(models.TextChoices):
+    PERMANENT = "permanent", _("Permanent resident")
+    AWAY = "away", _("Away")
+    INCOMING = "incoming", _("Incoming / temporary")
+
+
+VULNERABLE_FLAGS = [
+    ("low_income", _("Subsistence allowance")),
+    ("elderly_alone", _("Elderly living alone")),
+    ("chronic_illness", _("Chronic or serious illness")),
+    ("pregnant", _("Pregnant or postpartum")),
+    ("disabled", _("Disabled")),
+]
+
+
+class ResidentQuerySet(models.QuerySet["Resident"]):
+    def for_user(self, user: User) -> ResidentQuerySet:
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.in_area(area)
+
+    def in_area(self, area: Area) -> ResidentQuerySet:
+        return self.filter(county_id=area.county_id, household__area__path__startswith=area.path)
+
+    def vulnerable(self) -> ResidentQuerySet:
+        q = models.Q()
+        for flag, _label in VULNERABLE_FLAGS:
+            q |= models.Q(**{flag: True})
+        return self.filter(q)
+
+
+class Resident(models.Model):
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="residents"
+    )
+    relationship = models.CharField(
+        _("relationship to head"),
+        max_length=20,
+        choices=Relationship.choices,
+        default=Relationship.OTHER,
+    )
+    name = models.CharField(_("name"), max_length=50)
+    id_type = models.CharField(
+        _("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+    )
+    id_number = EncryptedTextField(_("ID number"), blank=True)
+    id_number_index = models.CharField(max_length=32, blank=True, editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    phone_index = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
+    residence_status = models.CharField(
+        _("residence status"),
+        max_length=20,
+        choices=ResidenceStatus.choices,
+        default=ResidenceStatus.PERMANENT,
+    )
+    low_income = models.BooleanField(_("subsistence allowance"), default=False)
+    elderly_alone = models.BooleanField(_("elderly living alone"), default=False)
+    chronic_illness = models.BooleanField(_("chronic or serious illness"), default=False)
+    pregnant = models.BooleanField(_("pregnant or postpartum"), default=False)
+    disabled = models.BooleanField(_("disabled"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["household_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "id_number_index"],
+                condition=~models.Q(id_number_index=""),
+                name="resident_id_number_unique_in_county",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.household.county_id
+        self.id_number_index = id_index(self.id_number)
+        self.phone_index = phone_index(self.phone)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def id_masked(self) -> str:
+        return mask_id(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def vulnerable_labels(self) -> list[str]:
+        return [str(label) for flag, label in VULNERABLE_FLAGS if getattr(self, flag)]

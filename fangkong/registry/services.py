@@ -1,0 +1,159 @@
+"""Writes to the register. Web forms, the API and commands all come through here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.areas.models import Area, Level
+from fangkong.core.audit import audit_record
+from fangkong.core.models import AuditAction
+from fangkong.core.validators import id_birth_date, id_sex
+from fangkong.registry.models import Household, IdType, Resident, id_index
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+HOUSEHOLD_AREA_LEVELS = {Level.VILLAGE, Level.GROUP, Level.GRID}
+HOUSEHOLD_FIELDS = ("number", "address", "head_name", "phone", "notes")
+RESIDENT_FIELDS = (
+    "relationship",
+    "name",
+    "id_type",
+    "id_number",
+    "sex",
+    "birth_date",
+    "phone",
+    "residence_status",
+    "low_income",
+    "elderly_alone",
+    "chronic_illness",
+    "pregnant",
+    "disabled",
+    "notes",
+)
+
+
+def _check_area(*, by: User, area: Area) -> None:
+    if not by.can_write_register:
+        raise PermissionDenied
+    if by.area is None or not area.is_within(by.area):
+        raise PermissionDenied
+    if area.level not in HOUSEHOLD_AREA_LEVELS:
+        message = _("Households belong to a village, a group or a grid, not a %(level)s.") % {
+            "level": Level(area.level).label
+        }
+        raise ValidationError({"area": message})
+
+
+@transaction.atomic
+def household_create(*, by: User, area: Area, **fields: Any) -> Household:
+    _check_area(by=by, area=area)
+    household = Household(area=area, **{k: v for k, v in fields.items() if k in HOUSEHOLD_FIELDS})
+    household.save()
+    audit_record(user=by, action=AuditAction.CREATE, area=area, obj=household)
+    return household
+
+
+@transaction.atomic
+def household_update(*, by: User, household: Household, area: Area, **fields: Any) -> Household:
+    _check_area(by=by, area=household.area)
+    _check_area(by=by, area=area)
+    moved = household.area_id != area.pk
+    household.area = area
+    for key, value in fields.items():
+        if key in HOUSEHOLD_FIELDS:
+            setattr(household, key, value)
+    household.save()
+    if moved:
+        # Residents carry the county of their household.
+        household.residents.update(county_id=area.county_id)
+    audit_record(user=by, action=AuditAction.UPDATE, area=area, obj=household)
+    return household
+
+
+def _derive_from_id(resident: Resident) -> None:
+    if resident.id_type == IdType.RESIDENT_ID and resident.id_number:
+        resident.birth_date = id_birth_date(resident.id_number)
+        resident.sex = id_sex(resident.id_number)
+
+
+def _check_duplicate_id(*, by: User, resident: Resident) -> None:
+    """One ID number per county; the message says where the other person is if the user may see."""
+    if not resident.id_number:
+        return
+    other = (
+        Resident.objects.filter(
+            county_id=resident.household.county_id, id_number_index=id_index(resident.id_number)
+        )
+        .exclude(pk=resident.pk)
+        .select_related("household__area")
+        .first()
+    )
+    if other is None:
+        return
+    if by.area is not None and other.household.area.is_within(by.area):
+        message = _(
+            "This ID number is already registered to %(name)s of the household of %(head)s, "
+            "%(address)s (%(area)s)."
+        ) % {
+            "name": other.name,
+            "head": other.household.head_name,
+            "address": other.household.address,
+            "area": other.household.area.name,
+        }
+    else:
+        message = _(
+            "This ID number is already registered in another area of the county; "
+            "ask the county office to move the person."
+        )
+    raise ValidationError({"id_number": message}, code="id_duplicate")
+
+
+def _save_resident(*, by: User, resident: Resident, action: AuditAction) -> Resident:
+    if not by.can_write_register or by.area is None:
+        raise PermissionDenied
+    if not resident.household.area.is_within(by.area):
+        raise PermissionDenied
+    _derive_from_id(resident)
+    _check_duplicate_id(by=by, resident=resident)
+    resident.save()
+    audit_record(user=by, action=action, area=resident.household.area, obj=resident)
+    return resident
+
+
+@transaction.atomic
+def resident_create(*, by: User, household: Household, **fields: Any) -> Resident:
+    resident = Resident(
+        household=household, **{k: v for k, v in fields.items() if k in RESIDENT_FIELDS}
+    )
+    return _save_resident(by=by, resident=resident, action=AuditAction.CREATE)
+
+
+@transaction.atomic
+def resident_update(*, by: User, resident: Resident, **fields: Any) -> Resident:
+    for key, value in fields.items():
+        if key in RESIDENT_FIELDS:
+            setattr(resident, key, value)
+    return _save_resident(by=by, resident=resident, action=AuditAction.UPDATE)
+
+
+REVEALABLE = {
+    ("resident", "id_number"),
+    ("resident", "phone"),
+    ("household", "phone"),
+}
+
+
+@transaction.atomic
+def value_reveal(*, by: User, obj: Household | Resident, field: str, ip: str | None) -> str:
+    """The full value of one personal field; the reveal is written to the audit log first."""
+    kind = type(obj).__name__.lower()
+    if (kind, field) not in REVEALABLE or not by.can_reveal:
+        raise PermissionDenied
+    area = obj.area if isinstance(obj, Household) else obj.household.area
+    audit_record(user=by, action=AuditAction.REVEAL, area=area, obj=obj, field=field, ip=ip)
+    return str(getattr(obj, field))

@@ -1,0 +1,161 @@
+"""Register pages: household list and search, household and resident detail and forms."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.areas.models import Area
+from fangkong.core.audit import client_ip
+from fangkong.core.http import AuthedRequest
+from fangkong.core.pagination import paginate
+from fangkong.core.permissions import register_writer_required, scoped_login_required
+from fangkong.registry import services
+from fangkong.registry.forms import HouseholdForm, ResidentForm
+from fangkong.registry.models import Household, Resident
+
+
+def _apply_errors(form: HouseholdForm | ResidentForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@scoped_login_required
+def household_list(request: AuthedRequest) -> HttpResponse:
+    households = Household.objects.for_user(request.user)
+    area = None
+    if area_id := request.GET.get("area", "").strip():
+        if not area_id.isdigit():
+            return HttpResponseBadRequest(_("Unknown area."))
+        area = get_object_or_404(Area.objects.for_user(request.user), pk=area_id)
+        households = households.in_area(area)
+    query = request.GET.get("q", "").strip()[:100]
+    households = households.search(query).select_related("area").with_member_count()
+    page = paginate(request, households.order_by("area__path", "address", "pk"))
+    context = {"page": page, "query": query, "area": area}
+    template = "registry/household_list.html"
+    if request.htmx and request.htmx.target == "results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@scoped_login_required
+def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(
+        Household.objects.for_user(request.user)
+        .select_related("area")
+        .prefetch_related(Prefetch("residents", queryset=Resident.objects.order_by("pk"))),
+        pk=pk,
+    )
+    return render(
+        request,
+        "registry/household_detail.html",
+        {"household": household, "area_name": household.area.full_name()},
+    )
+
+
+@register_writer_required
+def household_create(request: AuthedRequest) -> HttpResponse:
+    form = HouseholdForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            household = services.household_create(by=request.user, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Household added."))
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/household_form.html", {"form": form})
+
+
+@register_writer_required
+def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.household_update(by=request.user, household=household, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Household saved."))
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/household_form.html", {"form": form, "household": household})
+
+
+@scoped_login_required
+def resident_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    resident = get_object_or_404(
+        Resident.objects.for_user(request.user).select_related("household__area"),
+        pk=pk,
+    )
+    return render(request, "registry/resident_detail.html", {"resident": resident})
+
+
+@register_writer_required
+def resident_create(request: AuthedRequest, household_pk: int) -> HttpResponse:
+    household = get_object_or_404(
+        Household.objects.for_user(request.user),
+        pk=household_pk,
+    )
+    form = ResidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_create(by=request.user, household=household, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Resident added."))
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/resident_form.html", {"form": form, "household": household})
+
+
+@register_writer_required
+def resident_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    resident = get_object_or_404(
+        Resident.objects.for_user(request.user).select_related("household__area"),
+        pk=pk,
+    )
+    form = ResidentForm(request.POST or None, instance=resident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_update(by=request.user, resident=resident, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Resident saved."))
+            return redirect("registry:resident_detail", pk=resident.pk)
+    if request.method == "GET":
+        form.initial["id_number"] = resident.id_number
+    return render(
+        request,
+        "registry/resident_form.html",
+        {"form": form, "household": resident.household, "resident": resident},
+    )
+
+
+@require_POST
+@scoped_login_required
+def reveal(request: AuthedRequest, kind: str, pk: int, field: str) -> HttpResponse:
+    """Show one full ID or phone number: a deliberate action, written to the audit log."""
+    if (kind, field) not in services.REVEALABLE:
+        return HttpResponseBadRequest()
+    obj: Household | Resident
+    if kind == "household":
+        obj = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
+    else:
+        obj = get_object_or_404(Resident.objects.for_user(request.user), pk=pk)
+    if not request.user.can_reveal:
+        raise PermissionDenied
+    value = services.value_reveal(by=request.user, obj=obj, field=field, ip=client_ip(request))
+    return render(request, "registry/_revealed.html", {"value": value})
