@@ -27,7 +27,11 @@ assets:
 	npm run --silent build
 
 messages: env
-	$(RUN) fangkong compilemessages -v 0 --ignore=.venv --ignore=node_modules
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(RUN) fangkong compilemessages -v 0 --ignore=.venv --ignore=node_modules; \
+	else \
+		echo "fangkong: msgfmt (gettext) not found; using the committed .mo files"; \
+	fi
 
 migrate: env
 	$(RUN) fangkong migrate --noinput -v 0
