@@ -1,0 +1,9 @@
+"""Loading the register from the Excel and CSV sheets villages already keep.
+
+One importer (``residents_import``) serves the command line, the web upload and the API.
+"""
+
+from fangkong.registry.importing.importer import ImportResult, RowError, residents_import
+from fangkong.registry.importing.reader import SheetError, read_sheet
+
+__all__ = ["ImportResult", "RowError", "SheetError", "read_sheet", "residents_import"]

@@ -1,0 +1,503 @@
+"""The resident importer: validate every row, report every bad one, write the good ones at once.
+
+Rows are keyed by ID number (through the blind index, per county): a known person is updated when
+their details changed and reported unchanged otherwise. Households are grouped by household number,
+else by head + address. The whole file is one transaction: a failure or an interrupted import
+leaves nothing written; ``dry_run`` validates and rolls back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.areas.models import Area, Level
+from fangkong.core.audit import audit_record
+from fangkong.core.models import AuditAction
+from fangkong.core.validators import (
+    id_birth_date,
+    id_sex,
+    normalise_text,
+    validate_id_number,
+    validate_phone,
+)
+from fangkong.registry.importing.reader import Sheet, cell_text, read_sheet
+from fangkong.registry.models import (
+    Household,
+    IdType,
+    Relationship,
+    ResidenceStatus,
+    Resident,
+    id_index,
+    phone_index,
+)
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+BATCH = 2000
+HOUSEHOLD_LEVELS = {Level.VILLAGE, Level.GROUP, Level.GRID}
+FLAGS = ("low_income", "elderly_alone", "chronic_illness", "pregnant", "disabled")
+TRUE_WORDS = {"是", "有", "√", "✓", "Y", "YES", "TRUE", "1", "对"}
+FALSE_WORDS = {"", "否", "无", "N", "NO", "FALSE", "0", "×", "-", "/"}
+RELATIONSHIPS = {
+    "户主": Relationship.HEAD,
+    "本人": Relationship.HEAD,
+    "配偶": Relationship.SPOUSE,
+    "妻": Relationship.SPOUSE,
+    "妻子": Relationship.SPOUSE,
+    "夫": Relationship.SPOUSE,
+    "丈夫": Relationship.SPOUSE,
+    "子": Relationship.CHILD,
+    "女": Relationship.CHILD,
+    "儿子": Relationship.CHILD,
+    "女儿": Relationship.CHILD,
+    "子女": Relationship.CHILD,
+    "长子": Relationship.CHILD,
+    "长女": Relationship.CHILD,
+    "次子": Relationship.CHILD,
+    "次女": Relationship.CHILD,
+    "父亲": Relationship.PARENT,
+    "母亲": Relationship.PARENT,
+    "父": Relationship.PARENT,
+    "母": Relationship.PARENT,
+    "父母": Relationship.PARENT,
+    "孙子": Relationship.GRANDCHILD,
+    "孙女": Relationship.GRANDCHILD,
+    "兄弟姐妹": Relationship.SIBLING,
+    "兄": Relationship.SIBLING,
+    "弟": Relationship.SIBLING,
+    "姐": Relationship.SIBLING,
+    "妹": Relationship.SIBLING,
+}
+ID_TYPES = {
+    "居民身份证": IdType.RESIDENT_ID,
+    "身份证": IdType.RESIDENT_ID,
+    "港澳居民来往内地通行证": IdType.HK_MACAO,
+    "回乡证": IdType.HK_MACAO,
+    "台湾居民来往大陆通行证": IdType.TAIWAN,
+    "台胞证": IdType.TAIWAN,
+    "护照": IdType.PASSPORT,
+}
+STATUSES = {
+    "常住": ResidenceStatus.PERMANENT,
+    "户籍": ResidenceStatus.PERMANENT,
+    "外出": ResidenceStatus.AWAY,
+    "流出": ResidenceStatus.AWAY,
+    "流入": ResidenceStatus.INCOMING,
+    "暂住": ResidenceStatus.INCOMING,
+    "流动": ResidenceStatus.INCOMING,
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    code: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    unmapped_columns: list[str] = field(default_factory=list)
+    households_created: int = 0
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": [asdict(e) for e in self.errors],
+        }
+
+
+@dataclass(slots=True)
+class _Row:
+    number: int
+    name: str
+    id_type: str
+    id_number: str
+    id_index: str
+    phone: str
+    household_key: tuple[int, str, str]  # (area pk, number, head|address)
+    household_number: str
+    head_name: str
+    address: str
+    area: Area
+    values: dict[str, Any]  # the resident fields this file sets
+
+
+class _RowRejected(Exception):
+    def __init__(self, column: str, code: str, message: str) -> None:
+        self.column, self.code, self.message = column, code, message
+
+
+class _AreaFinder:
+    """Finds the grid or group a row names below the import's area: by name, by local code, or
+    by the short name without the village ("1网格" for "前进村1网格"). A name that fits two areas
+    is refused rather than guessed."""
+
+    def __init__(self, root: Area) -> None:
+        self.root = root
+        self.by_key: dict[str, Area | None] = {}
+        areas = [a for a in Area.objects.subtree(root) if a.level in HOUSEHOLD_LEVELS]
+        names = {a.pk: a.name for a in areas}
+        for area in areas:
+            keys = {area.name, area.code}
+            parent_name = names.get(area.parent_id or 0, "")
+            if parent_name and area.name.startswith(parent_name):
+                keys.add(area.name[len(parent_name) :])
+            for key in keys:
+                key = normalise_text(key)
+                if key in self.by_key and self.by_key[key] != area:
+                    self.by_key[key] = None  # ambiguous
+                else:
+                    self.by_key[key] = area
+
+    def find(self, text: str) -> Area | None:
+        key = normalise_text(text)
+        if key.isdigit() and key not in self.by_key:
+            key = f"{int(key):02d}"
+        return self.by_key.get(key)
+
+
+def _flag(value: str, column: str) -> bool:
+    word = normalise_text(value)
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise _RowRejected(column, "flag_invalid", _("Write 是 or 否 (or leave it empty)."))
+
+
+def _date(value: Any, column: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = normalise_text(value).replace("/", "-").replace(".", "-")
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y-%m"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    raise _RowRejected(column, "date_invalid", _("Write the date as 1990-01-31."))
+
+
+class _Importer:
+    def __init__(self, *, sheet: Sheet, area: Area, by: User | None, result: ImportResult) -> None:
+        self.sheet = sheet
+        self.area = area
+        assert area.county_id is not None
+        self.county_id: int = area.county_id
+        self.by = by
+        self.result = result
+        self.finder = _AreaFinder(area)
+        self.names = sheet.column_names
+        self.seen: dict[str, tuple[int, tuple[Any, ...]]] = {}
+        # Existing households under the area: (area pk, number, head|address) → pk.
+        self.households: dict[tuple[int, str, str], int] = {}
+        for pk, area_id, number, head, address in Household.objects.in_area(area).values_list(
+            "pk", "area_id", "number", "head_name", "address"
+        ):
+            if number:
+                self.households.setdefault((area_id, number, ""), pk)
+            self.households.setdefault((area_id, "", f"{head}|{address}"), pk)
+        self.new_households: dict[tuple[int, str, str], Household] = {}
+
+    def column(self, key: str) -> str:
+        return self.names.get(key, key)
+
+    # -- one row ---------------------------------------------------------------------------
+    def parse(self, number: int, cells: list[Any]) -> _Row:
+        get: dict[str, Any] = {}
+        for col, key in self.sheet.mapping.items():
+            get[key] = cells[col] if col < len(cells) else None
+
+        def text(key: str) -> str:
+            return cell_text(get.get(key)).strip()
+
+        name = normalise_text(text("name"))
+        if not name:
+            raise _RowRejected(self.column("name"), "name_required", _("The name is empty."))
+        if len(name) > 50:
+            raise _RowRejected(self.column("name"), "name_too_long", _("The name is too long."))
+        values: dict[str, Any] = {"name": name}
+
+        id_type = IdType.RESIDENT_ID
+        if "id_type" in get and text("id_type"):
+            id_type_text = normalise_text(text("id_type"))
+            found = ID_TYPES.get(id_type_text)
+            if found is None:
+                raise _RowRejected(
+                    self.column("id_type"), "id_type_invalid", _("Unknown document type.")
+                )
+            id_type = found
+        values["id_type"] = id_type
+        raw_id = get.get("id_number")
+        if id_type == IdType.RESIDENT_ID:
+            try:
+                id_number = validate_id_number(
+                    raw_id if not isinstance(raw_id, float) else repr(raw_id)
+                )
+            except ValidationError as error:
+                raise _RowRejected(
+                    self.column("id_number"), error.code or "id_invalid", error.messages[0]
+                ) from error
+            values["birth_date"] = id_birth_date(id_number)
+            values["sex"] = id_sex(id_number)
+        else:
+            id_number = normalise_text(cell_text(raw_id))
+            if not id_number:
+                raise _RowRejected(
+                    self.column("id_number"), "id_required", _("Enter the ID number.")
+                )
+        values["id_number"] = id_number
+
+        phone = ""
+        if "phone" in get:
+            if text("phone"):
+                try:
+                    phone = validate_phone(text("phone"))
+                except ValidationError as error:
+                    raise _RowRejected(
+                        self.column("phone"), error.code or "phone_invalid", error.messages[0]
+                    ) from error
+            values["phone"] = phone
+
+        if "relationship" in get:
+            rel_text = normalise_text(text("relationship"))
+            values["relationship"] = RELATIONSHIPS.get(rel_text, Relationship.OTHER)
+        if "residence_status" in get and text("residence_status"):
+            status = next((v for k, v in STATUSES.items() if k in text("residence_status")), None)
+            if status is None:
+                raise _RowRejected(
+                    self.column("residence_status"),
+                    "status_invalid",
+                    _("Write 常住, 外出 or 流入/暂住."),
+                )
+            values["residence_status"] = status
+        for flag in FLAGS:
+            if flag in get:
+                values[flag] = _flag(text(flag), self.column(flag))
+        if id_type != IdType.RESIDENT_ID:
+            if "sex" in get and text("sex"):
+                values["sex"] = {"男": "M", "女": "F"}.get(normalise_text(text("sex")), "")
+            if "birth_date" in get and get.get("birth_date"):
+                values["birth_date"] = _date(get["birth_date"], self.column("birth_date"))
+        if "notes" in get:
+            values["notes"] = text("notes")[:1000]
+
+        # Where the household is.
+        area = self.area
+        place_key = "grid" if text("grid") else "group" if text("group") else ""
+        if place_key:
+            found_area = self.finder.find(text(place_key))
+            if found_area is None:
+                raise _RowRejected(
+                    self.column(place_key),
+                    "area_unknown",
+                    _("“%(value)s” is not a grid or group of %(area)s.")
+                    % {"value": text(place_key), "area": self.area.name},
+                )
+            area = found_area
+        elif area.level not in HOUSEHOLD_LEVELS:
+            raise _RowRejected(
+                self.column("grid"),
+                "area_required",
+                _("Name the village grid or group: %(area)s is above village level.")
+                % {"area": self.area.name},
+            )
+        address = text("address")[:200]
+        head_name = normalise_text(text("head_name"))
+        if not head_name and values.get("relationship") == Relationship.HEAD:
+            head_name = name
+        household_number = normalise_text(text("household_number"))[:30]
+        if not household_number and not address:
+            raise _RowRejected(
+                self.column("address"),
+                "address_required",
+                _("Give the address (or the household number) so the person has a household."),
+            )
+        household_key = (
+            (area.pk, household_number, "")
+            if household_number
+            else (area.pk, "", f"{head_name}|{address}")
+        )
+        return _Row(
+            number=number,
+            name=name,
+            id_type=id_type,
+            id_number=id_number,
+            id_index=id_index(id_number),
+            phone=phone,
+            household_key=household_key,
+            household_number=household_number,
+            head_name=head_name or name,
+            address=address or household_number,
+            area=area,
+            values=values,
+        )
+
+    def reject(self, number: int, column: str, code: str, message: str) -> None:
+        self.result.rejected += 1
+        self.result.errors.append(RowError(row=number, column=column, code=code, message=message))
+
+    # -- a batch of rows -------------------------------------------------------------------
+    def write(self, batch: list[_Row]) -> None:
+        existing = {
+            r.id_number_index: r
+            for r in Resident.objects.filter(
+                county_id=self.county_id, id_number_index__in=[row.id_index for row in batch]
+            )
+        }
+        # Households first (new ones in one insert), then residents.
+        pending: list[tuple[tuple[int, str, str], Household]] = []
+        for row in batch:
+            key = row.household_key
+            if key not in self.households and key not in self.new_households:
+                phone = row.phone if row.values.get("relationship") == Relationship.HEAD else ""
+                household = Household(
+                    county_id=self.county_id,
+                    area=row.area,
+                    number=row.household_number,
+                    head_name=row.head_name[:50],
+                    address=row.address,
+                    phone=phone,
+                    phone_index=phone_index(phone),
+                )
+                self.new_households[key] = household
+                pending.append((key, household))
+        if pending:
+            Household.objects.bulk_create([h for _k, h in pending], batch_size=BATCH)
+            self.result.households_created += len(pending)
+            for key, household in pending:
+                self.households[key] = household.pk
+        to_create: list[Resident] = []
+        to_update: list[Resident] = []
+        update_fields: set[str] = set()
+        for row in batch:
+            household_id = self.households[row.household_key]
+            person = existing.get(row.id_index)
+            if person is None:
+                resident = Resident(
+                    county_id=self.county_id,
+                    household_id=household_id,
+                    id_number_index=row.id_index,
+                    phone_index=phone_index(row.values.get("phone", "")),
+                    **row.values,
+                )
+                to_create.append(resident)
+                self.result.created += 1
+                continue
+            changed = [k for k, v in row.values.items() if getattr(person, k) != v]
+            if person.household_id != household_id:
+                person.household_id = household_id
+                changed.append("household")
+            if not changed:
+                self.result.unchanged += 1
+                continue
+            for name in changed:
+                if name != "household":
+                    setattr(person, name, row.values[name])
+            if "phone" in changed:
+                person.phone_index = phone_index(person.phone)
+                changed.append("phone_index")
+            update_fields.update(changed)
+            to_update.append(person)
+            self.result.updated += 1
+        if to_create:
+            Resident.objects.bulk_create(to_create, batch_size=BATCH)
+        if to_update:
+            Resident.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
+
+    def check_repeat(self, row: _Row) -> bool:
+        """A repeated ID in the file: identical rows count once, conflicting ones are rejected."""
+        signature = (row.household_key, tuple(sorted(row.values.items())))
+        earlier = self.seen.get(row.id_index)
+        if earlier is None:
+            self.seen[row.id_index] = (row.number, signature)
+            return True
+        if earlier[1] == signature:
+            self.result.unchanged += 1
+            return False
+        self.reject(
+            row.number,
+            self.column("id_number"),
+            "id_repeated",
+            _("This ID number is already in row %(row)d of the file with other details.")
+            % {"row": earlier[0]},
+        )
+        return False
+
+
+def residents_import(
+    *,
+    source: Path | IO[bytes],
+    filename: str,
+    area: Area,
+    by: User | None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    ip: str | None = None,
+) -> ImportResult:
+    """Import a resident sheet into ``area``; raises ``SheetError`` when the file is unusable."""
+    if by is not None and (not by.can_write_register or not by.can_see_area(area)):
+        raise PermissionDenied
+    sheet = read_sheet(source, filename)
+    result = ImportResult(unmapped_columns=sheet.unmapped, dry_run=dry_run)
+    if "id_number" not in sheet.mapping.values():
+        from fangkong.registry.importing.reader import SheetError
+
+        raise SheetError(_("The sheet has no ID number column (身份证号)."))
+    with transaction.atomic():
+        importer = _Importer(sheet=sheet, area=area, by=by, result=result)
+        batch: list[_Row] = []
+        for number, cells in sheet.rows:
+            result.rows += 1
+            try:
+                row = importer.parse(number, cells)
+            except _RowRejected as rejected:
+                importer.reject(number, rejected.column, rejected.code, rejected.message)
+            else:
+                if importer.check_repeat(row):
+                    batch.append(row)
+            if len(batch) >= BATCH:
+                importer.write(batch)
+                batch = []
+            if progress and result.rows % 1000 == 0:
+                progress(result.rows)
+        if batch:
+            importer.write(batch)
+        if progress:
+            progress(result.rows)
+        audit_record(
+            user=by,
+            action=AuditAction.IMPORT,
+            area=area,
+            rows=result.created + result.updated,
+            ip=ip,
+            detail=f"{filename}: {result.rows} rows, {result.created} created, "
+            f"{result.updated} updated, {result.rejected} rejected"
+            + (" (dry run)" if dry_run else ""),
+        )
+        if dry_run:
+            transaction.set_rollback(True)
+    return result
