@@ -1,10 +1,12 @@
 """Test settings: fixed keys, fast hashing, an in-memory SQLite unless DATABASE_URL is given."""
 
 import os
+import tempfile
 
 os.environ.setdefault("FANGKONG_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 os.environ.setdefault("FANGKONG_FIELD_KEY", "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0wMDA=")
 os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
+os.environ.setdefault("FANGKONG_VAR_DIR", tempfile.mkdtemp(prefix="fangkong-test-"))
 
 from .base import *  # noqa: E402, F403
 
@@ -14,3 +16,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+FANGKONG_IMPORT_IN_BACKGROUND = False
+STATIC_ROOT = None  # served from the finders (WhiteNoise and the live server)
+WHITENOISE_USE_FINDERS = True

@@ -8,9 +8,10 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def scoped_login_required(view: View) -> View:
@@ -18,7 +19,7 @@ def scoped_login_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if getattr(request.user, "area_id", None) is None:
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -31,7 +32,7 @@ def register_writer_required(view: View) -> View:
 
     @scoped_login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.can_write_register:  # type: ignore[union-attr]
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -42,7 +43,7 @@ def register_writer_required(view: View) -> View:
 def county_admin_required(view: View) -> View:
     @scoped_login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_county_admin:  # type: ignore[union-attr]
             raise PermissionDenied
         return view(request, *args, **kwargs)

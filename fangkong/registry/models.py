@@ -230,3 +230,46 @@ class Resident(models.Model):
     @property
     def vulnerable_labels(self) -> list[str]:
         return [str(label) for flag, label in VULNERABLE_FLAGS if getattr(self, flag)]
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def for_user(self, user: User) -> ImportJobQuerySet:
+        """A user's own uploads, in an area they still see."""
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.filter(user=user, area__path__startswith=area.path)
+
+
+class ImportJob(models.Model):
+    """One uploaded sheet: previewed, then imported (in the background for large files)."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT)
+    filename = models.CharField(_("file"), max_length=255)
+    stored_path = models.CharField(max_length=500, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    dry_run = models.BooleanField(default=False)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename

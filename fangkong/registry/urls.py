@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import transfer_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -15,6 +15,12 @@ urlpatterns = [
     ),
     path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("import/", transfer_views.import_upload, name="import_upload"),
+    path("import/template.xlsx", transfer_views.import_template, name="import_template"),
+    path("import/<str:token>/", transfer_views.import_preview, name="import_preview"),
+    path("import/<str:token>/status/", transfer_views.import_status, name="import_status"),
+    path("import/<str:token>/errors.xlsx", transfer_views.import_errors, name="import_errors"),
+    path("export/", transfer_views.export_page, name="export"),
     path(
         "reveal/<str:kind>/<int:pk>/<str:field>/",
         views.reveal,

@@ -1,0 +1,229 @@
+"""Web uploads: keep the file, preview the mapping, run the import with progress, report errors."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import xlsxwriter
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.areas.models import Area
+from fangkong.registry.importing.importer import residents_import
+from fangkong.registry.importing.reader import ALIASES, SheetError, cell_text, read_sheet
+from fangkong.registry.models import ImportJob
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+ALLOWED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+FIELD_LABELS = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "id_type": "证件类型",
+    "phone": "联系电话",
+    "head_name": "户主姓名",
+    "relationship": "与户主关系",
+    "address": "家庭住址",
+    "household_number": "户号",
+    "group": "村民小组/楼栋",
+    "grid": "网格",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "residence_status": "居住状态",
+    "low_income": "低保",
+    "elderly_alone": "独居老人",
+    "chronic_illness": "慢性病/重病",
+    "pregnant": "孕产妇",
+    "disabled": "残疾",
+    "notes": "备注",
+}
+assert set(FIELD_LABELS) == set(ALIASES)
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def import_job_create(*, by: User, area: Area, upload: UploadedFile) -> ImportJob:
+    """Store the upload and check that it is a sheet with a header we understand."""
+    if not by.can_write_register or not by.can_see_area(area):
+        raise PermissionDenied
+    filename = Path(upload.name or "upload").name
+    suffix = Path(filename).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise SheetError(_("Upload an .xlsx, .xls or .csv file (got “%s”).") % filename)
+    if upload.size and upload.size > MAX_UPLOAD_BYTES:
+        raise SheetError(_("The file is larger than 200 MB."))
+    token = secrets.token_hex(16)
+    stored = _upload_dir() / f"{token}{suffix}"
+    with stored.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    try:
+        read_sheet(stored, filename)
+    except SheetError:
+        stored.unlink(missing_ok=True)
+        raise
+    return ImportJob.objects.create(
+        token=token, user=by, area=area, filename=filename, stored_path=str(stored)
+    )
+
+
+def import_job_preview(job: ImportJob, *, sample_rows: int = 5) -> dict[str, Any]:
+    sheet = read_sheet(Path(job.stored_path), job.filename)
+    sample = []
+    for _number, cells in sheet.rows:
+        sample.append([cell_text(c) for c in cells[: len(sheet.headers)]])
+        if len(sample) >= sample_rows:
+            break
+    return {
+        "header_row": sheet.header_row,
+        "columns": [
+            {"header": h, "field": FIELD_LABELS.get(sheet.mapping.get(i, ""), "")}
+            for i, h in enumerate(sheet.headers)
+            if h
+        ],
+        "unmapped": sheet.unmapped,
+        "missing": [
+            FIELD_LABELS[k] for k in ("name", "id_number") if k not in sheet.mapping.values()
+        ],
+        "sample": sample,
+    }
+
+
+def _progress_key(job: ImportJob) -> str:
+    return f"import-progress:{job.token}"
+
+
+def import_job_progress(job: ImportJob) -> int:
+    return int(cache.get(_progress_key(job), 0))
+
+
+def _run(job_pk: int, dry_run: bool) -> None:
+    job = ImportJob.objects.select_related("user__area", "area").get(pk=job_pk)
+    try:
+        result = residents_import(
+            source=Path(job.stored_path),
+            filename=job.filename,
+            area=job.area,
+            by=job.user,
+            dry_run=dry_run,
+            progress=lambda n: cache.set(_progress_key(job), n, 3600),
+        )
+    except Exception as error:  # reported on the page; the import itself rolled back
+        job.status = ImportJob.Status.FAILED
+        job.error = str(error) if isinstance(error, SheetError) else _("The import failed.")
+        if not isinstance(error, SheetError):
+            import logging
+
+            logging.getLogger(__name__).exception("import %s failed", job.token)
+    else:
+        job.status = ImportJob.Status.DONE
+        job.result = result.as_json() | {
+            "unmapped_columns": result.unmapped_columns,
+            "households_created": result.households_created,
+            "dry_run": dry_run,
+        }
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "result", "error", "finished_at"])
+
+
+def import_job_start(*, by: User, job: ImportJob, dry_run: bool) -> ImportJob:
+    """Run the import: in a thread when configured (the page polls), else right away."""
+    if job.user_id != by.pk or job.status == ImportJob.Status.RUNNING:
+        raise PermissionDenied
+    with transaction.atomic():
+        job.status = ImportJob.Status.RUNNING
+        job.dry_run = dry_run
+        job.result = None
+        job.error = ""
+        job.save(update_fields=["status", "dry_run", "result", "error"])
+    cache.set(_progress_key(job), 0, 3600)
+    if getattr(settings, "FANGKONG_IMPORT_IN_BACKGROUND", True):
+
+        def target() -> None:
+            try:
+                _run(job.pk, dry_run)
+            finally:
+                close_old_connections()
+
+        threading.Thread(target=target, name=f"import-{job.token}", daemon=True).start()
+    else:
+        _run(job.pk, dry_run)
+        job.refresh_from_db()
+    return job
+
+
+def import_error_report(job: ImportJob) -> tempfile._TemporaryFileWrapper[bytes]:
+    """The rejected rows as they were in the file, with the row number and the reason added."""
+    errors: dict[int, list[str]] = {}
+    for e in (job.result or {}).get("errors", []):
+        errors.setdefault(e["row"], []).append(f"{e['column']}: {e['message']}")
+    sheet = read_sheet(Path(job.stored_path), job.filename)
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
+    workbook = xlsxwriter.Workbook(handle.name, {"constant_memory": True})
+    ws = workbook.add_worksheet("错误行")
+    bold = workbook.add_format({"bold": True, "bg_color": "#FDECEA"})
+    text = workbook.add_format({"num_format": "@"})
+    ws.write_row(0, 0, ["原行号", *sheet.headers, "错误原因"], bold)
+    ws.set_column(0, len(sheet.headers) + 1, 16, text)
+    out = 1
+    for number, cells in sheet.rows:
+        if number in errors:
+            values = [cell_text(c) for c in cells[: len(sheet.headers)]]
+            values += [""] * (len(sheet.headers) - len(values))
+            ws.write_row(out, 0, [str(number), *values, "；".join(errors[number])])
+            out += 1
+    workbook.close()
+    handle.seek(0)
+    return handle
+
+
+def import_template() -> tempfile._TemporaryFileWrapper[bytes]:
+    """An empty sheet with the columns we read, the ID column formatted as text."""
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
+    workbook = xlsxwriter.Workbook(handle.name)
+    ws = workbook.add_worksheet("人口登记")
+    bold = workbook.add_format({"bold": True, "bg_color": "#E3F2FD"})
+    text = workbook.add_format({"num_format": "@"})
+    headers = [
+        "姓名",
+        "身份证号",
+        "联系电话",
+        "户主姓名",
+        "与户主关系",
+        "家庭住址",
+        "户号",
+        "网格",
+        "居住状态",
+        "低保",
+        "独居老人",
+        "慢性病",
+        "孕产妇",
+        "残疾",
+        "备注",
+    ]
+    ws.write_row(0, 0, headers, bold)
+    ws.set_column(0, len(headers) - 1, 14, text)
+    ws.set_column(1, 1, 22, text)
+    ws.write_comment(0, 1, "18位居民身份证号，本列为文本格式，请勿改为数字。")
+    ws.write_comment(0, 4, "户主、配偶、子、女、父亲、母亲、孙子、孙女……")
+    ws.write_comment(0, 8, "常住、外出、流入/暂住")
+    ws.write_comment(0, 9, "是 / 否")
+    ws.freeze_panes(1, 0)
+    workbook.close()
+    handle.seek(0)
+    return handle
