@@ -1,13 +1,21 @@
 """``/api/v1/``: every route is scoped to the caller's area (see ``fangkong.core.api``)."""
 
+from django.urls import path
+from drf_spectacular.views import SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from fangkong.areas.api import AreaViewSet
-from fangkong.registry.api import HouseholdViewSet, ResidentViewSet
+from fangkong.registry.api import HouseholdViewSet, ImportView, ResidentViewSet
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("residents", ResidentViewSet, basename="resident")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("imports/", ImportView.as_view(), name="api-import"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    *router.urls,
+]

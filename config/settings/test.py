@@ -17,5 +17,5 @@ STORAGES = {
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 FANGKONG_IMPORT_IN_BACKGROUND = False
-STATIC_ROOT = None  # served from the finders (WhiteNoise and the live server)
+STATIC_ROOT = None  # type: ignore[assignment]  # served from the finders (WhiteNoise and the live server)
 WHITENOISE_USE_FINDERS = True
