@@ -110,7 +110,7 @@ def _check_duplicate_id(*, by: User, resident: Resident) -> None:
             "This ID number is already registered in another area of the county; "
             "ask the county office to move the person."
         )
-    raise ValidationError({"id_number": message}, code="id_duplicate")
+    raise ValidationError({"id_number": ValidationError(message, code="id_duplicate")})
 
 
 def _save_resident(*, by: User, resident: Resident, action: AuditAction) -> Resident:
@@ -152,8 +152,10 @@ REVEALABLE = {
 def value_reveal(*, by: User, obj: Household | Resident, field: str, ip: str | None) -> str:
     """The full value of one personal field; the reveal is written to the audit log first."""
     kind = type(obj).__name__.lower()
-    if (kind, field) not in REVEALABLE or not by.can_reveal:
+    if (kind, field) not in REVEALABLE or not by.can_reveal or by.area is None:
         raise PermissionDenied
     area = obj.area if isinstance(obj, Household) else obj.household.area
+    if not area.is_within(by.area):
+        raise PermissionDenied
     audit_record(user=by, action=AuditAction.REVEAL, area=area, obj=obj, field=field, ip=ip)
     return str(getattr(obj, field))

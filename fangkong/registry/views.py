@@ -144,8 +144,8 @@ def resident_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @scoped_login_required
+@require_POST
 def reveal(request: AuthedRequest, kind: str, pk: int, field: str) -> HttpResponse:
     """Show one full ID or phone number: a deliberate action, written to the audit log."""
     if (kind, field) not in services.REVEALABLE:

@@ -1,0 +1,456 @@
+"""Every URL the project registers keeps the area rule: walk them all, so no page can forget it.
+
+For each route, with the objects of 前进村 filled in:
+
+* anonymous: a page redirects to the login page, an API route answers 401/403, for every method;
+* the county administrator (who may see 前进村; or the owner named in ``OWNERS``) gets the page:
+  proves the URL really points at an object, so the checks below are not passing by accident;
+* ``stranger``, a village cadre of 白云村 in the same county: a route about a 前进村 object is a 404
+  (405 for a method the route does not have, 403 for a role gate that answers the same for a
+  missing object), never a 2xx or a redirect, whatever the method; a route without an object may
+  answer (it is his own list, form or home page) but never shows anything of 前进村, and nothing
+  he posts (a form, a JSON body, an uploaded sheet aimed at 前进村) is written;
+* ``viewer``, read-only for the whole county: whatever he posts anywhere, nothing is written and
+  nothing is revealed.
+
+A new route with an object in its URL must be added to ``OBJECT_KWARGS`` (or be a DRF route whose
+basename is in ``API_BASENAMES``): the walk fails loudly otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from fangkong.areas.models import Area
+from fangkong.core.models import AuditAction, AuditEvent
+from fangkong.registry.importing import jobs as import_jobs
+from fangkong.registry.models import Household, ImportJob, Resident
+from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory, make_id_number
+
+# Routes left out of the walk, and why. Anything else is walked.
+SKIPPED_PREFIXES = {
+    "admin/": "Django admin: its own staff login, for superusers of the deployment, not scoped",
+    "i18n/": "set_language: public by design, stores a language choice and shows no data",
+    settings.STATIC_URL: "static files (WhiteNoise serves them; no view, no data)",
+}
+SKIPPED_NAMES = {
+    "accounts:login": "must be reachable anonymously: it is where everyone is sent",
+    "accounts:logout": "must work for anyone; it only ends the session",
+    "api-schema": "the OpenAPI description of /api/v1/: field names and shapes, no data",
+    "api-token": "obtaining an API token is the API's login: reachable anonymously by design",
+}
+
+SECRET_HEAD = "保密户主甲"
+SECRET_ADDRESS = "前进村幸福路8号"
+SECRET_RESIDENT = "保密居民乙"
+SECRET_ID = make_id_number(seq=77)
+SECRET_PHONE = "13912340077"
+SECRET_HOUSEHOLD_PHONE = "13912340088"
+
+
+@dataclass(frozen=True)
+class Objects:
+    village: Area
+    grid: Area
+    household: Household
+    resident: Resident
+    import_job: ImportJob
+
+
+KwargsFor = Callable[[Objects], dict[str, object]]
+
+# Web routes whose URL holds an object of 前进村, by URL name.
+OBJECT_KWARGS: dict[str, KwargsFor] = {
+    "areas:area_add": lambda o: {"parent_pk": o.village.pk},
+    "registry:household_detail": lambda o: {"pk": o.household.pk},
+    "registry:household_edit": lambda o: {"pk": o.household.pk},
+    "registry:resident_create": lambda o: {"household_pk": o.household.pk},
+    "registry:resident_detail": lambda o: {"pk": o.resident.pk},
+    "registry:resident_edit": lambda o: {"pk": o.resident.pk},
+    "registry:reveal": lambda o: {"kind": "resident", "pk": o.resident.pk, "field": "id_number"},
+    "registry:import_preview": lambda o: {"token": o.import_job.token},
+    "registry:import_status": lambda o: {"token": o.import_job.token},
+    "registry:import_errors": lambda o: {"token": o.import_job.token},
+}
+# String kwargs that name an object (replaced by a missing one to compare answers); other string
+# kwargs (``kind``, ``field``) are part of the route and stay as they are.
+OBJECT_STR_KWARGS = {"token"}
+# Who, besides the stranger, may open each object route: the positive control. The county
+# administrator sees all of 前进村; a route whose object belongs to one user (an upload, say)
+# names that user here (a key of the ``users`` fixture).
+OWNERS: dict[str, str] = {
+    # An upload is seen by the user who made it only.
+    "registry:import_preview": "cadre",
+    "registry:import_status": "cadre",
+    "registry:import_errors": "cadre",
+}
+DEFAULT_OWNER = "county_admin"
+# DRF router routes are named ``<basename>-<action>``; ``pk`` is an object of that basename.
+API_BASENAMES: dict[str, Callable[[Objects], object]] = {
+    "area": lambda o: o.village,
+    "household": lambda o: o.household,
+    "resident": lambda o: o.resident,
+}
+# Nested API routes name their parent objects by kwarg.
+API_PARENT_KWARGS: dict[str, Callable[[Objects], object]] = {
+    "area_pk": lambda o: o.village,
+    "household_pk": lambda o: o.household,
+    "resident_pk": lambda o: o.resident,
+}
+FORMAT_KWARG = "format"
+
+# 404: not there for him; 405: a method the route does not have; 403: a role gate that answers
+# the same for any object, existing or not (checked against a missing pk, so it confirms nothing).
+SAFE_STATUSES_FOR_STRANGER_ON_OBJECTS = {403, 404, 405}
+MISSING_PK = 987654321
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    kwargs: tuple[str, ...]
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+    @property
+    def object_kwargs(self) -> tuple[str, ...]:
+        return tuple(k for k in self.kwargs if k != FORMAT_KWARG)
+
+    @property
+    def id(self) -> str:
+        return self.name + (f"({','.join(self.kwargs)})" if self.kwargs else "")
+
+
+def _pattern_kwargs(pattern: RoutePattern | RegexPattern) -> list[str]:
+    if isinstance(pattern, RoutePattern):
+        return list(pattern.converters)
+    return list(pattern.regex.groupindex)
+
+
+def _walk(
+    patterns: list, prefix: str = "", namespace: str = "", kwargs: tuple[str, ...] = ()
+) -> Iterator[Route | tuple[str, str]]:
+    for entry in patterns:
+        here = prefix + str(entry.pattern).lstrip("^").rstrip("$")
+        entry_kwargs = kwargs + tuple(_pattern_kwargs(entry.pattern))
+        skip = next((why for p, why in SKIPPED_PREFIXES.items() if here.startswith(p)), None)
+        if skip:
+            yield (here, skip)
+            continue
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            child_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(entry.url_patterns, here, child_ns, entry_kwargs)
+        else:
+            assert isinstance(entry, URLPattern)
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            if name in SKIPPED_NAMES:
+                yield (here, SKIPPED_NAMES[name])
+                continue
+            if not name:
+                pytest.fail(
+                    f"URL pattern {here!r} has no name: name it so the scope walk can test it"
+                )
+            yield Route(name=name, pattern=here, kwargs=tuple(dict.fromkeys(entry_kwargs)))
+
+
+def all_routes() -> list[Route]:
+    routes = [r for r in _walk(get_resolver().url_patterns) if isinstance(r, Route)]
+    return list({r.id: r for r in routes}.values())
+
+
+ROUTES = all_routes()
+
+
+def _kwargs_for(route: Route, objects: Objects) -> dict[str, object]:
+    kwargs: dict[str, object] = {}
+    if route.object_kwargs:
+        if route.name in OBJECT_KWARGS:
+            kwargs.update(OBJECT_KWARGS[route.name](objects))
+        elif route.is_api and (m := re.fullmatch(r"(?P<base>[\w]+)-[\w-]+", route.name)):
+            base = m["base"]
+            for key in route.object_kwargs:
+                if key == "pk" and base in API_BASENAMES:
+                    kwargs["pk"] = API_BASENAMES[base](objects).pk  # type: ignore[attr-defined]
+                elif key in API_PARENT_KWARGS:
+                    kwargs[key] = API_PARENT_KWARGS[key](objects).pk  # type: ignore[attr-defined]
+        missing = set(route.object_kwargs) - set(kwargs)
+        if missing:
+            pytest.fail(
+                f"URL {route.name!r} ({route.pattern}) has {sorted(missing)} in its path and no "
+                "object mapping: add it to OBJECT_KWARGS (or API_BASENAMES) in test_scope_urls.py"
+            )
+    if FORMAT_KWARG in route.kwargs:
+        kwargs[FORMAT_KWARG] = "json"
+    return kwargs
+
+
+def _url(route: Route, objects: Objects, *, missing: bool = False) -> str:
+    kwargs = _kwargs_for(route, objects)
+    if missing:
+        kwargs = {
+            k: MISSING_PK if isinstance(v, int) else "0" * 32 if k in OBJECT_STR_KWARGS else v
+            for k, v in kwargs.items()
+        }
+    return reverse(route.name, kwargs=kwargs or None)
+
+
+def _import_job(user, area: Area) -> ImportJob:
+    """An upload of the 前进村 cadre with one good and one rejected row, checked (dry run)."""
+    sheet = (
+        "姓名,身份证号,家庭住址\n"
+        f"{SECRET_RESIDENT}丙,{make_id_number(seq=66)},{SECRET_ADDRESS}\n"
+        f"{SECRET_RESIDENT}丁,4.30502199001011E+17,{SECRET_ADDRESS}\n"
+    )
+    upload = SimpleUploadedFile("前进村登记.csv", sheet.encode(), content_type="text/csv")
+    job = import_jobs.import_job_create(by=user, area=area, upload=upload)
+    return import_jobs.import_job_start(by=user, job=job, dry_run=True)
+
+
+@pytest.fixture
+def objects(tree, users) -> Objects:
+    household = HouseholdFactory(
+        area=tree["qianjin_g1"],
+        head_name=SECRET_HEAD,
+        address=SECRET_ADDRESS,
+        phone=SECRET_HOUSEHOLD_PHONE,
+    )
+    resident = ResidentFactory(
+        household=household, name=SECRET_RESIDENT, id_number=SECRET_ID, phone=SECRET_PHONE
+    )
+    # The stranger's own village has a household too, so his lists are not trivially empty.
+    own = HouseholdFactory(area=tree["baiyun_g1"], head_name="白云户主", address="白云村1号")
+    ResidentFactory(household=own, name="白云居民", id_number=make_id_number(seq=11))
+    return Objects(
+        village=tree["qianjin"],
+        grid=tree["qianjin_g1"],
+        household=household,
+        resident=resident,
+        import_job=_import_job(users["cadre"], tree["qianjin"]),
+    )
+
+
+def _payload(objects: Objects, *, with_file: bool = True) -> dict[str, object]:
+    """What someone trying to write into 前进村 would post to any form or API."""
+    data: dict[str, object] = {
+        "area": objects.grid.pk,
+        "household": objects.household.pk,
+        "parent": objects.village.pk,
+        "head_name": "越权户主",
+        "address": "越权地址",
+        "name": "越权居民",
+        "relationship": "other",
+        "id_type": "resident_id",
+        "id_number": make_id_number(seq=99),
+        "residence_status": "permanent",
+        "phone": "13700000000",
+        "level": "grid",
+        "code": "09",
+    }
+    if with_file:  # for uploads: a sheet of people to put into 前进村
+        sheet = f"姓名,身份证号,家庭住址\n越权居民,{make_id_number(seq=98)},越权地址\n"
+        data["file"] = SimpleUploadedFile("越权.csv", sheet.encode(), content_type="text/csv")
+    return data
+
+
+def _text(response) -> str:
+    """Everything a response carries, as text: streamed files and the XML inside xlsx/zip too."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if body[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body = b"".join(archive.read(name) for name in archive.namelist())
+    return body.decode(errors="replace")
+
+
+def _leaks(response) -> list[str]:
+    text = _text(response)
+    markers = [
+        "前进村",
+        SECRET_HEAD,
+        SECRET_ADDRESS,
+        SECRET_RESIDENT,
+        SECRET_ID,
+        SECRET_ID[-4:] + '"',  # not even the tail of a masked ID in JSON
+        SECRET_PHONE,
+        SECRET_HOUSEHOLD_PHONE,
+    ]
+    return [m for m in markers if m in text]
+
+
+# Audit rows a read may legitimately leave (an export of one's own area is audited, not refused).
+READ_ACTIONS = {AuditAction.EXPORT, AuditAction.LOGIN, AuditAction.LOGIN_FAILED}
+
+
+def _snapshot() -> tuple:
+    return (
+        list(Household.objects.order_by("pk").values_list("pk", "area_id", "head_name", "address")),
+        list(
+            Resident.objects.order_by("pk").values_list(
+                "pk", "household_id", "name", "id_number_index"
+            )
+        ),
+        list(Area.objects.order_by("pk").values_list("pk", "path", "name")),
+        list(
+            AuditEvent.objects.exclude(action__in=READ_ACTIONS)
+            .order_by("pk")
+            .values_list("pk", "action", "username")
+        ),
+    )
+
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _request(client, method: str, url: str, objects: Objects):
+    if method == "post":
+        return client.post(url, _payload(objects))
+    if method in {"put", "patch"}:
+        return getattr(client, method)(
+            url, _payload(objects, with_file=False), content_type="application/json"
+        )
+    return getattr(client, method)(url)
+
+
+def test_the_walk_finds_the_routes_we_know():
+    """A broken walker would test nothing: it must at least see the pages of the foundation."""
+    names = {r.name for r in ROUTES}
+    assert {
+        "home",
+        "accounts:profile",
+        "areas:tree",
+        "areas:area_add",
+        "registry:household_list",
+        "registry:household_detail",
+        "registry:resident_edit",
+        "registry:reveal",
+        "core:audit_log",
+    } <= names
+    skipped = [r for r in _walk(get_resolver().url_patterns) if not isinstance(r, Route)]
+    assert any(path.startswith("admin/") for path, _why in skipped)
+    assert not names & set(SKIPPED_NAMES)
+    assert not any(r.pattern.startswith(("admin/", "i18n/")) for r in ROUTES)
+
+
+def test_every_object_route_is_mapped(objects):
+    for route in ROUTES:
+        _url(route, objects)  # fails loudly for an unmapped object route
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+def test_anonymous_is_sent_to_login(client, objects, route):
+    url = _url(route, objects)
+    for method in METHODS:
+        response = _request(client, method, url, objects)
+        if route.is_api:
+            assert response.status_code in {401, 403}, (method, url, response.status_code)
+        else:
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert response["Location"].startswith(reverse("accounts:login") + "?next="), (
+                method,
+                url,
+            )
+        assert not _leaks(response), (method, url)
+
+
+def _owner_response(client, url: str, objects: Objects):
+    response = client.get(url)
+    if response.status_code == 405:  # a POST-only route (reveal, an API upload)
+        response = client.post(url, _payload(objects))
+    return response
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+def test_stranger_of_another_village(client, users, objects, route):
+    url = _url(route, objects)
+    # Someone who may see 前进村 gets the page: the URL is right and the object is there.
+    client.force_login(users[OWNERS.get(route.name, DEFAULT_OWNER)])
+    control = _owner_response(client, url, objects)
+    if route.object_kwargs:
+        assert control.status_code == 200, (url, control.status_code)
+    else:  # reachable (a POST-only route may answer 400/422 to our payload)
+        assert control.status_code not in {401, 403, 404, 405}, (url, control.status_code)
+        assert control.status_code < 500, (url, control.status_code)
+    client.logout()
+
+    client.force_login(users["stranger"])
+    before = _snapshot()
+    statuses = {}
+    for method in METHODS:
+        response = _request(client, method, url, objects)
+        statuses[method] = response.status_code
+        assert response.status_code < 500, (method, url, response.status_code)
+        assert not _leaks(response), (method, url, _leaks(response))
+        if route.object_kwargs:
+            assert response.status_code in SAFE_STATUSES_FOR_STRANGER_ON_OBJECTS, (
+                method,
+                url,
+                response.status_code,
+            )
+            # The same answer as for an object that does not exist: no way to tell it is there.
+            missing = _request(client, method, _url(route, objects, missing=True), objects)
+            assert missing.status_code == response.status_code, (method, url, statuses)
+    if route.object_kwargs:
+        # Whichever method the route serves, he is refused (404, or 403 by a role gate).
+        assert {statuses["get"], statuses["post"]} & {403, 404}, (url, statuses)
+    assert _snapshot() == before, f"{url}: the stranger's requests changed something"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+def test_read_only_viewer_writes_and_reveals_nothing(client, users, objects, route):
+    url = _url(route, objects)
+    client.force_login(users["viewer"])
+    before = _snapshot()
+    for method in ("post", "put", "patch", "delete"):
+        response = _request(client, method, url, objects)
+        assert response.status_code < 500, (method, url, response.status_code)
+        assert response.status_code not in {201, 204}, (method, url, response.status_code)
+        assert SECRET_ID not in _text(response), (method, url)
+    assert _snapshot() == before, f"{url}: a read-only user's request wrote something"
+
+
+API_ROUTES = [r for r in ROUTES if r.is_api]
+
+
+def test_api_routes_are_walked_when_registered():
+    """The API under /api/v1/ is in the walk as soon as it is registered (no list to keep)."""
+    from config import api_urls
+
+    if api_urls.urlpatterns:
+        assert API_ROUTES, "config/api_urls.py registers routes but the walk found none"
+        assert all(r.pattern.startswith("api/v1/") for r in API_ROUTES)
+    for route in API_ROUTES:
+        if route.object_kwargs:
+            assert route.name in OBJECT_KWARGS or route.name.split("-")[0] in API_BASENAMES
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in API_ROUTES if not r.object_kwargs], ids=lambda r: r.id
+)
+def test_api_lists_show_the_stranger_nothing_of_another_village(client, users, objects, route):
+    url = _url(route, objects)
+    client.force_login(users["county_admin"])
+    admin = client.get(url)
+    client.force_login(users["stranger"])
+    response = client.get(url)
+    # The same route answers him as it answers the county (200, or 405 for a POST-only route) ...
+    assert response.status_code == admin.status_code
+    assert response.status_code in {200, 405}
+    # ... with nothing of 前进村 in it, while the county's answer has it.
+    assert not _leaks(response)
+    if admin.status_code == 200 and route.name.split("-")[0] in API_BASENAMES:
+        assert _leaks(admin), (
+            f"{url}: the control answer has no 前进村 data, the check proves nothing"
+        )
