@@ -52,5 +52,11 @@ def decrypt(token: str) -> str:
 def blind_index(value: str, *, kind: str) -> str:
     """Deterministic keyed hash of a normalised value; ``kind`` keeps ID and phone indexes apart."""
     _, mac_key = _keys(settings.FIELD_ENCRYPTION_KEY)
-    digest = hmac.new(mac_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-    return digest[:32]
+    mac = _mac_base(mac_key).copy()
+    mac.update(f"{kind}:{value}".encode())
+    return mac.hexdigest()[:32]
+
+
+@lru_cache(maxsize=4)
+def _mac_base(mac_key: bytes) -> hmac.HMAC:
+    return hmac.new(mac_key, digestmod=hashlib.sha256)

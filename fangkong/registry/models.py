@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
 
-def id_index(number: str) -> str:
-    return crypto.blind_index(number, kind="id") if number else ""
+def id_index(number: str) -> str | None:
+    """The blind index of an ID number; NULL (not '') when there is none, so that the unique
+    (county, index) constraint is a plain index every lookup can use."""
+    return crypto.blind_index(number, kind="id") if number else None
 
 
 def phone_index(number: str) -> str:
@@ -176,7 +178,7 @@ class Resident(models.Model):
         _("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
     id_number = EncryptedTextField(_("ID number"), blank=True)
-    id_number_index = models.CharField(max_length=32, blank=True, editable=False)
+    id_number_index = models.CharField(max_length=32, null=True, blank=True, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
@@ -205,7 +207,6 @@ class Resident(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["county", "id_number_index"],
-                condition=~models.Q(id_number_index=""),
                 name="resident_id_number_unique_in_county",
             )
         ]

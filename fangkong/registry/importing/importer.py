@@ -16,9 +16,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area, Level
+from fangkong.core import crypto
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
 from fangkong.core.validators import (
@@ -28,6 +30,7 @@ from fangkong.core.validators import (
     validate_id_number,
     validate_phone,
 )
+from fangkong.registry.importing import bulk
 from fangkong.registry.importing.reader import Sheet, cell_text, read_sheet
 from fangkong.registry.models import (
     Household,
@@ -43,6 +46,41 @@ if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
 BATCH = 2000
+HOUSEHOLD_COLUMNS = (
+    "id",
+    "county_id",
+    "area_id",
+    "number",
+    "address",
+    "head_name",
+    "phone",
+    "phone_index",
+    "notes",
+    "created_at",
+    "updated_at",
+)
+RESIDENT_COLUMNS = (
+    "county_id",
+    "household_id",
+    "relationship",
+    "name",
+    "id_type",
+    "id_number",
+    "id_number_index",
+    "sex",
+    "birth_date",
+    "phone",
+    "phone_index",
+    "residence_status",
+    "low_income",
+    "elderly_alone",
+    "chronic_illness",
+    "pregnant",
+    "disabled",
+    "notes",
+    "created_at",
+    "updated_at",
+)
 HOUSEHOLD_LEVELS = {Level.VILLAGE, Level.GROUP, Level.GRID}
 FLAGS = ("low_income", "elderly_alone", "chronic_illness", "pregnant", "disabled")
 TRUE_WORDS = {"是", "有", "√", "✓", "Y", "YES", "TRUE", "1", "对"}
@@ -221,18 +259,26 @@ class _Importer:
                 self.households.setdefault((area_id, number, ""), pk)
             self.households.setdefault((area_id, "", f"{head}|{address}"), pk)
         self.new_households: dict[tuple[int, str, str], Household] = {}
+        self.now = timezone.now()
+        self.today = timezone.localdate()
 
     def column(self, key: str) -> str:
         return self.names.get(key, key)
 
     # -- one row ---------------------------------------------------------------------------
     def parse(self, number: int, cells: list[Any]) -> _Row:
-        get: dict[str, Any] = {}
-        for col, key in self.sheet.mapping.items():
-            get[key] = cells[col] if col < len(cells) else None
+        width = len(cells)
+        get: dict[str, Any] = {
+            key: cells[col] for col, key in self.sheet.mapping.items() if col < width
+        }
 
         def text(key: str) -> str:
-            return cell_text(get.get(key)).strip()
+            value = get.get(key)
+            if value is None:
+                return ""
+            if isinstance(value, str):
+                return value.strip()
+            return cell_text(value)
 
         name = normalise_text(text("name"))
         if not name:
@@ -255,7 +301,7 @@ class _Importer:
         if id_type == IdType.RESIDENT_ID:
             try:
                 id_number = validate_id_number(
-                    raw_id if not isinstance(raw_id, float) else repr(raw_id)
+                    raw_id if not isinstance(raw_id, float) else repr(raw_id), today=self.today
                 )
             except ValidationError as error:
                 raise _RowRejected(
@@ -346,7 +392,7 @@ class _Importer:
             name=name,
             id_type=id_type,
             id_number=id_number,
-            id_index=id_index(id_number),
+            id_index=id_index(id_number) or "",
             phone=phone,
             household_key=household_key,
             household_number=household_number,
@@ -386,25 +432,63 @@ class _Importer:
                 self.new_households[key] = household
                 pending.append((key, household))
         if pending:
-            Household.objects.bulk_create([h for _k, h in pending], batch_size=BATCH)
+            ids = bulk.reserve_ids(Household._meta.db_table, len(pending))
+            for (key, household), pk in zip(pending, ids, strict=True):
+                household.pk = pk
+                self.households[key] = pk
+            bulk.insert_rows(
+                Household._meta.db_table,
+                HOUSEHOLD_COLUMNS,
+                (
+                    (
+                        h.pk,
+                        h.county_id,
+                        h.area_id,
+                        h.number,
+                        h.address,
+                        h.head_name,
+                        crypto.encrypt(h.phone) if h.phone else "",
+                        h.phone_index,
+                        "",
+                        self.now,
+                        self.now,
+                    )
+                    for _k, h in pending
+                ),
+            )
             self.result.households_created += len(pending)
-            for key, household in pending:
-                self.households[key] = household.pk
-        to_create: list[Resident] = []
+        to_create: list[tuple[Any, ...]] = []
         to_update: list[Resident] = []
         update_fields: set[str] = set()
         for row in batch:
             household_id = self.households[row.household_key]
             person = existing.get(row.id_index)
             if person is None:
-                resident = Resident(
-                    county_id=self.county_id,
-                    household_id=household_id,
-                    id_number_index=row.id_index,
-                    phone_index=phone_index(row.values.get("phone", "")),
-                    **row.values,
+                v = row.values
+                to_create.append(
+                    (
+                        self.county_id,
+                        household_id,
+                        v.get("relationship", Relationship.OTHER),
+                        v["name"],
+                        v["id_type"],
+                        crypto.encrypt(v["id_number"]),
+                        row.id_index,
+                        v.get("sex", ""),
+                        v.get("birth_date"),
+                        crypto.encrypt(row.phone) if row.phone else "",
+                        phone_index(row.phone),
+                        v.get("residence_status", ResidenceStatus.PERMANENT),
+                        v.get("low_income", False),
+                        v.get("elderly_alone", False),
+                        v.get("chronic_illness", False),
+                        v.get("pregnant", False),
+                        v.get("disabled", False),
+                        v.get("notes", ""),
+                        self.now,
+                        self.now,
+                    )
                 )
-                to_create.append(resident)
                 self.result.created += 1
                 continue
             changed = [k for k, v in row.values.items() if getattr(person, k) != v]
@@ -424,7 +508,7 @@ class _Importer:
             to_update.append(person)
             self.result.updated += 1
         if to_create:
-            Resident.objects.bulk_create(to_create, batch_size=BATCH)
+            bulk.insert_rows(Resident._meta.db_table, RESIDENT_COLUMNS, to_create)
         if to_update:
             Resident.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
 
