@@ -46,7 +46,8 @@ browser-test: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test DJANGO_ALLOW_ASYNC_UNSAFE=true $(RUN) pytest tests_browser -p no:cacheprovider
 
 bench: setup
-	DJANGO_SETTINGS_MODULE=config.settings.base $(RUN) python bench/run.py
+	$(UV) sync --frozen --group bench
+	$(UV) run --frozen --group bench python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv node_modules fangkong/static/vendor var/staticfiles

@@ -1,0 +1,87 @@
+"""A throw-away PostgreSQL 15 cluster on a loopback port, for the benchmarks only."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PGBIN = Path(os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(args: list[str], cwd: str) -> None:
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run(prefix + args, check=True, cwd=cwd, stdout=subprocess.DEVNULL)  # noqa: S603
+
+
+@contextmanager
+def cluster() -> Iterator[str]:
+    """Yield a DATABASE_URL for an empty database `fangkong` owned by a CREATEDB role."""
+    tmp = tempfile.mkdtemp(prefix="fangkong-bench-pg.")
+    os.chmod(tmp, 0o755)
+    if os.geteuid() == 0:
+        shutil.chown(tmp, "postgres", "postgres")
+    data, sock, port = f"{tmp}/data", f"{tmp}/socket", _free_port()
+    password = secrets.token_hex(12)
+    try:
+        _as_postgres(["mkdir", "-m", "700", sock], tmp)
+        _as_postgres(
+            [
+                str(PGBIN / "initdb"),
+                "-D",
+                data,
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            ],
+            tmp,
+        )
+        conf = (
+            f"\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{sock}'\n"
+            "shared_buffers = 256MB\nmax_wal_size = 4GB\n"
+        )
+        _as_postgres(["sh", "-c", f"cat >> {data}/postgresql.conf <<'EOF'\n{conf}\nEOF"], tmp)
+        _as_postgres(
+            [str(PGBIN / "pg_ctl"), "start", "-D", data, "-l", f"{tmp}/server.log", "-w"], tmp
+        )
+        _as_postgres(
+            [
+                str(PGBIN / "psql"),
+                "-X",
+                "-q",
+                "-h",
+                sock,
+                "-p",
+                str(port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                f"CREATE ROLE fangkong LOGIN CREATEDB PASSWORD '{password}'",
+                "-c",
+                "CREATE DATABASE fangkong OWNER fangkong",
+            ],
+            tmp,
+        )
+        yield f"postgres://fangkong:{password}@127.0.0.1:{port}/fangkong"
+    finally:
+        if Path(data, "postmaster.pid").exists():
+            _as_postgres([str(PGBIN / "pg_ctl"), "stop", "-D", data, "-m", "fast", "-w"], tmp)
+        shutil.rmtree(tmp, ignore_errors=True)

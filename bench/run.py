@@ -1,0 +1,145 @@
+"""`make bench`: the register import measured against the physical floor, in the same run.
+
+Figures (each beside its baseline, measured now on this machine, because 2-core machines are noisy):
+  1. our import into PostgreSQL  vs  COPY of the same CSV into an equivalent plain table
+  2. our import into SQLite      vs  executemany of the same rows into an equivalent plain table
+  3. our import of 100k rows     vs  django-import-export importing the same 100k rows
+  4. peak memory of our import of the full file (goal: under 1 GB)
+Options: --rows N (default 1,000,000), --ie-rows N (default 100,000), --skip-pg, --skip-ie.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402
+import pgcluster  # noqa: E402
+
+console = Console()
+
+
+def worker(mode: str, path: Path, env: dict[str, str]) -> dict:
+    full_env = os.environ | env | {"DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, str(HERE / "worker.py"), mode, str(path)],
+        env=full_env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=HERE.parent,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def fresh_env(tmp: Path, database_url: str | None = None) -> dict[str, str]:
+    var = Path(tempfile.mkdtemp(dir=tmp))
+    return {
+        "FANGKONG_VAR_DIR": str(var),
+        "DATABASE_URL": database_url or f"sqlite:///{var}/bench.sqlite3",
+        "FANGKONG_SECRET_KEY": secrets.token_urlsafe(32),
+        "FANGKONG_FIELD_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", 1_000_000)))
+    parser.add_argument("--ie-rows", type=int, default=100_000)
+    parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--skip-ie", action="store_true")
+    args = parser.parse_args()
+    results: list[tuple[str, float, str, float, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="fangkong-bench.") as tmpdir:
+        tmp = Path(tmpdir)
+        os.chmod(tmp, 0o755)
+        big = tmp / "residents.csv"
+        started = time.perf_counter()
+        generate.write(big, args.rows)
+        console.print(
+            f"bench: generated {args.rows:,} rows ({big.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+
+        def add(label: str, ours: dict, base_label: str, base: dict, goal: float) -> None:
+            ratio = ours["seconds"] / base["seconds"]
+            results.append(
+                (
+                    label,
+                    ours["seconds"],
+                    base_label,
+                    base["seconds"],
+                    f"{ratio:.1f}×",
+                    f"≤ {goal:g}× {'met' if ratio <= goal else 'NOT met'}",
+                )
+            )
+            console.print(
+                f"  {label}: {ours['seconds']:.1f} s ({ours['rows'] / ours['seconds']:,.0f} rows/s)"
+                f" vs {base_label} {base['seconds']:.1f} s → {ratio:.1f}×"
+            )
+
+        console.print("bench: SQLite …")
+        env = fresh_env(tmp)
+        ours_sqlite = worker("fangkong", big, env)
+        plain = worker("executemany", big, env)
+        add(f"import {args.rows:,} rows, SQLite", ours_sqlite, "executemany", plain, 3)
+        memory = ours_sqlite["peak_mb"]
+
+        if not args.skip_pg:
+            console.print("bench: PostgreSQL …")
+            with pgcluster.cluster() as url:
+                env = fresh_env(tmp, url)
+                ours_pg = worker("fangkong", big, env)
+                copy = worker("copy", big, env)
+            add(f"import {args.rows:,} rows, PostgreSQL", ours_pg, "COPY", copy, 2)
+            memory = max(memory, ours_pg["peak_mb"])
+
+        if not args.skip_ie:
+            console.print(f"bench: django-import-export, {args.ie_rows:,} rows …")
+            small = tmp / "residents-small.csv"
+            generate.write(small, args.ie_rows)
+            ours_small = worker("fangkong", small, fresh_env(tmp))
+            ie = worker("import_export", small, fresh_env(tmp))
+            ratio = ie["seconds"] / ours_small["seconds"]
+            results.append(
+                (
+                    f"import {args.ie_rows:,} rows, SQLite",
+                    ours_small["seconds"],
+                    "django-import-export",
+                    ie["seconds"],
+                    f"{ratio:.0f}× faster",
+                    f"≥ 20× {'met' if ratio >= 20 else 'NOT met'}",
+                )
+            )
+
+    table = Table(title="fangkong import benchmark")
+    for column in ("measurement", "ours (s)", "baseline", "baseline (s)", "ratio", "goal"):
+        table.add_column(column)
+    for label, ours_s, base_label, base_s, ratio_text, goal in results:
+        table.add_row(label, f"{ours_s:.1f}", base_label, f"{base_s:.1f}", ratio_text, goal)
+    table.add_row(
+        f"peak memory, {args.rows:,} rows",
+        f"{memory:.0f} MB",
+        "",
+        "",
+        "",
+        f"< 1024 MB {'met' if memory < 1024 else 'NOT met'}",
+    )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
