@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -22,6 +24,18 @@ from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory
 _schema_dict = SchemaGenerator().get_schema(request=None, public=True)
 schema = schemathesis.openapi.from_dict(_schema_dict)
 schema.app = get_wsgi_application()
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """The WSGI app closes "old" connections at the end of each request; in a test, that one is
+    inside the test's transaction, so PostgreSQL would lose it (in-memory SQLite never closes).
+    Django's own test client turns these handlers off the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
