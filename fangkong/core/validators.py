@@ -80,7 +80,13 @@ def validate_id_number(value: object, *, today: dt.date | None = None) -> str:
             code="id_birth_date",
             params={"d": number[6:14]},
         )
-    if birth > (today or timezone.localdate()) or birth.year < 1880:
+    if birth > (today or timezone.localdate()):
+        raise ValidationError(
+            _("The birth date in the ID number (%(d)s) is in the future."),
+            code="id_future",
+            params={"d": birth.isoformat()},
+        )
+    if birth.year < 1880:
         raise ValidationError(
             _("The birth date in the ID number (%(d)s) is impossible."),
             code="id_birth_date",

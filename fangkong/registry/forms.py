@@ -8,7 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
-from fangkong.core.validators import normalise_text, validate_id_number, validate_phone
+from fangkong.core.validators import (
+    mask_id,
+    mask_phone,
+    normalise_text,
+    validate_id_number,
+    validate_phone,
+)
 from fangkong.registry.models import Household, IdType, Resident
 from fangkong.registry.services import HOUSEHOLD_AREA_LEVELS
 
@@ -25,7 +31,34 @@ class PhoneField(forms.CharField):
         return validate_phone(value) if value else ""
 
 
-class HouseholdForm(forms.ModelForm):
+class PersonalNumbersForm(forms.ModelForm):
+    """On an edit form the full ID and phone numbers are never sent to the browser (that would be
+    an unaudited reveal): the fields start empty, show the masked value, and empty means keep."""
+
+    personal_fields: tuple[str, ...] = ()
+
+    def hide_personal_numbers(self) -> None:
+        if self.instance.pk is None:
+            return
+        for name in self.personal_fields:
+            current = getattr(self.instance, name)
+            self.initial[name] = ""
+            if current:
+                masked = mask_id(current) if name == "id_number" else mask_phone(current)
+                self.fields[name].widget.attrs["placeholder"] = masked
+                self.fields[name].help_text = _("Leave empty to keep %(masked)s.") % {
+                    "masked": masked
+                }
+
+    def kept(self, name: str, raw: str) -> str | None:
+        """The stored value when editing and nothing was typed, else None."""
+        if self.instance.pk is not None and not str(raw).strip():
+            return str(getattr(self.instance, name))
+        return None
+
+
+class HouseholdForm(PersonalNumbersForm):
+    personal_fields = ("phone",)
     area = AreaChoiceField(queryset=Area.objects.none(), label=_("Grid / area"))
     phone = PhoneField(label=_("Contact phone"), required=False, max_length=30)
 
@@ -43,9 +76,15 @@ class HouseholdForm(forms.ModelForm):
         if self.instance.pk is None and user.area is not None and user.area.level == "grid":
             field.initial = user.area.pk
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.hide_personal_numbers()
+
+    def clean_phone(self) -> str:
+        kept = self.kept("phone", self.data.get(self.add_prefix("phone"), ""))
+        return kept if kept is not None else self.cleaned_data["phone"]
 
 
-class ResidentForm(forms.ModelForm):
+class ResidentForm(PersonalNumbersForm):
+    personal_fields = ("id_number", "phone")
     id_number = forms.CharField(label=_("ID number"), required=False, max_length=40)
     phone = PhoneField(label=_("Phone"), required=False, max_length=30)
 
@@ -81,12 +120,20 @@ class ResidentForm(forms.ModelForm):
             {"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         )
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.hide_personal_numbers()
+
+    def clean_phone(self) -> str:
+        kept = self.kept("phone", self.data.get(self.add_prefix("phone"), ""))
+        return kept if kept is not None else self.cleaned_data["phone"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         id_type = data.get("id_type")
         raw = self.data.get(self.add_prefix("id_number"), "")
-        if id_type == IdType.RESIDENT_ID:
+        kept = self.kept("id_number", raw)
+        if kept is not None:
+            data["id_number"] = kept
+        elif id_type == IdType.RESIDENT_ID:
             try:
                 data["id_number"] = validate_id_number(raw)
             except forms.ValidationError as error:

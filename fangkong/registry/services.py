@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area, Level
@@ -60,9 +60,11 @@ def household_create(*, by: User, area: Area, **fields: Any) -> Household:
 
 @transaction.atomic
 def household_update(*, by: User, household: Household, area: Area, **fields: Any) -> Household:
-    _check_area(by=by, area=household.area)
+    # The area stored now, not the instance's: a ModelForm may already have changed it.
+    current = Area.objects.get(pk=Household.objects.filter(pk=household.pk).values("area_id")[:1])
+    _check_area(by=by, area=current)
     _check_area(by=by, area=area)
-    moved = household.area_id != area.pk
+    moved = current.pk != area.pk
     household.area = area
     for key, value in fields.items():
         if key in HOUSEHOLD_FIELDS:
@@ -79,6 +81,13 @@ def _derive_from_id(resident: Resident) -> None:
     if resident.id_type == IdType.RESIDENT_ID and resident.id_number:
         resident.birth_date = id_birth_date(resident.id_number)
         resident.sex = id_sex(resident.id_number)
+
+
+def _duplicate_elsewhere() -> str:
+    return _(
+        "This ID number is already registered in another area of the county; "
+        "ask the county office to move the person."
+    )
 
 
 def _check_duplicate_id(*, by: User, resident: Resident) -> None:
@@ -106,10 +115,7 @@ def _check_duplicate_id(*, by: User, resident: Resident) -> None:
             "area": other.household.area.name,
         }
     else:
-        message = _(
-            "This ID number is already registered in another area of the county; "
-            "ask the county office to move the person."
-        )
+        message = _duplicate_elsewhere()
     raise ValidationError({"id_number": ValidationError(message, code="id_duplicate")})
 
 
@@ -120,7 +126,14 @@ def _save_resident(*, by: User, resident: Resident, action: AuditAction) -> Resi
         raise PermissionDenied
     _derive_from_id(resident)
     _check_duplicate_id(by=by, resident=resident)
-    resident.save()
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError as error:
+        # Someone saved the same ID number a moment ago, between the check and the save.
+        raise ValidationError(
+            {"id_number": ValidationError(_duplicate_elsewhere(), code="id_duplicate")}
+        ) from error
     audit_record(user=by, action=action, area=resident.household.area, obj=resident)
     return resident
 

@@ -37,10 +37,17 @@ def household_list(request: AuthedRequest) -> HttpResponse:
             return HttpResponseBadRequest(_("Unknown area."))
         area = get_object_or_404(Area.objects.for_user(request.user), pk=area_id)
         households = households.in_area(area)
-    query = request.GET.get("q", "").strip()[:100]
+    # Searches are posted so that a full ID or phone number never lands in a URL, the browser
+    # history or the access log; name searches may come as ?q= from the page links.
+    query = (request.POST.get("q") or request.GET.get("q", "")).strip()[:100]
     households = households.search(query).select_related("area").with_member_count()
     page = paginate(request, households.order_by("area__path", "address", "pk"))
-    context = {"page": page, "query": query, "area": area}
+    context = {
+        "page": page,
+        "query": query,
+        "area": area,
+        "query_in_links": query if not any(ch.isdigit() for ch in query) else "",
+    }
     template = "registry/household_list.html"
     if request.htmx and request.htmx.target == "results":
         template += "#results"
@@ -135,8 +142,6 @@ def resident_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Resident saved."))
             return redirect("registry:resident_detail", pk=resident.pk)
-    if request.method == "GET":
-        form.initial["id_number"] = resident.id_number
     return render(
         request,
         "registry/resident_form.html",
