@@ -70,7 +70,10 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
 
 
 class Household(models.Model):
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    # The tenant key; its lookups are served by the composite indexes that start with it.
+    county = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     area = models.ForeignKey(
         Area,
         verbose_name=_("grid / area"),
@@ -163,7 +166,10 @@ class ResidentQuerySet(models.QuerySet["Resident"]):
 
 
 class Resident(models.Model):
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    # The tenant key; its lookups are served by the composite indexes that start with it.
+    county = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="residents"
     )

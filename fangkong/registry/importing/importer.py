@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Callable
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -175,11 +177,15 @@ class _Row:
     id_number: str
     id_index: str
     phone: str
+    # Ready for the database (computed in the parser, so in the worker processes).
+    id_cipher: str
+    phone_cipher: str
+    phone_index: str
     household_key: tuple[int, str, str]  # (area pk, number, head|address)
     household_number: str
     head_name: str
     address: str
-    area: Area
+    area_id: int
     values: dict[str, Any]  # the resident fields this file sets
 
 
@@ -240,38 +246,34 @@ def _date(value: Any, column: str) -> dt.date:
     raise _RowRejected(column, "date_invalid", _("Write the date as 1990-01-31."))
 
 
-class _Importer:
-    def __init__(self, *, sheet: Sheet, area: Area, by: User | None, result: ImportResult) -> None:
-        self.sheet = sheet
-        self.area = area
-        assert area.county_id is not None
-        self.county_id: int = area.county_id
-        self.by = by
-        self.result = result
-        self.finder = _AreaFinder(area)
+class _RowParser:
+    """Turns one row of cells into a validated ``_Row`` or raises ``_RowRejected``.
+
+    It touches no database, so big imports run it in worker processes."""
+
+    def __init__(self, *, sheet: Sheet, area: Area) -> None:
+        self.mapping = sheet.mapping
         self.names = sheet.column_names
-        self.seen: dict[str, tuple[int, tuple[Any, ...]]] = {}
-        # Existing households under the area: (area pk, number, head|address) → pk.
-        self.households: dict[tuple[int, str, str], int] = {}
-        for pk, area_id, number, head, address in Household.objects.in_area(area).values_list(
-            "pk", "area_id", "number", "head_name", "address"
-        ):
-            if number:
-                self.households.setdefault((area_id, number, ""), pk)
-            self.households.setdefault((area_id, "", f"{head}|{address}"), pk)
-        self.now = timezone.now()
-        self.now_db = connection.ops.adapt_datetimefield_value(self.now)
+        self.area = area
+        self.finder = _AreaFinder(area)
         self.today = timezone.localdate()
 
     def column(self, key: str) -> str:
         return self.names.get(key, key)
 
+    def parse_many(self, chunk: list[tuple[int, list[Any]]]) -> list[_Row | RowError]:
+        out: list[_Row | RowError] = []
+        for number, cells in chunk:
+            try:
+                out.append(self.parse(number, cells))
+            except _RowRejected as rejected:
+                out.append(RowError(number, rejected.column, rejected.code, rejected.message))
+        return out
+
     # -- one row ---------------------------------------------------------------------------
     def parse(self, number: int, cells: list[Any]) -> _Row:
         width = len(cells)
-        get: dict[str, Any] = {
-            key: cells[col] for col, key in self.sheet.mapping.items() if col < width
-        }
+        get: dict[str, Any] = {key: cells[col] for col, key in self.mapping.items() if col < width}
 
         def text(key: str) -> str:
             value = get.get(key)
@@ -388,6 +390,7 @@ class _Importer:
             if household_number
             else (area.pk, "", f"{head_name}|{address}")
         )
+        assert area.pk is not None
         return _Row(
             number=number,
             name=name,
@@ -395,13 +398,40 @@ class _Importer:
             id_number=id_number,
             id_index=id_index(id_number) or "",
             phone=phone,
+            id_cipher=crypto.encrypt(id_number),
+            phone_cipher=crypto.encrypt(phone) if phone else "",
+            phone_index=phone_index(phone),
             household_key=household_key,
             household_number=household_number,
             head_name=head_name or name,
             address=address or household_number,
-            area=area,
+            area_id=area.pk,
             values=values,
         )
+
+
+class _Importer:
+    def __init__(self, *, sheet: Sheet, area: Area, by: User | None, result: ImportResult) -> None:
+        self.area = area
+        assert area.county_id is not None
+        self.county_id: int = area.county_id
+        self.by = by
+        self.result = result
+        self.names = sheet.column_names
+        self.seen: dict[str, tuple[int, tuple[Any, ...]]] = {}
+        # Existing households under the area: (area pk, number, head|address) → pk.
+        self.households: dict[tuple[int, str, str], int] = {}
+        for pk, area_id, number, head, address in Household.objects.in_area(area).values_list(
+            "pk", "area_id", "number", "head_name", "address"
+        ):
+            if number:
+                self.households.setdefault((area_id, number, ""), pk)
+            self.households.setdefault((area_id, "", f"{head}|{address}"), pk)
+        self.now = timezone.now()
+        self.now_db = connection.ops.adapt_datetimefield_value(self.now)
+
+    def column(self, key: str) -> str:
+        return self.names.get(key, key)
 
     def reject(self, number: int, column: str, code: str, message: str) -> None:
         self.result.rejected += 1
@@ -430,12 +460,12 @@ class _Importer:
                     (
                         pk,
                         self.county_id,
-                        row.area.pk,
+                        row.area_id,
                         row.household_number,
                         row.address,
                         row.head_name[:50],
-                        crypto.encrypt(phone) if phone else "",
-                        phone_index(phone),
+                        row.phone_cipher if phone else "",
+                        row.phone_index if phone else "",
                         "",
                         self.now_db,
                         self.now_db,
@@ -458,12 +488,12 @@ class _Importer:
                         v.get("relationship", Relationship.OTHER),
                         v["name"],
                         v["id_type"],
-                        crypto.encrypt(v["id_number"]),
+                        row.id_cipher,
                         row.id_index,
                         v.get("sex", ""),
                         connection.ops.adapt_datefield_value(v.get("birth_date")),
-                        crypto.encrypt(row.phone) if row.phone else "",
-                        phone_index(row.phone),
+                        row.phone_cipher,
+                        row.phone_index,
                         v.get("residence_status", ResidenceStatus.PERMANENT),
                         v.get("low_income", False),
                         v.get("elderly_alone", False),
@@ -528,8 +558,12 @@ def residents_import(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     ip: str | None = None,
+    workers: int = 1,
 ) -> ImportResult:
-    """Import a resident sheet into ``area``; raises ``SheetError`` when the file is unusable."""
+    """Import a resident sheet into ``area``; raises ``SheetError`` when the file is unusable.
+
+    ``workers`` > 1 validates and encrypts rows in that many forked processes while this one
+    writes (for the command line; a threaded web server keeps the default 1)."""
     if by is not None and (not by.can_write_register or not by.can_see_area(area)):
         raise PermissionDenied
     sheet = read_sheet(source, filename)
@@ -543,7 +577,14 @@ def residents_import(
     gc.disable()
     try:
         with transaction.atomic():
-            _import_rows(sheet=sheet, area=area, by=by, result=result, progress=progress)
+            _import_rows(
+                sheet=sheet,
+                area=area,
+                by=by,
+                result=result,
+                progress=progress,
+                workers=workers,
+            )
             audit_record(
                 user=by,
                 action=AuditAction.IMPORT,
@@ -562,6 +603,44 @@ def residents_import(
     return result
 
 
+_WORKER_PARSER: _RowParser | None = None
+
+
+def _parse_in_worker(chunk: list[tuple[int, list[Any]]]) -> list[_Row | RowError]:
+    assert _WORKER_PARSER is not None  # set before the pool forks
+    return _WORKER_PARSER.parse_many(chunk)
+
+
+def _chunks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parsed_in_parallel(
+    parser: _RowParser, chunks: Iterator[list[Any]], workers: int
+) -> Iterator[list[_Row | RowError]]:
+    """Parse chunks in forked workers, in order, with a bounded number in flight (memory)."""
+    global _WORKER_PARSER
+    _WORKER_PARSER = parser
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            in_flight: deque[Any] = deque()
+            for chunk in chunks:
+                in_flight.append(pool.apply_async(_parse_in_worker, (chunk,)))
+                if len(in_flight) > workers * 2:
+                    yield in_flight.popleft().get()
+            while in_flight:
+                yield in_flight.popleft().get()
+    finally:
+        _WORKER_PARSER = None
+
+
 def _import_rows(
     *,
     sheet: Sheet,
@@ -569,24 +648,26 @@ def _import_rows(
     by: User | None,
     result: ImportResult,
     progress: Callable[[int], None] | None,
+    workers: int,
 ) -> None:
+    parser = _RowParser(sheet=sheet, area=area)
     importer = _Importer(sheet=sheet, area=area, by=by, result=result)
-    batch: list[_Row] = []
-    for number, cells in sheet.rows:
-        result.rows += 1
-        try:
-            row = importer.parse(number, cells)
-        except _RowRejected as rejected:
-            importer.reject(number, rejected.column, rejected.code, rejected.message)
-        else:
-            if importer.check_repeat(row):
-                batch.append(row)
-        if len(batch) >= BATCH:
+    chunks = _chunks(sheet.rows, BATCH)
+    parsed_chunks = (
+        _parsed_in_parallel(parser, chunks, workers)
+        if workers > 1
+        else map(parser.parse_many, chunks)
+    )
+    for parsed in parsed_chunks:
+        batch: list[_Row] = []
+        for item in parsed:
+            result.rows += 1
+            if isinstance(item, RowError):
+                result.rejected += 1
+                result.errors.append(item)
+            elif importer.check_repeat(item):
+                batch.append(item)
+        if batch:
             importer.write(batch)
-            batch = []
-        if progress and result.rows % 1000 == 0:
+        if progress:
             progress(result.rows)
-    if batch:
-        importer.write(batch)
-    if progress:
-        progress(result.rows)

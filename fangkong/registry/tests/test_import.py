@@ -337,3 +337,32 @@ def test_an_interrupted_import_leaves_nothing_half_written(tree, monkeypatch):
     assert seen[-1][1] > 0  # rows had been written inside the transaction …
     assert Resident.objects.count() == 0 and Household.objects.count() == 0  # … and are gone
     assert not AuditEvent.objects.filter(action="import").exists()
+
+
+def test_worker_processes_give_the_same_result(tree, monkeypatch):
+    from fangkong.registry.importing import importer
+
+    monkeypatch.setattr(importer, "BATCH", 50)
+    rows = [
+        [
+            f"人{i}",
+            make_id_number(region="430599", seq=i % 100),
+            "",
+            f"人{i}",
+            "户主",
+            f"{i}号",
+            "1网格",
+            "",
+            "",
+        ]
+        for i in range(400)
+    ]
+    rows[7][1] = "123"
+    data = sheet_csv(rows)
+    single = run(data, tree["qianjin"], dry_run=True)
+    parallel = residents_import(
+        source=io.BytesIO(data), filename="a.csv", area=tree["qianjin"], by=None, workers=2
+    )
+    assert single.as_json() == parallel.as_json()
+    assert parallel.rejected >= 1 and parallel.errors[0].row == 10
+    assert Resident.objects.count() == parallel.created

@@ -6,6 +6,7 @@ Exit status: 0 nothing rejected, 1 some rows rejected, 2 the file or the area is
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("--area", required=True, help="division code or local path code")
         parser.add_argument("--dry-run", action="store_true", help="validate, write nothing")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=min(os.cpu_count() or 1, 4),
+            help="processes that validate and encrypt rows (default: the CPUs, at most 4)",
+        )
         parser.add_argument(
             "--user",
             help="import as this user (their scope and role are checked; default: system)",
@@ -80,6 +87,7 @@ class Command(BaseCommand):
                     by=user,
                     dry_run=options["dry_run"],
                     progress=lambda n: progress.update(task, completed=n),
+                    workers=max(1, options["jobs"]),
                 )
             except SheetError as error:
                 fail(str(error))
