@@ -18,7 +18,7 @@ from fangkong.core.audit import client_ip
 from fangkong.core.validators import normalise_text, validate_id_number, validate_phone
 from fangkong.registry import services
 from fangkong.registry.importing import SheetError, residents_import
-from fangkong.registry.models import Household, IdType, Resident
+from fangkong.registry.models import RESIDENT_FIELDS, Household, IdType, Resident
 
 
 def _call(service: Any, **kwargs: Any) -> Any:
@@ -102,22 +102,9 @@ class ResidentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "household",
-            "relationship",
-            "name",
-            "id_type",
-            "id_number",
+            *RESIDENT_FIELDS,
             "id_masked",
-            "sex",
-            "birth_date",
-            "phone",
             "phone_masked",
-            "residence_status",
-            "low_income",
-            "elderly_alone",
-            "chronic_illness",
-            "pregnant",
-            "disabled",
-            "notes",
             "updated_at",
         ]
         read_only_fields = ["updated_at"]

@@ -15,7 +15,7 @@ from fangkong.core.validators import (
     validate_id_number,
     validate_phone,
 )
-from fangkong.registry.models import Household, IdType, Resident
+from fangkong.registry.models import HOUSEHOLD_FIELDS, RESIDENT_FIELDS, Household, IdType, Resident
 from fangkong.registry.services import HOUSEHOLD_AREA_LEVELS
 
 
@@ -64,7 +64,7 @@ class HouseholdForm(PersonalNumbersForm):
 
     class Meta:
         model = Household
-        fields = ["area", "number", "head_name", "address", "phone", "notes"]
+        fields = ["area", *HOUSEHOLD_FIELDS]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -90,22 +90,7 @@ class ResidentForm(PersonalNumbersForm):
 
     class Meta:
         model = Resident
-        fields = [
-            "name",
-            "relationship",
-            "id_type",
-            "id_number",
-            "sex",
-            "birth_date",
-            "phone",
-            "residence_status",
-            "low_income",
-            "elderly_alone",
-            "chronic_illness",
-            "pregnant",
-            "disabled",
-            "notes",
-        ]
+        fields = list(RESIDENT_FIELDS)
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 2}),

@@ -148,6 +148,26 @@ VULNERABLE_FLAGS = [
 ]
 
 
+# The resident fields people write (forms, API, services), in the order forms show them.
+RESIDENT_FIELDS = (
+    "name",
+    "relationship",
+    "id_type",
+    "id_number",
+    "sex",
+    "birth_date",
+    "phone",
+    "residence_status",
+    "low_income",
+    "elderly_alone",
+    "chronic_illness",
+    "pregnant",
+    "disabled",
+    "notes",
+)
+HOUSEHOLD_FIELDS = ("number", "head_name", "address", "phone", "notes")
+
+
 class ResidentQuerySet(models.QuerySet["Resident"]):
     def for_user(self, user: User) -> ResidentQuerySet:
         area = getattr(user, "area", None)

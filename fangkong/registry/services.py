@@ -12,29 +12,19 @@ from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
 from fangkong.core.validators import id_birth_date, id_sex
-from fangkong.registry.models import Household, IdType, Resident, id_index
+from fangkong.registry.models import (
+    HOUSEHOLD_FIELDS,
+    RESIDENT_FIELDS,
+    Household,
+    IdType,
+    Resident,
+    id_index,
+)
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
 HOUSEHOLD_AREA_LEVELS = {Level.VILLAGE, Level.GROUP, Level.GRID}
-HOUSEHOLD_FIELDS = ("number", "address", "head_name", "phone", "notes")
-RESIDENT_FIELDS = (
-    "relationship",
-    "name",
-    "id_type",
-    "id_number",
-    "sex",
-    "birth_date",
-    "phone",
-    "residence_status",
-    "low_income",
-    "elderly_alone",
-    "chronic_illness",
-    "pregnant",
-    "disabled",
-    "notes",
-)
 
 
 def _check_area(*, by: User, area: Area) -> None:
