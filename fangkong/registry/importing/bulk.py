@@ -29,12 +29,30 @@ def reserve_ids(table: str, count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def check_constraints_now() -> None:
+    """On PostgreSQL, check foreign keys as rows arrive instead of queueing a million deferred
+    checks for the commit (measured: a quarter of the import time); this transaction only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def insert_rows(
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    pg_types: Sequence[str] | None = None,
+) -> None:
+    """Insert plain rows; with ``pg_types`` (one per column) PostgreSQL gets a binary COPY."""
     cols = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            binary = " (FORMAT BINARY)" if pg_types else ""
+            with raw.copy(f"COPY {table} ({cols}) FROM STDIN{binary}") as copy:
+                if pg_types:
+                    copy.set_types(list(pg_types))
                 for row in rows:
                     copy.write_row(row)
         else:
@@ -43,3 +61,26 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
                 f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608 - our table
                 list(rows),
             )
+
+
+def existing_residents(county_id: int, indexes: list[str]) -> list[int]:
+    """Primary keys of the residents of a county with any of these blind indexes.
+
+    One array parameter on PostgreSQL instead of thousands of placeholders (psycopg spends more
+    time splitting such a query than the server takes to answer it)."""
+    if not indexes:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT id FROM registry_resident WHERE county_id = %s AND id_number_index = ANY(%s)",
+                [county_id, indexes],
+            )
+        else:
+            marks = ", ".join(["%s"] * len(indexes))
+            cursor.execute(
+                "SELECT id FROM registry_resident WHERE county_id = %s "  # noqa: S608 - placeholders
+                f"AND id_number_index IN ({marks})",
+                [county_id, *indexes],
+            )
+        return [row[0] for row in cursor.fetchall()]

@@ -62,6 +62,7 @@ HOUSEHOLD_COLUMNS = (
     "created_at",
     "updated_at",
 )
+HOUSEHOLD_PG_TYPES = ("int8", "int8", "int8") + ("text",) * 6 + ("timestamptz",) * 2
 RESIDENT_COLUMNS = (
     "county_id",
     "household_id",
@@ -84,6 +85,17 @@ RESIDENT_COLUMNS = (
     "created_at",
     "updated_at",
 )
+RESIDENT_PG_TYPES = (
+    ("int8", "int8")
+    + ("text",) * 6
+    + ("date",)
+    + ("text",) * 3
+    + ("bool",) * 5
+    + ("text",)
+    + ("timestamptz",) * 2
+)
+assert len(RESIDENT_PG_TYPES) == len(RESIDENT_COLUMNS)
+assert len(HOUSEHOLD_PG_TYPES) == len(HOUSEHOLD_COLUMNS)
 HOUSEHOLD_LEVELS = {Level.VILLAGE, Level.GROUP, Level.GRID}
 FLAGS = ("low_income", "elderly_alone", "chronic_illness", "pregnant", "disabled")
 TRUE_WORDS = {"是", "有", "√", "✓", "Y", "YES", "TRUE", "1", "对"}
@@ -439,12 +451,10 @@ class _Importer:
 
     # -- a batch of rows -------------------------------------------------------------------
     def write(self, batch: list[_Row]) -> None:
-        existing = {
-            r.id_number_index: r
-            for r in Resident.objects.filter(
-                county_id=self.county_id, id_number_index__in=[row.id_index for row in batch]
-            )
-        }
+        found = bulk.existing_residents(self.county_id, [row.id_index for row in batch])
+        existing = (
+            {r.id_number_index: r for r in Resident.objects.filter(pk__in=found)} if found else {}
+        )
         # Households first (new ones in one insert, ids reserved up front), then residents.
         pending: dict[tuple[int, str, str], _Row] = {}
         for row in batch:
@@ -471,7 +481,9 @@ class _Importer:
                         self.now_db,
                     )
                 )
-            bulk.insert_rows(Household._meta.db_table, HOUSEHOLD_COLUMNS, records)
+            bulk.insert_rows(
+                Household._meta.db_table, HOUSEHOLD_COLUMNS, records, pg_types=HOUSEHOLD_PG_TYPES
+            )
             self.result.households_created += len(pending)
         to_create: list[tuple[Any, ...]] = []
         to_update: list[Resident] = []
@@ -524,7 +536,9 @@ class _Importer:
             to_update.append(person)
             self.result.updated += 1
         if to_create:
-            bulk.insert_rows(Resident._meta.db_table, RESIDENT_COLUMNS, to_create)
+            bulk.insert_rows(
+                Resident._meta.db_table, RESIDENT_COLUMNS, to_create, pg_types=RESIDENT_PG_TYPES
+            )
         if to_update:
             Resident.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
 
@@ -651,6 +665,7 @@ def _import_rows(
     workers: int,
 ) -> None:
     parser = _RowParser(sheet=sheet, area=area)
+    bulk.check_constraints_now()
     importer = _Importer(sheet=sheet, area=area, by=by, result=result)
     chunks = _chunks(sheet.rows, BATCH)
     parsed_chunks = (
