@@ -227,3 +227,25 @@ def _household_people(rng: random.Random, surname: str) -> list[Resident]:
         p.pregnant = p.sex == "F" and 22 <= age <= 38 and rng.random() < 0.04
         p.low_income = p.low_income or rng.random() < 0.02
     return people
+
+
+RETURNEES = 49  # seed 002: people with 湖北/武汉 travel history found by the screening
+
+
+def seed_returnees() -> list[int]:
+    """The 49 residents of 火车站乡 who came back from 湖北/武汉 (seed 002), as resident pks.
+
+    One deterministic choice shared by the screening demo (their travel history) and the
+    monitoring demo (their observation cases), so the figures of both agree: working-age people,
+    spread evenly over the township's villages in register order."""
+    township = Area.objects.get(code=TOWNSHIP[1])
+    candidates = list(
+        Resident.objects.in_area(township)
+        .filter(birth_date__gte=dt.date(1960, 1, 1), birth_date__lte=dt.date(2001, 12, 31))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if len(candidates) < RETURNEES:
+        return candidates
+    step = len(candidates) / RETURNEES
+    return [candidates[int(i * step)] for i in range(RETURNEES)]
