@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 import pgcluster  # noqa: E402
 
-console = Console()
+console = Console(width=130)
 
 
 def worker(mode: str, path: Path, env: dict[str, str]) -> dict:
