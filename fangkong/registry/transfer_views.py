@@ -77,9 +77,11 @@ def import_status(request: AuthedRequest, token: str) -> HttpResponse:
     job = get_object_or_404(
         ImportJob.objects.for_user(request.user).select_related("area"), token=token
     )
+    done, total = import_jobs.import_job_progress(job)
     context = {
         "job": job,
-        "progress": import_jobs.import_job_progress(job),
+        "progress": done,
+        "total": total,
         "errors": (job.result or {}).get("errors", [])[:500],
     }
     template = "registry/import_status.html"

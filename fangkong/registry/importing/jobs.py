@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.registry.importing.importer import residents_import
-from fangkong.registry.importing.reader import ALIASES, SheetError, cell_text, read_sheet
+from fangkong.registry.importing.reader import (
+    ALIASES,
+    SheetError,
+    cell_text,
+    count_rows,
+    read_sheet,
+)
 from fangkong.registry.models import ImportJob
 
 if TYPE_CHECKING:
@@ -108,8 +114,13 @@ def _progress_key(job: ImportJob) -> str:
     return f"import-progress:{job.token}"
 
 
-def import_job_progress(job: ImportJob) -> int:
-    return int(cache.get(_progress_key(job), 0))
+def import_job_progress(job: ImportJob) -> tuple[int, int]:
+    """(rows read so far, rows in the file) for the page's progress bar."""
+    return int(cache.get(_progress_key(job), 0)), int(cache.get(_total_key(job), 0))
+
+
+def _total_key(job: ImportJob) -> str:
+    return f"import-total:{job.token}"
 
 
 def _run(job_pk: int, dry_run: bool) -> None:
@@ -152,6 +163,7 @@ def import_job_start(*, by: User, job: ImportJob, dry_run: bool) -> ImportJob:
         job.error = ""
         job.save(update_fields=["status", "dry_run", "result", "error"])
     cache.set(_progress_key(job), 0, 3600)
+    cache.set(_total_key(job), count_rows(Path(job.stored_path)), 3600)
     if getattr(settings, "FANGKONG_IMPORT_IN_BACKGROUND", True):
 
         def target() -> None:

@@ -177,3 +177,16 @@ def read_sheet(source: Path | IO[bytes], filename: str) -> Sheet:
 
 def cell_text(value: Any) -> str:
     return _cell_text(value)
+
+
+def count_rows(path: Path) -> int:
+    """How many rows the file has (title and header included): for a progress bar's maximum."""
+    if path.suffix.lower() == ".csv":
+        with path.open("rb") as fh:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return int(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).total_height)
+    except Exception:  # a progress estimate is not worth failing an upload for
+        return 0

@@ -366,3 +366,27 @@ def test_worker_processes_give_the_same_result(tree, monkeypatch):
     assert single.as_json() == parallel.as_json()
     assert parallel.rejected >= 1 and parallel.errors[0].row == 10
     assert Resident.objects.count() == parallel.created
+
+
+def test_status_page_shows_a_progress_bar_while_running(client, tree, users):
+    from django.core.cache import cache
+
+    client.login(username="cadre", password=PASSWORD)
+    upload(client, tree["qianjin"], sheet_csv(GOOD))
+    job = ImportJob.objects.get()
+    job.status = ImportJob.Status.RUNNING
+    job.save()
+    cache.set(f"import-progress:{job.token}", 2, 60)
+    cache.set(f"import-total:{job.token}", 5, 60)
+    response = client.get(f"/register/import/{job.token}/status/", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert 'value="2" max="5"' in html and 'hx-trigger="every 1s"' in html
+    assert "<html" not in html  # htmx polls get the fragment only
+
+
+def test_row_count_for_the_progress_bar(tmp_path):
+    from fangkong.registry.importing.reader import count_rows
+
+    path = tmp_path / "a.csv"
+    path.write_bytes(sheet_csv(GOOD))
+    assert count_rows(path) == 2 + len(GOOD)
