@@ -27,7 +27,9 @@ class RiskAreaForm(forms.ModelForm):
 class RoundForm(forms.Form):
     area = AreaChoiceField(queryset=Area.objects.none(), label=_("Area"))
     name = forms.CharField(
-        label=_("Name"), max_length=100, initial=_("Full screening of people back for the holiday")
+        label=_("Name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "春节返乡人员全面排查"}),
     )
     started_on = forms.DateField(label=_("Start date"), widget=DATE)
     ended_on = forms.DateField(label=_("End date"), required=False, widget=DATE)

@@ -223,6 +223,10 @@ class PersonCheckQuerySet(models.QuerySet["PersonCheck"]):
     def travelled(self) -> PersonCheckQuerySet:
         return self.exclude(travel_from="")
 
+    def via_risk_area(self) -> PersonCheckQuerySet:
+        """People found to have been in a risk area: candidates for home observation."""
+        return self.filter(via_risk_area=True)
+
 
 class PersonCheck(models.Model):
     """One person at a visit: a resident of the household or a visitor, by name."""

@@ -259,7 +259,7 @@ def visit_record(
     )
     # Serialise visits of one household: lock the household row (no-op on SQLite, which
     # serialises writers anyway).
-    Household.objects.select_for_update().filter(pk=household.pk).first()
+    list(Household.objects.select_for_update().filter(pk=household.pk).order_by().values("pk"))
     current = (
         HouseholdVisit.objects.filter(
             county_id=round.county_id, round=round, household=household, is_latest=True

@@ -88,7 +88,7 @@ def _chosen_area(request: AuthedRequest, screening_round: ScreeningRound) -> Are
     area_id = request.GET.get("area", "").strip()
     if not area_id:
         return base
-    if not area_id.isdigit():
+    if not area_id.isdigit() or len(area_id) > 18:
         return None
     return get_object_or_404(Area.objects.subtree(base), pk=area_id)
 
@@ -169,7 +169,10 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         and screening_round.area.is_within(request.user.area),
         "can_visit": services.can_record_visits(request.user),
     }
-    return render(request, "screening/round_detail.html", context)
+    template = "screening/round_detail.html"
+    if request.htmx and request.htmx.target == "coverage-section":
+        template += "#coverage"  # a drill-down: only the area's figures
+    return render(request, template, context)
 
 
 def _prefixes(path: str) -> list[str]:

@@ -330,3 +330,16 @@ def test_county_admin_manages_risk_areas(client, users):
         assert client.post(edit, {**data, "valid_to": "2020-01-02"}).status_code == 403
     risk_area.refresh_from_db()
     assert risk_area.valid_to == dt.date(2020, 4, 8)
+
+
+def test_drill_down_by_htmx_renders_only_the_area(client, users, tree, homes, township_round):
+    client.force_login(users["township"])
+    response = client.get(
+        url("round_detail", pk=township_round.pk),
+        {"area": tree["qianjin"].pk},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="coverage-section",
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="coverage-section"')
+    assert "<html" not in body and "前进村1网格" in body
