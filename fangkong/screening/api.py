@@ -202,7 +202,7 @@ class VisitViewSet(
                 ok = value.isdigit() and len(value) <= 18
                 visits = visits.filter(**{f"{name}_id": value}) if ok else visits.none()
         if params.get("latest", "").lower() in {"true", "1"}:
-            visits = visits.latest()
+            visits = visits.current()
         return visits.prefetch_related(
             Prefetch("people", queryset=PersonCheck.objects.order_by("pk"))
         ).order_by("-visited_on", "-pk")

@@ -94,6 +94,44 @@ def coverage(round: ScreeningRound, area: Area) -> CoverageRow:
     return rows[area.pk]
 
 
+@dataclass(frozen=True)
+class RoundProgress:
+    households: int
+    visited: int
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.visited / self.households, 1) if self.households else 0.0
+
+
+def round_progress(rounds: list[ScreeningRound], area: Area) -> dict[int, RoundProgress]:
+    """Visited / households of each round, for its part inside ``area`` (a user's scope): two
+    queries for any number of rounds."""
+    per_area = list(
+        Household.objects.in_area(area)
+        .order_by()
+        .values("area__path")
+        .annotate(n=Count("pk"))
+        .values_list("area__path", "n")
+    )
+    visited = dict(
+        HouseholdVisit.objects.in_area(area)
+        .current()
+        .visited()
+        .filter(round__in=rounds)
+        .order_by()
+        .values("round_id")
+        .annotate(n=Count("pk"))
+        .values_list("round_id", "n")
+    )
+    result = {}
+    for r in rounds:
+        part = area if area.is_within(r.area) else r.area
+        households = sum(n for path, n in per_area if path.startswith(part.path))
+        result[r.pk] = RoundProgress(households=households, visited=visited.get(r.pk, 0))
+    return result
+
+
 def unvisited_households(round: ScreeningRound, area: Area) -> HouseholdQuerySet:
     """Households of ``area`` whose latest visit in the round found nobody, or with no visit."""
     return Household.objects.in_area(area).filter(~visited_in(round))

@@ -157,8 +157,8 @@ class HouseholdVisitQuerySet(models.QuerySet["HouseholdVisit"]):
     def in_area(self, area: Area) -> HouseholdVisitQuerySet:
         return self.filter(county_id=area.county_id, household__area__path__startswith=area.path)
 
-    def latest(self) -> HouseholdVisitQuerySet:  # type: ignore[override]
-        """The visit that counts for each household in each round."""
+    def current(self) -> HouseholdVisitQuerySet:
+        """The visit that counts for each household in each round (its latest)."""
         return self.filter(is_latest=True)
 
     def visited(self) -> HouseholdVisitQuerySet:

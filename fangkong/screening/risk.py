@@ -40,7 +40,7 @@ def risk_area_of(
     found = [r for place in places for r in in_force if _matches(place, r)]
     if not found:
         return None
-    return max(found, key=lambda r: (_PRECISION[RiskLevel(r.level)], -r.pk if r.pk else 0))
+    return max(found, key=lambda r: _PRECISION[RiskLevel(r.level)])
 
 
 def travel_assess(

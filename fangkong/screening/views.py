@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
@@ -96,42 +96,20 @@ def _chosen_area(request: AuthedRequest, screening_round: ScreeningRound) -> Are
 # --- rounds --------------------------------------------------------------------------------
 
 
-def _round_progress(rounds: list[ScreeningRound], user_area: Area) -> None:
-    """Visited / households of each round on the page, for the user's part: two queries."""
-    per_area = list(
-        Household.objects.in_area(user_area)
-        .order_by()
-        .values("area__path")
-        .annotate(n=Count("pk"))
-        .values_list("area__path", "n")
-    )
-    visited = dict(
-        HouseholdVisit.objects.in_area(user_area)
-        .latest()
-        .visited()
-        .filter(round__in=rounds)
-        .order_by()
-        .values("round_id")
-        .annotate(n=Count("pk"))
-        .values_list("round_id", "n")
-    )
-    for r in rounds:
-        base = user_area if user_area.is_within(r.area) else r.area
-        r.households = sum(n for path, n in per_area if path.startswith(base.path))  # type: ignore[attr-defined]
-        r.visited = visited.get(r.pk, 0)  # type: ignore[attr-defined]
-        r.percent = round(100 * r.visited / r.households, 1) if r.households else 0.0  # type: ignore[attr-defined]
-
-
 @scoped_login_required
 def round_list(request: AuthedRequest) -> HttpResponse:
     rounds = ScreeningRound.objects.for_user(request.user).select_related("area")
     page = paginate(request, rounds.order_by("-started_on", "-pk"))
     assert request.user.area is not None
-    _round_progress(list(page.object_list), request.user.area)
+    progress = figures.round_progress(list(page.object_list), request.user.area)
     return render(
         request,
         "screening/round_list.html",
-        {"page": page, "can_manage": services.can_manage_rounds(request.user)},
+        {
+            "page": page,
+            "rows": [(r, progress[r.pk]) for r in page.object_list],
+            "can_manage": services.can_manage_rounds(request.user),
+        },
     )
 
 
@@ -156,7 +134,7 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if area is None:
         return HttpResponseBadRequest(_("Unknown area."))
     base = _base_area(request, screening_round)
-    trail = list(Area.objects.subtree(base).filter(path__in=_prefixes(area.path)).order_by("depth"))
+    trail = [*area.ancestors().filter(path__startswith=base.path), area]
     today = timezone.localdate()
     context = {
         "round": screening_round,
@@ -173,11 +151,6 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == "coverage-section":
         template += "#coverage"  # a drill-down: only the area's figures
     return render(request, template, context)
-
-
-def _prefixes(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
 @round_manager_required

@@ -103,3 +103,22 @@ def test_returnees_are_counted_once_by_origin(
     assert by_origin == {"湖北省武汉市": (2, 2), "湖北省孝感市": (1, 1), "广东省深圳市": (1, 0)}
     assert figures.returnees_found(tree["qianjin"], DAY).people == 3
     assert figures.returnees_found(tree["township"], DAY - dt.timedelta(1)).people == 0
+
+
+def test_round_progress_is_for_the_users_part(
+    users, homes, township_round, tree, django_assert_num_queries
+):
+    from fangkong.screening.tests.factories import RoundFactory
+
+    village_round = RoundFactory(area=tree["qianjin"], created_by=users["cadre"])
+    _visit(township_round, homes["qianjin_g1"][0], users["grid_worker"])
+    _visit(township_round, homes["baiyun_g1"][0], users["stranger"])
+    _visit(village_round, homes["qianjin_g2"][0], users["cadre"])
+    rounds = [township_round, village_round]
+    with django_assert_num_queries(2):
+        county = figures.round_progress(rounds, tree["county"])
+    assert (county[township_round.pk].households, county[township_round.pk].visited) == (7, 2)
+    assert (county[village_round.pk].households, county[village_round.pk].visited) == (5, 1)
+    grid = figures.round_progress(rounds, tree["qianjin_g1"])
+    assert (grid[township_round.pk].households, grid[township_round.pk].visited) == (3, 1)
+    assert grid[township_round.pk].percent == 33.3
