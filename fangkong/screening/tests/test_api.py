@@ -139,3 +139,30 @@ def test_visit_create_refusals(users, homes, township_round):
     response = api(users, "grid_worker").post("/api/v1/visits/", early, format="json")
     assert response.status_code == 400 and "visited_on" in response.json()
     assert not HouseholdVisit.objects.exists()
+
+
+def test_visit_list_queries_do_not_grow(
+    users, homes, township_round, django_assert_max_num_queries
+):
+    client = api(users, "township")
+    household = homes["qianjin_g1"][0]
+    record_visit(
+        township_round,
+        household,
+        by=users["township"],
+        visited_on=DAY,
+        people=[{"resident": first_resident(household)}],
+    )
+    with django_assert_max_num_queries(6) as first:
+        assert client.get("/api/v1/visits/").json()["count"] == 1
+    for key in ("qianjin_g2", "baiyun_g1"):
+        for h in homes[key]:
+            record_visit(
+                township_round,
+                h,
+                by=users["township"],
+                visited_on=DAY,
+                people=[{"resident": first_resident(h)}, {"name": "访客"}],
+            )
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert client.get("/api/v1/visits/").json()["count"] == 5

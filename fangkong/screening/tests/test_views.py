@@ -343,3 +343,36 @@ def test_drill_down_by_htmx_renders_only_the_area(client, users, tree, homes, to
     body = response.content.decode()
     assert body.lstrip().startswith('<section id="coverage-section"')
     assert "<html" not in body and "前进村1网格" in body
+
+
+def test_every_page_sends_anonymous_to_login_and_refuses_viewer_writes(
+    client, users, homes, township_round, risk_areas
+):
+    household = homes["qianjin_g1"][0]
+    visit = record_visit(township_round, household, by=users["grid_worker"], visited_on=DAY)
+    reads = [
+        url("round_list"),
+        url("round_detail", pk=township_round.pk),
+        url("unvisited", pk=township_round.pk),
+        url("visit_detail", pk=visit.pk),
+    ]
+    writes = [
+        url("round_create"),
+        url("round_close", pk=township_round.pk),
+        url("visit_create", pk=township_round.pk, household_pk=household.pk),
+        url("risk_areas"),
+        url("risk_area_edit", pk=risk_areas[0].pk),
+    ]
+    for page in reads + writes:
+        response = client.get(page)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], page
+        assert client.post(page, {}).status_code == 302, page
+    client.force_login(users["viewer"])
+    data = {"ended_on": "2020-02-02", "outcome": "nobody_home", "visited_on": DAY.isoformat()}
+    for page in writes:
+        assert client.post(page, data).status_code == 403, page
+    for page in reads:
+        assert client.get(page).status_code == 200, page
+    assert HouseholdVisit.objects.count() == 1
+    township_round.refresh_from_db()
+    assert township_round.ended_on is None
