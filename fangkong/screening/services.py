@@ -212,17 +212,19 @@ def _check_visit(
         errors["people"] = _("Record at least one person, or choose 'nobody home'.")
     person_errors = []
     seen: set[str] = set()
-    for entry in people:
+    for n, entry in enumerate(people, start=1):
         found = _person_errors(entry, household=household, visited_on=visited_on)
         key = _person_key(entry, household)
         if key in seen:
             found.setdefault("name", _("This person is listed twice."))
         seen.add(key)
-        person_errors.append(found)
-    if any(person_errors):
-        errors["people"] = [
-            "; ".join(f"{n + 1}: {m}" for m in e.values()) for n, e in enumerate(person_errors) if e
-        ]
+        if found:
+            # Name the person (the message goes back to a form with several people on it).
+            who = entry.resident.name if entry.resident is not None else entry.name.strip()
+            label = who or _("Person %(n)s") % {"n": n}
+            person_errors.append(f"{label}: " + " ".join(found.values()))
+    if person_errors:
+        errors["people"] = person_errors
     if errors:
         raise ValidationError(errors)
 

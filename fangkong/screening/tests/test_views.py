@@ -258,6 +258,11 @@ def test_visit_form_errors_name_the_field(client, users, homes, township_round):
     head = household.residents.order_by("pk").first()
     response = client.post(form_url, _visit_post(household, **{f"r{head.pk}-returned_on": "x"}))
     assert response.status_code == 200
+    # Back after the visit: the message names the person.
+    late = {f"r{head.pk}-returned_on": "2020-02-20"}
+    response = client.post(form_url, _visit_post(household, **late))
+    assert response.status_code == 200
+    assert head.name in " ".join(response.context["form"].non_field_errors())
     assert not HouseholdVisit.objects.exists()
 
 
