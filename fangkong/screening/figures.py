@@ -34,6 +34,9 @@ class CoverageRow:
     households: int = 0
     visited: int = 0
     nobody_home: int = 0
+    # Households registered on this area itself, not on an area below it (a village without grids).
+    own_households: int = 0
+    own_visited: int = 0
     children: list[CoverageRow] = field(default_factory=list)
 
     @property
@@ -83,6 +86,7 @@ def coverage(round: ScreeningRound, area: Area) -> CoverageRow:
     # Sum up the tree: deepest first, each area adds its total to its parent's.
     for pk in deepest_first:
         row = rows[pk]
+        row.own_households, row.own_visited = in_register[pk], visited[pk]
         row.households += in_register[pk]
         row.visited += visited[pk]
         row.nobody_home += nobody_home[pk]

@@ -122,3 +122,18 @@ def test_round_progress_is_for_the_users_part(
     grid = figures.round_progress(rounds, tree["qianjin_g1"])
     assert (grid[township_round.pk].households, grid[township_round.pk].visited) == (3, 1)
     assert grid[township_round.pk].percent == 33.3
+
+
+def test_households_on_the_village_itself_are_counted(users, homes, township_round, tree):
+    direct = HouseholdFactory(area=tree["qianjin"], head_name="村直属户")
+    record_visit(
+        township_round,
+        direct,
+        by=users["cadre"],
+        visited_on=DAY,
+        people=[{"name": "村直属户"}],
+    )
+    village = figures.coverage(township_round, tree["qianjin"])
+    assert (village.households, village.visited) == (6, 1)
+    assert (village.own_households, village.own_visited) == (1, 1)
+    assert sum(c.households for c in village.children) == 5
