@@ -7,11 +7,14 @@ from rest_framework.routers import DefaultRouter
 
 from fangkong.areas.api import AreaViewSet
 from fangkong.registry.api import HouseholdViewSet, ImportView, ResidentViewSet
+from fangkong.screening.api import RoundViewSet, VisitViewSet
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("residents", ResidentViewSet, basename="resident")
+router.register("rounds", RoundViewSet, basename="round")
+router.register("visits", VisitViewSet, basename="visit")
 
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("fangkong.accounts.urls")),
     path("areas/", include("fangkong.areas.urls")),
     path("register/", include("fangkong.registry.urls")),
+    path("screening/", include("fangkong.screening.urls")),
     path("audit/", include("fangkong.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),

@@ -36,6 +36,8 @@ from fangkong.core.models import AuditAction, AuditEvent
 from fangkong.registry.importing import jobs as import_jobs
 from fangkong.registry.models import Household, ImportJob, Resident
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory, make_id_number
+from fangkong.screening.models import HouseholdVisit, RiskArea, ScreeningRound
+from fangkong.screening.tests.factories import RiskAreaFactory, RoundFactory, record_visit
 
 # Routes left out of the walk, and why. Anything else is walked.
 SKIPPED_PREFIXES = {
@@ -65,6 +67,9 @@ class Objects:
     household: Household
     resident: Resident
     import_job: ImportJob
+    round: ScreeningRound
+    visit: HouseholdVisit
+    risk_area: RiskArea
 
 
 KwargsFor = Callable[[Objects], dict[str, object]]
@@ -81,6 +86,13 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "registry:import_preview": lambda o: {"token": o.import_job.token},
     "registry:import_status": lambda o: {"token": o.import_job.token},
     "registry:import_errors": lambda o: {"token": o.import_job.token},
+    "screening:round_detail": lambda o: {"pk": o.round.pk},
+    "screening:round_close": lambda o: {"pk": o.round.pk},
+    "screening:unvisited": lambda o: {"pk": o.round.pk},
+    "screening:visit_create": lambda o: {"pk": o.round.pk, "household_pk": o.household.pk},
+    "screening:visit_detail": lambda o: {"pk": o.visit.pk},
+    # Risk areas are not 前进村's: a county administrator's page, 403 for everyone else.
+    "screening:risk_area_edit": lambda o: {"pk": o.risk_area.pk},
 }
 # String kwargs that name an object (replaced by a missing one to compare answers); other string
 # kwargs (``kind``, ``field``) are part of the route and stay as they are.
@@ -100,6 +112,8 @@ API_BASENAMES: dict[str, Callable[[Objects], object]] = {
     "area": lambda o: o.village,
     "household": lambda o: o.household,
     "resident": lambda o: o.resident,
+    "round": lambda o: o.round,
+    "visit": lambda o: o.visit,
 }
 # Nested API routes name their parent objects by kwarg.
 API_PARENT_KWARGS: dict[str, Callable[[Objects], object]] = {
@@ -234,12 +248,21 @@ def objects(tree, users) -> Objects:
     # The stranger's own village has a household too, so his lists are not trivially empty.
     own = HouseholdFactory(area=tree["baiyun_g1"], head_name="白云户主", address="白云村1号")
     ResidentFactory(household=own, name="白云居民", id_number=make_id_number(seq=11))
+    # A screening round of 前进村 with a visit that found the resident back from 武汉.
+    risk_area = RiskAreaFactory()
+    screening_round = RoundFactory(area=tree["qianjin"], created_by=users["cadre"])
+    visit = record_visit(
+        screening_round, household, by=users["cadre"], people=[{"resident": resident}]
+    )
     return Objects(
         village=tree["qianjin"],
         grid=tree["qianjin_g1"],
         household=household,
         resident=resident,
         import_job=_import_job(users["cadre"], tree["qianjin"]),
+        round=screening_round,
+        visit=visit,
+        risk_area=risk_area,
     )
 
 
@@ -303,6 +326,11 @@ def _snapshot() -> tuple:
             )
         ),
         list(Area.objects.order_by("pk").values_list("pk", "path", "name")),
+        list(
+            ScreeningRound.objects.order_by("pk").values_list("pk", "area_id", "name", "ended_on")
+        ),
+        list(HouseholdVisit.objects.order_by("pk").values_list("pk", "household_id", "is_latest")),
+        list(RiskArea.objects.order_by("pk").values_list("pk", "code", "valid_from", "valid_to")),
         list(
             AuditEvent.objects.exclude(action__in=READ_ACTIONS)
             .order_by("pk")

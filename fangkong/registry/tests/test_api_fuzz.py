@@ -20,6 +20,7 @@ from fangkong.accounts.models import Role
 from fangkong.accounts.tests.factories import UserFactory
 from fangkong.areas.tests.factories import build_tree
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory
+from fangkong.screening.tests.factories import RiskAreaFactory, RoundFactory
 
 _schema_dict = SchemaGenerator().get_schema(request=None, public=True)
 schema = schemathesis.openapi.from_dict(_schema_dict)
@@ -45,6 +46,8 @@ def token(db) -> str:
     for _ in range(3):
         ResidentFactory(household=HouseholdFactory(area=tree["qianjin_g1"]))
     ResidentFactory(household=HouseholdFactory(area=tree["baiyun_g1"]))
+    RiskAreaFactory()
+    RoundFactory(area=tree["qianjin"], created_by=cadre)  # so round ids can hit a real round
     return Token.objects.create(user=cadre).key
 
 

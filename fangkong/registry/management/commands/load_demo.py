@@ -12,6 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from fangkong.registry import demo
+from fangkong.screening import demo as screening_demo
 
 
 class Command(BaseCommand):
@@ -35,6 +36,12 @@ class Command(BaseCommand):
             )
         else:
             console.print("demo: the demo county is already loaded; nothing added")
+        screening = screening_demo.build_screening(areas)
+        if screening:
+            console.print(
+                f"demo: screening round {screening.round.name}: {screening.visits} visits, "
+                f"{screening.people} people checked"
+            )
         table = Table(title=f"Demo logins (password: {demo.DEMO_PASSWORD})")
         table.add_column("user")
         table.add_column("role")

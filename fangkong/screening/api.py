@@ -1,0 +1,208 @@
+"""``/api/v1/rounds`` and ``/api/v1/visits``: scoped like the pages, written through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fangkong.areas.models import Area
+from fangkong.core.api import ScopedPermission
+from fangkong.registry.api import ScopedAreaField, ScopedHouseholdField, _call
+from fangkong.registry.models import Resident
+from fangkong.screening import figures, services
+from fangkong.screening.models import HouseholdVisit, PersonCheck, ScreeningRound
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    area = ScopedAreaField()
+    area_name = serializers.CharField(source="area.name", read_only=True)
+
+    class Meta:
+        model = ScreeningRound
+        fields = ["id", "area", "area_name", "name", "started_on", "ended_on", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def create(self, validated_data: dict[str, Any]) -> ScreeningRound:
+        return _call(services.round_create, by=self.context["request"].user, **validated_data)
+
+
+class ScopedRoundField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return ScreeningRound.objects.for_user(self.context["request"].user).select_related("area")
+
+
+class ScopedResidentField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Resident.objects.for_user(self.context["request"].user)
+
+
+class PersonCheckSerializer(serializers.ModelSerializer):
+    resident = ScopedResidentField(required=False, allow_null=True)
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+    class Meta:
+        model = PersonCheck
+        fields = [
+            "resident",
+            "name",
+            "at_home",
+            "travel_from",
+            "returned_on",
+            "route",
+            "origin_name",
+            "via_risk_area",
+            "fever",
+            "cough",
+            "fatigue",
+            "other_symptoms",
+            "contact_with_case",
+        ]
+        read_only_fields = ["origin_name", "via_risk_area"]
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    round = ScopedRoundField()
+    household = ScopedHouseholdField()
+    household_name = serializers.CharField(source="household.head_name", read_only=True)
+    people = PersonCheckSerializer(many=True, required=False)
+    is_latest = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = HouseholdVisit
+        fields = [
+            "id",
+            "round",
+            "household",
+            "household_name",
+            "visited_on",
+            "method",
+            "outcome",
+            "notes",
+            "is_latest",
+            "people",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def create(self, validated_data: dict[str, Any]) -> HouseholdVisit:
+        people = [services.PersonEntry.from_data(p) for p in validated_data.pop("people", [])]
+        return _call(
+            services.visit_record,
+            by=self.context["request"].user,
+            people=people,
+            **validated_data,
+        )
+
+
+class CoverageSerializer(serializers.Serializer):
+    area = serializers.IntegerField(source="area_id")
+    name = serializers.CharField()
+    level = serializers.CharField()
+    households = serializers.IntegerField()
+    visited = serializers.IntegerField()
+    nobody_home = serializers.IntegerField()
+    unvisited = serializers.IntegerField()
+    percent = serializers.FloatField()
+
+
+class CoverageTreeSerializer(CoverageSerializer):
+    children = CoverageSerializer(many=True)
+
+
+class RoundManagerPermission(ScopedPermission):
+    """Reading as everywhere; creating a round needs a county, township or village role."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in SAFE_METHODS or services.can_manage_rounds(request.user)  # type: ignore[arg-type]
+
+
+class RoundViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Screening rounds over the caller's area, inside it, or over an area containing it.
+    Creating one needs a county, township or village role."""
+
+    serializer_class = RoundSerializer
+    permission_classes = [RoundManagerPermission]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return (
+            ScreeningRound.objects.for_user(self.request.user)  # type: ignore[arg-type]
+            .select_related("area")
+            .order_by("-started_on", "-pk")
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "area",
+                OpenApiTypes.INT,
+                description="an area inside the round and the caller's scope (default: the "
+                "caller's part of the round)",
+            )
+        ],
+        responses=CoverageTreeSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def coverage(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        """Households in the register and visited, for the area and each area directly below."""
+        screening_round = self.get_object()
+        user_area: Area = request.user.area  # type: ignore[union-attr,assignment]
+        base = user_area if user_area.is_within(screening_round.area) else screening_round.area
+        area = base
+        if area_id := request.query_params.get("area", "").strip():
+            if not area_id.isdigit() or len(area_id) > 18:
+                raise ValidationError({"area": ["Unknown area."]})
+            area = get_object_or_404(Area.objects.subtree(base), pk=area_id)
+        row = figures.coverage(screening_round, area)
+        return Response(CoverageTreeSerializer(row).data)
+
+
+class VisitViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Household visits in the caller's scope, with the people checked. ``?round=`` and
+    ``?household=`` filter; ``?latest=true`` keeps the visit that counts for each household."""
+
+    serializer_class = VisitSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("round", OpenApiTypes.INT),
+            OpenApiParameter("household", OpenApiTypes.INT),
+            OpenApiParameter("latest", OpenApiTypes.BOOL),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        visits = HouseholdVisit.objects.for_user(self.request.user).select_related("household")  # type: ignore[arg-type]
+        params = self.request.query_params
+        for name in ("round", "household"):
+            if value := params.get(name, ""):
+                ok = value.isdigit() and len(value) <= 18
+                visits = visits.filter(**{f"{name}_id": value}) if ok else visits.none()
+        if params.get("latest", "").lower() in {"true", "1"}:
+            visits = visits.current()
+        return visits.prefetch_related(
+            Prefetch("people", queryset=PersonCheck.objects.order_by("pk"))
+        ).order_by("-visited_on", "-pk")

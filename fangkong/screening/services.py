@@ -1,0 +1,340 @@
+"""Writes to screening: risk areas, rounds, visits. Web forms, the API and the demo come through
+here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.models import Role
+from fangkong.areas.models import Area, Level
+from fangkong.core.audit import audit_record
+from fangkong.core.models import AuditAction
+from fangkong.registry.models import Household, Resident
+from fangkong.screening.models import (
+    HouseholdVisit,
+    PersonCheck,
+    RiskArea,
+    RiskLevel,
+    ScreeningRound,
+    VisitMethod,
+    VisitOutcome,
+)
+from fangkong.screening.risk import travel_assess
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+ROUND_MANAGERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE}
+ROUND_AREA_LEVELS = {Level.TOWNSHIP, Level.VILLAGE}
+RISK_AREA_FIELDS = ("name", "level", "code", "valid_from", "valid_to")
+
+
+def can_manage_rounds(user: User) -> bool:
+    return user.is_authenticated and user.area_id is not None and user.role in ROUND_MANAGERS
+
+
+def can_record_visits(user: User) -> bool:
+    return user.is_authenticated and user.can_write_register
+
+
+# --- risk areas ----------------------------------------------------------------------------
+
+
+def _check_risk_area(risk_area: RiskArea) -> None:
+    errors: dict[str, str] = {}
+    code = risk_area.code or ""
+    if len(code) != 12 or not code.isdigit():
+        errors["code"] = _("Enter the 12-digit division code.")
+    elif risk_area.level == RiskLevel.PROVINCE and not code.endswith("0" * 10):
+        errors["code"] = _("A province's code ends in ten zeros (e.g. 420000000000).")
+    elif risk_area.level == RiskLevel.CITY and (code.endswith("0" * 10) or code[4:] != "0" * 8):
+        errors["code"] = _("A city's code ends in eight zeros (e.g. 420100000000).")
+    elif risk_area.level == RiskLevel.COUNTY and (code[4:6] == "00" or code[6:] != "0" * 6):
+        errors["code"] = _("A county's code ends in six zeros (e.g. 420102000000).")
+    if risk_area.valid_to and risk_area.valid_to < risk_area.valid_from:
+        errors["valid_to"] = _("The end date is before the start date.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def risk_area_save(*, by: User, risk_area: RiskArea | None = None, **fields: Any) -> RiskArea:
+    """Create or change a risk area (county administrators)."""
+    if not by.is_county_admin:
+        raise PermissionDenied
+    risk_area = risk_area or RiskArea()
+    created = risk_area.pk is None
+    for key, value in fields.items():
+        if key in RISK_AREA_FIELDS:
+            setattr(risk_area, key, value)
+    _check_risk_area(risk_area)
+    duplicate = RiskArea.objects.filter(code=risk_area.code, valid_from=risk_area.valid_from)
+    if duplicate.exclude(pk=risk_area.pk).exists():
+        raise ValidationError({"valid_from": _("This risk area already counts from that date.")})
+    risk_area.save()
+    audit_record(
+        user=by,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=risk_area,
+        detail=f"{risk_area.name} {risk_area.code} {risk_area.valid_from}–{risk_area.valid_to or ''}",
+    )
+    return risk_area
+
+
+# --- rounds --------------------------------------------------------------------------------
+
+
+def _check_manager(*, by: User, area: Area) -> None:
+    if not can_manage_rounds(by) or by.area is None or not area.is_within(by.area):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def round_create(
+    *,
+    by: User,
+    area: Area,
+    name: str,
+    started_on: dt.date,
+    ended_on: dt.date | None = None,
+) -> ScreeningRound:
+    _check_manager(by=by, area=area)
+    if area.level not in ROUND_AREA_LEVELS:
+        raise ValidationError(
+            {
+                "area": _("A round covers a township or a village, not a %(level)s.")
+                % {"level": Level(area.level).label}
+            }
+        )
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the round a name.")})
+    if ended_on is not None and ended_on < started_on:
+        raise ValidationError({"ended_on": _("The end date is before the start date.")})
+    screening_round = ScreeningRound(
+        area=area, name=name, started_on=started_on, ended_on=ended_on, created_by=by
+    )
+    screening_round.save()
+    audit_record(user=by, action=AuditAction.CREATE, area=area, obj=screening_round)
+    return screening_round
+
+
+@transaction.atomic
+def round_close(*, by: User, round: ScreeningRound, ended_on: dt.date) -> ScreeningRound:
+    """End a round on a date; visits after that date would fall outside it, so none may exist."""
+    _check_manager(by=by, area=round.area)
+    if ended_on < round.started_on:
+        raise ValidationError({"ended_on": _("The end date is before the start date.")})
+    if round.visits.filter(visited_on__gt=ended_on).exists():
+        raise ValidationError({"ended_on": _("Visits were recorded after this date.")})
+    round.ended_on = ended_on
+    round.save(update_fields=["ended_on"])
+    audit_record(user=by, action=AuditAction.UPDATE, area=round.area, obj=round, field="ended_on")
+    return round
+
+
+# --- visits --------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonEntry:
+    """One person at a visit, as the form or the API gives it."""
+
+    resident: Resident | None = None
+    name: str = ""
+    at_home: bool = True
+    travel_from: str = ""
+    returned_on: dt.date | None = None
+    route: str = ""
+    fever: bool = False
+    cough: bool = False
+    fatigue: bool = False
+    other_symptoms: str = ""
+    contact_with_case: bool = False
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> PersonEntry:
+        names = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def _person_errors(
+    entry: PersonEntry, *, household: Household, visited_on: dt.date
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if entry.resident is not None and entry.resident.household_id != household.pk:
+        errors["resident"] = _("This person is not a member of the household.")
+    if entry.resident is None and not entry.name.strip():
+        errors["name"] = _("Give the visitor's name.")
+    if (entry.returned_on or entry.route.strip()) and not entry.travel_from.strip():
+        errors["travel_from"] = _("Say where the person came from.")
+    if entry.returned_on and entry.returned_on > visited_on:
+        errors["returned_on"] = _("The date back is after the visit.")
+    return errors
+
+
+def _check_visit(
+    *,
+    by: User,
+    round: ScreeningRound,
+    household: Household,
+    visited_on: dt.date,
+    outcome: str,
+    people: list[PersonEntry],
+) -> None:
+    if not can_record_visits(by) or by.area is None:
+        raise PermissionDenied
+    if not household.area.is_within(by.area):
+        raise PermissionDenied
+    if not (round.area.is_within(by.area) or by.area.is_within(round.area)):
+        raise PermissionDenied
+    errors: dict[str, Any] = {}
+    if not round.covers(household.area):
+        errors["household"] = _("This household is not in the round's area.")
+    if visited_on < round.started_on:
+        errors["visited_on"] = _("The round starts on %(day)s.") % {"day": round.started_on}
+    elif round.ended_on and visited_on > round.ended_on:
+        errors["visited_on"] = _("The round ended on %(day)s.") % {"day": round.ended_on}
+    elif visited_on > timezone.localdate():
+        errors["visited_on"] = _("The date is in the future.")
+    if outcome not in VisitOutcome.values:
+        errors["outcome"] = _("Choose an outcome.")
+    elif outcome == VisitOutcome.NOBODY_HOME and people:
+        errors["people"] = _("Nobody was home: record no people.")
+    elif outcome == VisitOutcome.VISITED and not people:
+        errors["people"] = _("Record at least one person, or choose 'nobody home'.")
+    person_errors = []
+    seen: set[str] = set()
+    for n, entry in enumerate(people, start=1):
+        found = _person_errors(entry, household=household, visited_on=visited_on)
+        key = _person_key(entry, household)
+        if key in seen:
+            found.setdefault("name", _("This person is listed twice."))
+        seen.add(key)
+        if found:
+            # Name the person (the message goes back to a form with several people on it).
+            who = entry.resident.name if entry.resident is not None else entry.name.strip()
+            label = who or _("Person %(n)s") % {"n": n}
+            person_errors.append(f"{label}: " + " ".join(found.values()))
+    if person_errors:
+        errors["people"] = person_errors
+    if errors:
+        raise ValidationError(errors)
+
+
+def _person_key(entry: PersonEntry, household: Household) -> str:
+    if entry.resident is not None:
+        return f"r{entry.resident.pk}"
+    return f"v{household.pk}:{entry.name.strip()}"[:80]
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    by: User,
+    round: ScreeningRound,
+    household: Household,
+    visited_on: dt.date,
+    method: str = VisitMethod.DOOR,
+    outcome: str = VisitOutcome.VISITED,
+    notes: str = "",
+    people: list[PersonEntry] | None = None,
+) -> HouseholdVisit:
+    """Record a visit; the latest by date becomes the household's state in the round."""
+    people = people or []
+    if method not in VisitMethod.values:
+        raise ValidationError({"method": _("Choose how the household was reached.")})
+    _check_visit(
+        by=by,
+        round=round,
+        household=household,
+        visited_on=visited_on,
+        outcome=outcome,
+        people=people,
+    )
+    # Serialise visits of one household: lock the household row (no-op on SQLite, which
+    # serialises writers anyway).
+    list(Household.objects.select_for_update().filter(pk=household.pk).order_by().values("pk"))
+    current = (
+        HouseholdVisit.objects.filter(
+            county_id=round.county_id, round=round, household=household, is_latest=True
+        )
+        .only("pk", "visited_on")
+        .first()
+    )
+    is_latest = current is None or visited_on >= current.visited_on
+    if current is not None and is_latest:
+        HouseholdVisit.objects.filter(pk=current.pk).update(is_latest=False)
+    visit = HouseholdVisit(
+        county_id=round.county_id,
+        round=round,
+        household=household,
+        visited_on=visited_on,
+        by=by,
+        method=method,
+        outcome=outcome,
+        notes=notes,
+        is_latest=is_latest,
+    )
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            _("Another visit of this household was saved at the same moment; try again.")
+        ) from error
+    risk_areas = list(RiskArea.objects.all())
+    checks = [
+        _person_check(visit, entry, household=household, risk_areas=risk_areas) for entry in people
+    ]
+    PersonCheck.objects.bulk_create(checks)
+    audit_record(
+        user=by,
+        action=AuditAction.CREATE,
+        area=household.area,
+        obj=visit,
+        rows=len(checks),
+        detail=f"round {round.pk}: {outcome}",
+    )
+    return visit
+
+
+def _person_check(
+    visit: HouseholdVisit, entry: PersonEntry, *, household: Household, risk_areas: list[RiskArea]
+) -> PersonCheck:
+    travel_from = entry.travel_from.strip()
+    route = entry.route.strip()
+    assessment = travel_assess(
+        travel_from=travel_from,
+        route=route,
+        returned_on=entry.returned_on,
+        visited_on=visit.visited_on,
+        risk_areas=risk_areas,
+    )
+    return PersonCheck(
+        county_id=visit.county_id,
+        visit=visit,
+        resident=entry.resident,
+        name=entry.resident.name if entry.resident is not None else entry.name.strip(),
+        person_key=_person_key(entry, household),
+        at_home=entry.at_home,
+        travel_from=travel_from,
+        returned_on=entry.returned_on,
+        route=route,
+        origin_code=assessment.origin.code,
+        origin_name=assessment.origin.name,
+        via_risk_area=assessment.via_risk_area,
+        risk_area=assessment.risk_area,
+        fever=entry.fever,
+        cough=entry.cough,
+        fatigue=entry.fatigue,
+        other_symptoms=entry.other_symptoms.strip(),
+        contact_with_case=entry.contact_with_case,
+    )

@@ -1,0 +1,318 @@
+"""Screening pages: rounds, coverage with drill-down, the unvisited list and the visit form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.forms import BaseForm
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.areas.models import Area
+from fangkong.core.http import AuthedRequest
+from fangkong.core.pagination import paginate
+from fangkong.core.permissions import (
+    county_admin_required,
+    register_writer_required,
+    scoped_login_required,
+)
+from fangkong.registry.models import Household, Resident
+from fangkong.screening import figures, services
+from fangkong.screening.forms import (
+    RiskAreaForm,
+    RoundCloseForm,
+    RoundForm,
+    VisitForm,
+    person_forms,
+)
+from fangkong.screening.models import (
+    HouseholdVisit,
+    PersonCheck,
+    RiskArea,
+    ScreeningRound,
+    VisitMethod,
+    VisitOutcome,
+)
+
+
+def round_manager_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Creating and closing rounds: county, township and village cadres; 403 for others."""
+
+    @scoped_login_required
+    @wraps(view)
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not services.can_manage_rounds(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _apply_errors(form: BaseForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _get_round(request: AuthedRequest, pk: int) -> ScreeningRound:
+    return get_object_or_404(
+        ScreeningRound.objects.for_user(request.user).select_related("area"), pk=pk
+    )
+
+
+def _base_area(request: AuthedRequest, screening_round: ScreeningRound) -> Area:
+    """Where the user works in this round: his own area inside the round's, or the round's."""
+    user_area = request.user.area
+    assert user_area is not None
+    return user_area if user_area.is_within(screening_round.area) else screening_round.area
+
+
+def _chosen_area(request: AuthedRequest, screening_round: ScreeningRound) -> Area | None:
+    """``?area=`` inside the user's part of the round (404 outside), else that part; None for a
+    malformed value."""
+    base = _base_area(request, screening_round)
+    area_id = request.GET.get("area", "").strip()
+    if not area_id:
+        return base
+    if not area_id.isdigit() or len(area_id) > 18:
+        return None
+    return get_object_or_404(Area.objects.subtree(base), pk=area_id)
+
+
+# --- rounds --------------------------------------------------------------------------------
+
+
+@scoped_login_required
+def round_list(request: AuthedRequest) -> HttpResponse:
+    rounds = ScreeningRound.objects.for_user(request.user).select_related("area")
+    page = paginate(request, rounds.order_by("-started_on", "-pk"))
+    assert request.user.area is not None
+    progress = figures.round_progress(list(page.object_list), request.user.area)
+    return render(
+        request,
+        "screening/round_list.html",
+        {
+            "page": page,
+            "rows": [(r, progress[r.pk]) for r in page.object_list],
+            "can_manage": services.can_manage_rounds(request.user),
+        },
+    )
+
+
+@round_manager_required
+def round_create(request: AuthedRequest) -> HttpResponse:
+    form = RoundForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            screening_round = services.round_create(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Screening round created."))
+            return redirect("screening:round_detail", pk=screening_round.pk)
+    return render(request, "screening/round_form.html", {"form": form})
+
+
+@scoped_login_required
+def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    screening_round = _get_round(request, pk)
+    area = _chosen_area(request, screening_round)
+    if area is None:
+        return HttpResponseBadRequest(_("Unknown area."))
+    base = _base_area(request, screening_round)
+    trail = [*area.ancestors().filter(path__startswith=base.path), area]
+    today = timezone.localdate()
+    context = {
+        "round": screening_round,
+        "area": area,
+        "trail": trail,
+        "coverage": figures.coverage(screening_round, area),
+        "returnees": figures.returnees_found(area, today, round=screening_round),
+        "can_manage": services.can_manage_rounds(request.user)
+        and request.user.area is not None
+        and screening_round.area.is_within(request.user.area),
+        "can_visit": services.can_record_visits(request.user),
+    }
+    template = "screening/round_detail.html"
+    if request.htmx and request.htmx.target == "coverage-section":
+        template += "#coverage"  # a drill-down: only the area's figures
+    return render(request, template, context)
+
+
+@round_manager_required
+def round_close(request: AuthedRequest, pk: int) -> HttpResponse:
+    """End a round on a date (a page of its own so the end date can be checked first)."""
+    screening_round = _get_round(request, pk)
+    form = RoundCloseForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_close(
+                by=request.user, round=screening_round, ended_on=form.cleaned_data["ended_on"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The round is closed."))
+            return redirect("screening:round_detail", pk=screening_round.pk)
+    return render(request, "screening/round_close.html", {"round": screening_round, "form": form})
+
+
+# --- unvisited households and visits -------------------------------------------------------
+
+
+@scoped_login_required
+def unvisited(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Households still to visit, by name and address; those found empty say when."""
+    screening_round = _get_round(request, pk)
+    area = _chosen_area(request, screening_round)
+    if area is None:
+        return HttpResponseBadRequest(_("Unknown area."))
+    last_try = HouseholdVisit.objects.filter(
+        county_id=screening_round.county_id,
+        round=screening_round,
+        household=OuterRef("pk"),
+        is_latest=True,
+    )
+    households = (
+        figures.unvisited_households(screening_round, area)
+        .select_related("area")
+        .annotate(nobody_home_on=Subquery(last_try.values("visited_on")[:1]))
+        .order_by("area__path", "address", "pk")
+    )
+    page: Page = paginate(request, households, default_size=50)
+    return render(
+        request,
+        "screening/unvisited.html",
+        {
+            "round": screening_round,
+            "area": area,
+            "page": page,
+            "can_visit": services.can_record_visits(request.user)
+            and screening_round.ended_on is None,
+        },
+    )
+
+
+@register_writer_required
+def visit_create(request: AuthedRequest, pk: int, household_pk: int) -> HttpResponse:
+    """The phone form at the door: who is home, where from, symptoms; or 'nobody home'."""
+    screening_round = _get_round(request, pk)
+    household = get_object_or_404(
+        Household.objects.for_user(request.user)
+        .filter(area__path__startswith=screening_round.area.path)
+        .select_related("area"),
+        pk=household_pk,
+    )
+    residents = list(Resident.objects.filter(household=household).order_by("pk"))
+    data = request.POST if request.method == "POST" else None
+    form = VisitForm(data)
+    people = person_forms(residents, data)
+    if request.method == "POST" and form.is_valid():
+        nobody_home = request.POST.get("outcome") == VisitOutcome.NOBODY_HOME
+        entries = []
+        if not nobody_home and all(p.is_valid() for p in people):
+            entries = [e for p in people if (e := p.entry()) is not None]
+        if nobody_home or all(p.is_valid() for p in people):
+            try:
+                services.visit_record(
+                    by=request.user,
+                    round=screening_round,
+                    household=household,
+                    outcome=VisitOutcome.NOBODY_HOME if nobody_home else VisitOutcome.VISITED,
+                    people=entries,
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                if nobody_home:
+                    messages.info(
+                        request,
+                        _("%(head)s: nobody home, kept on the list for a revisit.")
+                        % {"head": household.head_name},
+                    )
+                else:
+                    messages.success(
+                        request, _("%(head)s: visit saved.") % {"head": household.head_name}
+                    )
+                return redirect(reverse("screening:unvisited", kwargs={"pk": screening_round.pk}))
+    earlier = list(
+        HouseholdVisit.objects.filter(
+            county_id=screening_round.county_id, round=screening_round, household=household
+        ).order_by("-visited_on", "-pk")[:5]
+    )
+    return render(
+        request,
+        "screening/visit_form.html",
+        {
+            "round": screening_round,
+            "household": household,
+            "form": form,
+            "people": people,
+            "resident_forms": [p for p in people if p.resident is not None],
+            "visitor_forms": [p for p in people if p.resident is None],
+            "earlier": earlier,
+            "methods": VisitMethod,
+        },
+    )
+
+
+@scoped_login_required
+def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(
+        HouseholdVisit.objects.for_user(request.user)
+        .select_related("round", "household__area", "by")
+        .prefetch_related(Prefetch("people", queryset=PersonCheck.objects.order_by("pk"))),
+        pk=pk,
+    )
+    return render(request, "screening/visit_detail.html", {"visit": visit})
+
+
+# --- risk areas ----------------------------------------------------------------------------
+
+
+@county_admin_required
+def risk_areas(request: AuthedRequest) -> HttpResponse:
+    form = RiskAreaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_area_save(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Risk area saved."))
+            return redirect("screening:risk_areas")
+    return render(
+        request,
+        "screening/risk_areas.html",
+        {"form": form, "risk_areas": RiskArea.objects.order_by("code", "valid_from")},
+    )
+
+
+@county_admin_required
+def risk_area_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    risk_area = get_object_or_404(RiskArea, pk=pk)
+    form = RiskAreaForm(request.POST or None, instance=risk_area)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_area_save(by=request.user, risk_area=risk_area, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Risk area saved."))
+            return redirect("screening:risk_areas")
+    return render(request, "screening/risk_area_form.html", {"form": form, "risk_area": risk_area})
