@@ -121,8 +121,14 @@ def build_screening(areas: dict[str, Area]) -> ScreeningDemo | None:
     ):
         member = Member(*row)
         members.setdefault(member.household_id, []).append(member)
-    at_home = [r for people in members.values() for r in people if _is_home(r)]
-    chosen = rng.sample(at_home, HUBEI_RETURNEES + OTHER_RETURNEES)
+    # The 49 from 湖北/武汉 are the ones the monitoring demo watches (one shared choice).
+    by_pk = {r.pk: r for people in members.values() for r in people}
+    hubei = [by_pk[pk] for pk in registry_demo.seed_returnees()]
+    taken = {r.pk for r in hubei}
+    at_home = [
+        r for people in members.values() for r in people if _is_home(r) and r.pk not in taken
+    ]
+    chosen = hubei + rng.sample(at_home, OTHER_RETURNEES)
     travel: dict[int, tuple[str, str, dt.date]] = {}
     for n, resident in enumerate(chosen):
         if n < HUBEI_RETURNEES:
@@ -169,7 +175,7 @@ def build_screening(areas: dict[str, Area]) -> ScreeningDemo | None:
                     resident_id=resident.pk,
                     name=resident.name,
                     person_key=f"r{resident.pk}",
-                    at_home=_is_home(resident),
+                    at_home=_is_home(resident) or resident.pk in travel,  # came back
                     travel_from=origin,
                     returned_on=back if origin else None,
                     route=route,
