@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "fangkong.areas",
     "fangkong.accounts",
     "fangkong.registry",
+    "fangkong.monitoring",
 ]
 
 MIDDLEWARE = [

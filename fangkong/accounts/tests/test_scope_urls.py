@@ -33,6 +33,8 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 
 from fangkong.areas.models import Area
 from fangkong.core.models import AuditAction, AuditEvent
+from fangkong.monitoring import services as monitoring_services
+from fangkong.monitoring.models import Alert, CheckIn, ObservationCase, today_local
 from fangkong.registry.importing import jobs as import_jobs
 from fangkong.registry.models import Household, ImportJob, Resident
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory, make_id_number
@@ -48,6 +50,10 @@ SKIPPED_NAMES = {
     "accounts:logout": "must work for anyone; it only ends the session",
     "api-schema": "the OpenAPI description of /api/v1/: field names and shapes, no data",
     "api-token": "obtaining an API token is the API's login: reachable anonymously by design",
+    "self_report": (
+        "the personal self-report link (/r/<token>/) needs no account by design: only the holder "
+        "of the unguessable token reaches one person's form (tested in monitoring/tests/test_views.py)"
+    ),
 }
 
 SECRET_HEAD = "保密户主甲"
@@ -65,6 +71,8 @@ class Objects:
     household: Household
     resident: Resident
     import_job: ImportJob
+    case: ObservationCase
+    alert: Alert
 
 
 KwargsFor = Callable[[Objects], dict[str, object]]
@@ -81,6 +89,14 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "registry:import_preview": lambda o: {"token": o.import_job.token},
     "registry:import_status": lambda o: {"token": o.import_job.token},
     "registry:import_errors": lambda o: {"token": o.import_job.token},
+    "monitoring:case_detail": lambda o: {"pk": o.case.pk},
+    "monitoring:case_confirm": lambda o: {"pk": o.case.pk},
+    "monitoring:case_release": lambda o: {"pk": o.case.pk},
+    "monitoring:case_end_early": lambda o: {"pk": o.case.pk},
+    "monitoring:case_extend": lambda o: {"pk": o.case.pk},
+    "monitoring:checkin_create": lambda o: {"pk": o.case.pk},
+    "monitoring:case_link": lambda o: {"pk": o.case.pk},
+    "monitoring:alert_handle": lambda o: {"pk": o.alert.pk},
 }
 # String kwargs that name an object (replaced by a missing one to compare answers); other string
 # kwargs (``kind``, ``field``) are part of the route and stay as they are.
@@ -100,6 +116,8 @@ API_BASENAMES: dict[str, Callable[[Objects], object]] = {
     "area": lambda o: o.village,
     "household": lambda o: o.household,
     "resident": lambda o: o.resident,
+    "case": lambda o: o.case,
+    "alert": lambda o: o.alert,
 }
 # Nested API routes name their parent objects by kwarg.
 API_PARENT_KWARGS: dict[str, Callable[[Objects], object]] = {
@@ -234,12 +252,25 @@ def objects(tree, users) -> Objects:
     # The stranger's own village has a household too, so his lists are not trivially empty.
     own = HouseholdFactory(area=tree["baiyun_g1"], head_name="白云户主", address="白云村1号")
     ResidentFactory(household=own, name="白云居民", id_number=make_id_number(seq=11))
+    # 前进村's resident is under observation, with a fever check-in and its open alert.
+    case = monitoring_services.case_open(
+        by=users["cadre"],
+        resident=resident,
+        category="returnee",
+        mode="home",
+        start_date=today_local(),
+    )
+    checkin = monitoring_services.checkin_record(
+        case=case, by=users["cadre"], temperature="38.1", day=today_local(), slot=1
+    )
     return Objects(
         village=tree["qianjin"],
         grid=tree["qianjin_g1"],
         household=household,
         resident=resident,
         import_job=_import_job(users["cadre"], tree["qianjin"]),
+        case=case,
+        alert=Alert.objects.get(checkin=checkin),
     )
 
 
@@ -259,6 +290,19 @@ def _payload(objects: Objects, *, with_file: bool = True) -> dict[str, object]:
         "phone": "13700000000",
         "level": "grid",
         "code": "09",
+        # monitoring: a case, a temperature, an alert handled
+        "resident": objects.resident.pk,
+        "case": objects.case.pk,
+        "category": "returnee",
+        "mode": "home",
+        "start_date": "2020-02-01",
+        "date": "2020-02-01",
+        "slot": 1,
+        "temperature": "36.5",
+        "action": "other",
+        "note": "越权处置",
+        "reason": "越权",
+        "days": 7,
     }
     if with_file:  # for uploads: a sheet of people to put into 前进村
         sheet = f"姓名,身份证号,家庭住址\n越权居民,{make_id_number(seq=98)},越权地址\n"
@@ -303,6 +347,13 @@ def _snapshot() -> tuple:
             )
         ),
         list(Area.objects.order_by("pk").values_list("pk", "path", "name")),
+        list(
+            ObservationCase.objects.order_by("pk").values_list(
+                "pk", "status", "planned_end", "link_hash"
+            )
+        ),
+        list(CheckIn.objects.order_by("pk").values_list("pk", "temperature")),
+        list(Alert.objects.filter(kind="fever").order_by("pk").values_list("pk", "handled_at")),
         list(
             AuditEvent.objects.exclude(action__in=READ_ACTIONS)
             .order_by("pk")

@@ -19,6 +19,8 @@ from schemathesis.checks import not_a_server_error
 from fangkong.accounts.models import Role
 from fangkong.accounts.tests.factories import UserFactory
 from fangkong.areas.tests.factories import build_tree
+from fangkong.monitoring import services as monitoring_services
+from fangkong.monitoring.models import today_local
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory
 
 _schema_dict = SchemaGenerator().get_schema(request=None, public=True)
@@ -42,8 +44,16 @@ def _keep_test_connection():
 def token(db) -> str:
     tree = build_tree()
     cadre = UserFactory(username="fuzz", role=Role.VILLAGE_CADRE, area=tree["qianjin"])
-    for _ in range(3):
-        ResidentFactory(household=HouseholdFactory(area=tree["qianjin_g1"]))
+    residents = [
+        ResidentFactory(household=HouseholdFactory(area=tree["qianjin_g1"])) for _ in range(3)
+    ]
+    # Monitoring objects to hit: a case under observation, a fever check-in and its open alert.
+    case = monitoring_services.case_open(
+        by=cadre, resident=residents[0], category="returnee", mode="home", start_date=today_local()
+    )
+    monitoring_services.checkin_record(
+        case=case, by=cadre, temperature="38.0", day=today_local(), slot=1
+    )
     ResidentFactory(household=HouseholdFactory(area=tree["baiyun_g1"]))
     return Token.objects.create(user=cadre).key
 
