@@ -61,9 +61,15 @@ def _apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+# Pages never need the encrypted numbers of the people they list: not even decrypted in memory.
+PERSONAL_FIELDS = ("resident__id_number", "resident__phone", "resident__household__phone")
+
+
 def _cases(request: AuthedRequest) -> Any:
-    return ObservationCase.objects.for_user(request.user).select_related(
-        "resident__household__area", "policy"
+    return (
+        ObservationCase.objects.for_user(request.user)
+        .select_related("resident__household__area", "policy")
+        .defer(*PERSONAL_FIELDS)
     )
 
 
@@ -91,6 +97,7 @@ def today(request: AuthedRequest) -> HttpResponse:
         Alert.objects.for_user(user)
         .open()
         .select_related("case__resident__household__area", "checkin")
+        .defer(*(f"case__{f}" for f in PERSONAL_FIELDS))
         .order_by("-raised_at")[:100]
     )
     ending = list(active.filter(planned_end__lte=day).order_by("planned_end", "pk")[:100])
@@ -317,6 +324,7 @@ def alert_list(request: AuthedRequest) -> HttpResponse:
     alerts = (
         Alert.objects.for_user(request.user)
         .select_related("case__resident__household__area", "checkin", "handled_by")
+        .defer(*(f"case__{f}" for f in PERSONAL_FIELDS))
         .order_by("handled_at", "-raised_at", "-pk")
     )
     show = request.GET.get("show", "open")
