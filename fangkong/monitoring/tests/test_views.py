@@ -267,3 +267,37 @@ def test_self_report_dies_at_release_and_when_reissued(client, users, case, link
 def test_unknown_link_is_404(client, db):
     assert client.get("/r/not-a-token/").status_code == 404
     assert client.get("/r/" + "x" * 100 + "/").status_code == 404
+
+
+def test_case_list_filter_renders_only_the_results_for_htmx(client, users, case):
+    client.force_login(users["cadre"])
+    response = client.get(
+        reverse("monitoring:case_list"),
+        {"category": "returnee"},
+        headers={"HX-Request": "true", "HX-Target": "results"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<section id="results"')
+    assert case.resident.name in body
+
+
+def test_page_text_is_chinese_by_default(client, users, case):
+    client.force_login(users["cadre"])
+    body = client.get(reverse("monitoring:today")).content.decode()
+    assert "未处置预警" in body and "重点人员" in body
+
+
+def test_self_report_is_rate_limited_per_address_across_links(
+    client, users, tree, case, link, clock
+):
+    other = open_case(by=users["cadre"], area=tree["qianjin_g2"], start=D)
+    client.force_login(users["cadre"])
+    second = client.post(reverse("monitoring:case_link", args=[other.pk])).context["url"]
+    client.logout()
+    second = second[second.index("/r/") :]
+    clock.set(local(D, 8))
+    for _ in range(10):
+        client.post(link, {"temperature": "x"}, REMOTE_ADDR="10.0.0.9")
+    assert client.post(second, {"temperature": "36.5"}, REMOTE_ADDR="10.0.0.9").status_code == 429
+    assert client.post(second, {"temperature": "36.5"}, REMOTE_ADDR="10.0.0.10").status_code == 302
