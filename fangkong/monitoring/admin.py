@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from fangkong.monitoring.models import Alert, CaseEvent, CheckIn, ObservationCase, ObservationPolicy
 
@@ -8,6 +11,14 @@ class ObservationPolicyAdmin(admin.ModelAdmin):
     """Policies are dated: add a new one from a date rather than editing one cases already use."""
 
     list_display = ["name", "effective_from", "home_days", "centralised_days", "fever_threshold"]
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: ObservationPolicy | None = None
+    ) -> Any:
+        # A policy that cases already use is history: change the rules by adding a new policy.
+        if obj is not None and ObservationCase.objects.filter(policy=obj).exists():
+            return [f.name for f in ObservationPolicy._meta.fields]
+        return super().get_readonly_fields(request, obj)
 
 
 @admin.register(ObservationCase)

@@ -107,6 +107,10 @@ class ObservationPolicy(models.Model):
                 return number
         return None
 
+    def slot_start(self, day: dt.date, slot: int) -> dt.datetime:
+        start = self.slot1_start if slot == 1 else self.slot2_start
+        return dt.datetime.combine(day, start, tzinfo=local_tz())
+
     def slot_end(self, day: dt.date, slot: int) -> dt.datetime:
         end = self.slot1_end if slot == 1 else self.slot2_end
         return dt.datetime.combine(day, end, tzinfo=local_tz())
@@ -223,6 +227,11 @@ class ObservationCase(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(mode="centralised") | ~models.Q(site_name=""),
                 name="case_centralised_has_site",
+            ),
+            models.UniqueConstraint(
+                fields=["county", "resident"],
+                condition=models.Q(status__in=["proposed", "active"]),
+                name="case_one_open_per_resident",
             ),
         ]
 

@@ -131,7 +131,7 @@ def case_open(
     if mode == Mode.HOME:
         site_name = ""
     today = timezone.localdate(timezone.now(), local_tz())
-    if start_date > today + dt.timedelta(days=1):
+    if start_date > today:
         raise ValidationError({"start_date": _("The start date cannot be in the future.")})
     policy = ObservationPolicy.objects.in_force_on(start_date)
     if policy is None:
@@ -161,7 +161,13 @@ def case_open(
         source_ref=(source_ref or "")[:100],
         opened_at=timezone.now(),
     )
-    case.save()
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as error:  # opened by someone else a moment ago
+        raise ValidationError(
+            {"resident": _("This person already has an open observation case.")}
+        ) from error
     _event(case=case, by=by, kind=EventKind.OPENED, detail=f"{policy.name}: {period}")
     audit_record(user=by, action=AuditAction.CREATE, area=area, obj=case)
     return case
@@ -316,6 +322,8 @@ def checkin_record(
         raise ValidationError({"date": _("A check-in cannot be for a future day.")})
     if day < case.start_date:
         raise ValidationError({"date": _("The observation had not started on that day.")})
+    if day == today and at < case.policy.slot_start(day, slot):
+        raise ValidationError({"slot": _("This check-in has not opened yet.")})
     if by is None:
         source = CheckInSource.SELF
     elif by.role == Role.DOCTOR:

@@ -19,6 +19,7 @@ basename is in ``API_BASENAMES``): the walk fails loudly otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -253,15 +254,17 @@ def objects(tree, users) -> Objects:
     own = HouseholdFactory(area=tree["baiyun_g1"], head_name="白云户主", address="白云村1号")
     ResidentFactory(household=own, name="白云居民", id_number=make_id_number(seq=11))
     # 前进村's resident is under observation, with a fever check-in and its open alert.
+    # Yesterday: its morning check-in is open whatever the hour the tests run.
+    yesterday = today_local() - dt.timedelta(days=1)
     case = monitoring_services.case_open(
         by=users["cadre"],
         resident=resident,
         category="returnee",
         mode="home",
-        start_date=today_local(),
+        start_date=yesterday,
     )
     checkin = monitoring_services.checkin_record(
-        case=case, by=users["cadre"], temperature="38.1", day=today_local(), slot=1
+        case=case, by=users["cadre"], temperature="38.1", day=yesterday, slot=1
     )
     return Objects(
         village=tree["qianjin"],

@@ -288,3 +288,30 @@ def test_resident_in_other_village_is_not_the_cadres(users, tree, clock):
     stranger_resident = resident_in(tree["baiyun_g1"])
     with pytest.raises(PermissionDenied):
         open_case(by=users["cadre"], resident=stranger_resident, start=D)
+
+
+def test_a_slot_that_has_not_opened_takes_no_temperature(case, users, clock):
+    clock.set(local(D, 10))
+    with pytest.raises(ValidationError) as error:
+        services.checkin_record(case=case, by=users["cadre"], temperature="36.5", day=D, slot=2)
+    assert "slot" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        services.checkin_record(
+            case=case, by=users["cadre"], temperature="36.5", day=D + dt.timedelta(days=1), slot=1
+        )
+
+
+def test_one_open_case_per_resident_is_held_by_the_database(case):
+    from fangkong.monitoring.models import ObservationCase
+
+    twin = ObservationCase(
+        resident=case.resident,
+        category=case.category,
+        mode=case.mode,
+        policy=case.policy,
+        period_days=14,
+        start_date=D,
+        planned_end=case.planned_end,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()

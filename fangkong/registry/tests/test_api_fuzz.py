@@ -6,6 +6,8 @@ see the test database (households and residents of 前进村 exist to hit real o
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -48,11 +50,13 @@ def token(db) -> str:
         ResidentFactory(household=HouseholdFactory(area=tree["qianjin_g1"])) for _ in range(3)
     ]
     # Monitoring objects to hit: a case under observation, a fever check-in and its open alert.
+    # Yesterday: its morning check-in is open whatever the hour the tests run.
+    yesterday = today_local() - dt.timedelta(days=1)
     case = monitoring_services.case_open(
-        by=cadre, resident=residents[0], category="returnee", mode="home", start_date=today_local()
+        by=cadre, resident=residents[0], category="returnee", mode="home", start_date=yesterday
     )
     monitoring_services.checkin_record(
-        case=case, by=cadre, temperature="38.0", day=today_local(), slot=1
+        case=case, by=cadre, temperature="38.0", day=yesterday, slot=1
     )
     ResidentFactory(household=HouseholdFactory(area=tree["baiyun_g1"]))
     return Token.objects.create(user=cadre).key
