@@ -301,3 +301,23 @@ def test_self_report_is_rate_limited_per_address_across_links(
         client.post(link, {"temperature": "x"}, REMOTE_ADDR="10.0.0.9")
     assert client.post(second, {"temperature": "36.5"}, REMOTE_ADDR="10.0.0.9").status_code == 429
     assert client.post(second, {"temperature": "36.5"}, REMOTE_ADDR="10.0.0.10").status_code == 302
+
+
+def test_case_detail_runs_a_constant_number_of_queries(client, users, case, clock):
+    client.force_login(users["cadre"])
+    url = reverse("monitoring:case_detail", args=[case.pk])
+    services.checkin_record(case=case, by=users["cadre"], temperature="38.0", day=D, slot=1)
+    few = _queries(client, url)
+    clock.set(local(D + dt.timedelta(days=3), 21))
+    for day in range(1, 4):
+        for slot in (1, 2):
+            services.checkin_record(
+                case=case,
+                by=users["doctor"],
+                temperature="37.9",
+                day=D + dt.timedelta(days=day),
+                slot=slot,
+            )
+    services.case_extend(by=users["cadre"], case=case, days=3, reason="发热")
+    client.force_login(users["cadre"])  # the session is dated by the moved clock too
+    assert _queries(client, url) == few
