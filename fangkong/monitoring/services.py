@@ -176,7 +176,7 @@ def case_open(
 def _lock(case: ObservationCase) -> ObservationCase:
     """The stored case, locked for the change (its status may have moved since the page loaded)."""
     return (
-        ObservationCase.objects.select_for_update()
+        ObservationCase.objects.select_for_update(of=("self",))
         .select_related("resident__household__area", "policy")
         .get(pk=case.pk)
     )
@@ -367,7 +367,7 @@ def checkin_record(
 @transaction.atomic
 def alert_handle(*, by: User, alert: Alert, action: str, note: str = "") -> Alert:
     alert = (
-        Alert.objects.select_for_update()
+        Alert.objects.select_for_update(of=("self",))
         .select_related("case__resident__household__area")
         .get(pk=alert.pk)
     )

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -86,7 +86,13 @@ def today(request: AuthedRequest) -> HttpResponse:
     services.alerts_scan_missed(area=user.area)
     day = today_local()
     policy, slot = _current_slot()
-    active = _cases(request).filter(status=Status.ACTIVE, start_date__lte=day)
+    mine = request.GET.get("mine") == "1"
+    cases = _cases(request)
+    alerts_qs = Alert.objects.for_user(user).open()
+    if mine:  # only the people this user is responsible for
+        cases = cases.filter(Q(grid_worker=user) | Q(doctor=user))
+        alerts_qs = alerts_qs.filter(Q(case__grid_worker=user) | Q(case__doctor=user))
+    active = cases.filter(status=Status.ACTIVE, start_date__lte=day)
     due: list[ObservationCase] = []
     if slot is not None:
         done = CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot)
@@ -94,9 +100,7 @@ def today(request: AuthedRequest) -> HttpResponse:
             active.filter(~Exists(done)).order_by("resident__household__area__path", "pk")[:200]
         )
     alerts = list(
-        Alert.objects.for_user(user)
-        .open()
-        .select_related("case__resident__household__area", "checkin")
+        alerts_qs.select_related("case__resident__household__area", "checkin")
         .defer(*(f"case__{f}" for f in PERSONAL_FIELDS))
         .order_by("-raised_at")[:100]
     )
@@ -109,6 +113,7 @@ def today(request: AuthedRequest) -> HttpResponse:
         "alerts": alerts,
         "ending": ending,
         "figures": monitoring_figures(user.area, day),
+        "mine": mine,
     }
     return render(request, "monitoring/today.html", context)
 

@@ -321,3 +321,13 @@ def test_case_detail_runs_a_constant_number_of_queries(client, users, case, cloc
     services.case_extend(by=users["cadre"], case=case, days=3, reason="发热")
     client.force_login(users["cadre"])  # the session is dated by the moved clock too
     assert _queries(client, url) == few
+
+
+def test_today_only_my_people(client, users, tree, case, clock):
+    other = open_case(by=users["cadre"], area=tree["qianjin_g1"], start=D)  # nobody responsible
+    clock.set(local(D, 9))
+    client.force_login(users["doctor"])
+    due = client.get(reverse("monitoring:today")).context["due"]
+    assert {c.pk for c in due} == {case.pk, other.pk}
+    due = client.get(reverse("monitoring:today"), {"mine": "1"}).context["due"]
+    assert [c.pk for c in due] == [case.pk]
