@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from fangkong.accounts import views as account_views
+from fangkong.monitoring import views as monitoring_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -10,6 +11,9 @@ urlpatterns = [
     path("areas/", include("fangkong.areas.urls")),
     path("register/", include("fangkong.registry.urls")),
     path("screening/", include("fangkong.screening.urls")),
+    path("monitoring/", include("fangkong.monitoring.urls")),
+    # The personal self-report link: public by design (no account), see monitoring.views.
+    path("r/<str:token>/", monitoring_views.self_report, name="self_report"),
     path("audit/", include("fangkong.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),

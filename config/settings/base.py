@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "fangkong.accounts",
     "fangkong.registry",
     "fangkong.screening",
+    "fangkong.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -237,15 +237,18 @@ def seed_returnees() -> list[int]:
 
     One deterministic choice shared by the screening demo (their travel history) and the
     monitoring demo (their observation cases), so the figures of both agree: working-age people,
-    spread evenly over the township's villages in register order."""
+    four of them in 前进村1网格 (so the demo grid worker has people to watch), the others spread
+    evenly over the township in register order."""
     township = Area.objects.get(code=TOWNSHIP[1])
+    grid1 = Area.objects.get(path=f"{township.path}430502005201/01/")
     candidates = list(
         Resident.objects.in_area(township)
         .filter(birth_date__gte=dt.date(1960, 1, 1), birth_date__lte=dt.date(2001, 12, 31))
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "household__area_id")
     )
-    if len(candidates) < RETURNEES:
-        return candidates
-    step = len(candidates) / RETURNEES
-    return [candidates[int(i * step)] for i in range(RETURNEES)]
+    own = [pk for pk, area_id in candidates if area_id == grid1.pk][::7][:4]
+    rest = [pk for pk, area_id in candidates if area_id != grid1.pk]
+    wanted = RETURNEES - len(own)
+    step = len(rest) / wanted
+    return sorted(own + [rest[int(i * step)] for i in range(wanted)])

@@ -19,6 +19,7 @@ basename is in ``API_BASENAMES``): the walk fails loudly otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -33,6 +34,8 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 
 from fangkong.areas.models import Area
 from fangkong.core.models import AuditAction, AuditEvent
+from fangkong.monitoring import services as monitoring_services
+from fangkong.monitoring.models import Alert, CheckIn, ObservationCase, today_local
 from fangkong.registry.importing import jobs as import_jobs
 from fangkong.registry.models import Household, ImportJob, Resident
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory, make_id_number
@@ -50,6 +53,10 @@ SKIPPED_NAMES = {
     "accounts:logout": "must work for anyone; it only ends the session",
     "api-schema": "the OpenAPI description of /api/v1/: field names and shapes, no data",
     "api-token": "obtaining an API token is the API's login: reachable anonymously by design",
+    "self_report": (
+        "the personal self-report link (/r/<token>/) needs no account by design: only the holder "
+        "of the unguessable token reaches one person's form (tested in monitoring/tests/test_views.py)"
+    ),
 }
 
 SECRET_HEAD = "保密户主甲"
@@ -70,6 +77,8 @@ class Objects:
     round: ScreeningRound
     visit: HouseholdVisit
     risk_area: RiskArea
+    case: ObservationCase
+    alert: Alert
 
 
 KwargsFor = Callable[[Objects], dict[str, object]]
@@ -93,6 +102,14 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "screening:visit_detail": lambda o: {"pk": o.visit.pk},
     # Risk areas are not 前进村's: a county administrator's page, 403 for everyone else.
     "screening:risk_area_edit": lambda o: {"pk": o.risk_area.pk},
+    "monitoring:case_detail": lambda o: {"pk": o.case.pk},
+    "monitoring:case_confirm": lambda o: {"pk": o.case.pk},
+    "monitoring:case_release": lambda o: {"pk": o.case.pk},
+    "monitoring:case_end_early": lambda o: {"pk": o.case.pk},
+    "monitoring:case_extend": lambda o: {"pk": o.case.pk},
+    "monitoring:checkin_create": lambda o: {"pk": o.case.pk},
+    "monitoring:case_link": lambda o: {"pk": o.case.pk},
+    "monitoring:alert_handle": lambda o: {"pk": o.alert.pk},
 }
 # String kwargs that name an object (replaced by a missing one to compare answers); other string
 # kwargs (``kind``, ``field``) are part of the route and stay as they are.
@@ -114,6 +131,8 @@ API_BASENAMES: dict[str, Callable[[Objects], object]] = {
     "resident": lambda o: o.resident,
     "round": lambda o: o.round,
     "visit": lambda o: o.visit,
+    "case": lambda o: o.case,
+    "alert": lambda o: o.alert,
 }
 # Nested API routes name their parent objects by kwarg.
 API_PARENT_KWARGS: dict[str, Callable[[Objects], object]] = {
@@ -254,6 +273,19 @@ def objects(tree, users) -> Objects:
     visit = record_visit(
         screening_round, household, by=users["cadre"], people=[{"resident": resident}]
     )
+    # 前进村's resident is under observation, with a fever check-in and its open alert.
+    # Yesterday: its morning check-in is open whatever the hour the tests run.
+    yesterday = today_local() - dt.timedelta(days=1)
+    case = monitoring_services.case_open(
+        by=users["cadre"],
+        resident=resident,
+        category="returnee",
+        mode="home",
+        start_date=yesterday,
+    )
+    checkin = monitoring_services.checkin_record(
+        case=case, by=users["cadre"], temperature="38.1", day=yesterday, slot=1
+    )
     return Objects(
         village=tree["qianjin"],
         grid=tree["qianjin_g1"],
@@ -263,6 +295,8 @@ def objects(tree, users) -> Objects:
         round=screening_round,
         visit=visit,
         risk_area=risk_area,
+        case=case,
+        alert=Alert.objects.get(checkin=checkin),
     )
 
 
@@ -282,6 +316,19 @@ def _payload(objects: Objects, *, with_file: bool = True) -> dict[str, object]:
         "phone": "13700000000",
         "level": "grid",
         "code": "09",
+        # monitoring: a case, a temperature, an alert handled
+        "resident": objects.resident.pk,
+        "case": objects.case.pk,
+        "category": "returnee",
+        "mode": "home",
+        "start_date": "2020-02-01",
+        "date": "2020-02-01",
+        "slot": 1,
+        "temperature": "36.5",
+        "action": "other",
+        "note": "越权处置",
+        "reason": "越权",
+        "days": 7,
     }
     if with_file:  # for uploads: a sheet of people to put into 前进村
         sheet = f"姓名,身份证号,家庭住址\n越权居民,{make_id_number(seq=98)},越权地址\n"
@@ -331,6 +378,13 @@ def _snapshot() -> tuple:
         ),
         list(HouseholdVisit.objects.order_by("pk").values_list("pk", "household_id", "is_latest")),
         list(RiskArea.objects.order_by("pk").values_list("pk", "code", "valid_from", "valid_to")),
+        list(
+            ObservationCase.objects.order_by("pk").values_list(
+                "pk", "status", "planned_end", "link_hash"
+            )
+        ),
+        list(CheckIn.objects.order_by("pk").values_list("pk", "temperature")),
+        list(Alert.objects.filter(kind="fever").order_by("pk").values_list("pk", "handled_at")),
         list(
             AuditEvent.objects.exclude(action__in=READ_ACTIONS)
             .order_by("pk")

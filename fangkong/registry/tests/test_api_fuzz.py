@@ -6,6 +6,8 @@ see the test database (households and residents of 前进村 exist to hit real o
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -19,6 +21,8 @@ from schemathesis.checks import not_a_server_error
 from fangkong.accounts.models import Role
 from fangkong.accounts.tests.factories import UserFactory
 from fangkong.areas.tests.factories import build_tree
+from fangkong.monitoring import services as monitoring_services
+from fangkong.monitoring.models import today_local
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory
 from fangkong.screening.tests.factories import RiskAreaFactory, RoundFactory
 
@@ -43,8 +47,18 @@ def _keep_test_connection():
 def token(db) -> str:
     tree = build_tree()
     cadre = UserFactory(username="fuzz", role=Role.VILLAGE_CADRE, area=tree["qianjin"])
-    for _ in range(3):
-        ResidentFactory(household=HouseholdFactory(area=tree["qianjin_g1"]))
+    residents = [
+        ResidentFactory(household=HouseholdFactory(area=tree["qianjin_g1"])) for _ in range(3)
+    ]
+    # Monitoring objects to hit: a case under observation, a fever check-in and its open alert.
+    # Yesterday: its morning check-in is open whatever the hour the tests run.
+    yesterday = today_local() - dt.timedelta(days=1)
+    case = monitoring_services.case_open(
+        by=cadre, resident=residents[0], category="returnee", mode="home", start_date=yesterday
+    )
+    monitoring_services.checkin_record(
+        case=case, by=cadre, temperature="38.0", day=yesterday, slot=1
+    )
     ResidentFactory(household=HouseholdFactory(area=tree["baiyun_g1"]))
     RiskAreaFactory()
     RoundFactory(area=tree["qianjin"], created_by=cadre)  # so round ids can hit a real round

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from fangkong.monitoring import demo as monitoring_demo
 from fangkong.registry import demo
 from fangkong.screening import demo as screening_demo
 
@@ -41,6 +42,12 @@ class Command(BaseCommand):
             console.print(
                 f"demo: screening round {screening.round.name}: {screening.visits} visits, "
                 f"{screening.people} people checked"
+            )
+        monitored = monitoring_demo.build_monitoring(areas)
+        if monitored:
+            console.print(
+                f"demo: {monitored['cases']} people under observation "
+                f"({monitored['released']} released), {monitored['checkins']} check-ins"
             )
         table = Table(title=f"Demo logins (password: {demo.DEMO_PASSWORD})")
         table.add_column("user")

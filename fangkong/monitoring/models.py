@@ -1,0 +1,422 @@
+"""Key-person monitoring: observation cases, their history, twice-daily check-ins and alerts.
+
+Periods, check-in slots and the fever threshold are dated settings (``ObservationPolicy``): a case
+keeps the policy in force on its start date, so a later policy never rewrites an old case. Every
+large table carries ``county``, the tenant key, set from the resident's household on write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.areas.models import Area
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+TEMPERATURE_MIN = Decimal("35.0")
+TEMPERATURE_MAX = Decimal("42.0")
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+class Category(models.TextChoices):
+    CLOSE_CONTACT = "close_contact", _("Close contact")
+    SECONDARY_CONTACT = "secondary_contact", _("Secondary contact")
+    RETURNEE = "returnee", _("Returnee from a risk area")
+    SUSPECTED = "suspected", _("Suspected case")
+    CONFIRMED = "confirmed", _("Confirmed case (transferred)")
+    OTHER = "other", _("Other")
+
+
+class Mode(models.TextChoices):
+    HOME = "home", _("Home observation")
+    CENTRALISED = "centralised", _("Centralised observation")
+
+
+class ObservationPolicyQuerySet(models.QuerySet["ObservationPolicy"]):
+    def in_force_on(self, day: dt.date) -> ObservationPolicy | None:
+        return self.filter(effective_from__lte=day).order_by("-effective_from").first()
+
+
+class ObservationPolicy(models.Model):
+    """The rules in force from a date until the next policy's date."""
+
+    name = models.CharField(_("name"), max_length=100)
+    effective_from = models.DateField(_("in force from"), unique=True)
+    home_days = models.PositiveSmallIntegerField(_("home observation, days"), default=14)
+    centralised_days = models.PositiveSmallIntegerField(
+        _("centralised observation, days"), default=14
+    )
+    category_days = models.JSONField(
+        _("periods by category"),
+        default=dict,
+        blank=True,
+        help_text=_('Overrides by category and mode, e.g. {"close_contact": {"home": 14}}.'),
+    )
+    slot1_start = models.TimeField(_("morning check-in from"), default=dt.time(6, 0))
+    slot1_end = models.TimeField(_("morning check-in until"), default=dt.time(12, 0))
+    slot2_start = models.TimeField(_("afternoon check-in from"), default=dt.time(12, 0))
+    slot2_end = models.TimeField(_("afternoon check-in until"), default=dt.time(20, 0))
+    fever_threshold = models.DecimalField(
+        _("fever threshold (°C)"), max_digits=3, decimal_places=1, default=Decimal("37.3")
+    )
+
+    objects = ObservationPolicyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("observation policy")
+        verbose_name_plural = _("observation policies")
+        ordering = ["-effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(slot1_start__lt=models.F("slot1_end"))
+                & models.Q(slot1_end__lte=models.F("slot2_start"))
+                & models.Q(slot2_start__lt=models.F("slot2_end")),
+                name="policy_slots_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.effective_from})"
+
+    def period_days(self, category: str, mode: str) -> int:
+        override = (self.category_days or {}).get(category, {})
+        if isinstance(override, dict) and mode in override:
+            return int(override[mode])
+        return self.home_days if mode == Mode.HOME else self.centralised_days
+
+    def slots(self) -> list[tuple[int, dt.time, dt.time]]:
+        return [(1, self.slot1_start, self.slot1_end), (2, self.slot2_start, self.slot2_end)]
+
+    def slot_at(self, moment: dt.datetime) -> int | None:
+        """The slot open at this moment (local time), or None between slots."""
+        local = timezone.localtime(moment, local_tz()).time()
+        for number, start, end in self.slots():
+            if start <= local < end:
+                return number
+        return None
+
+    def slot_start(self, day: dt.date, slot: int) -> dt.datetime:
+        start = self.slot1_start if slot == 1 else self.slot2_start
+        return dt.datetime.combine(day, start, tzinfo=local_tz())
+
+    def slot_end(self, day: dt.date, slot: int) -> dt.datetime:
+        end = self.slot1_end if slot == 1 else self.slot2_end
+        return dt.datetime.combine(day, end, tzinfo=local_tz())
+
+    def slot_label(self, slot: int) -> str:
+        start, end = (
+            (self.slot1_start, self.slot1_end) if slot == 1 else (self.slot2_start, self.slot2_end)
+        )
+        return f"{start:%H:%M}–{end:%H:%M}"
+
+
+class Status(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACTIVE = "active", _("Under observation")
+    RELEASED = "released", _("Released")
+    ENDED_EARLY = "ended_early", _("Ended early")
+    TRANSFERRED = "transferred", _("Transferred")
+
+
+class Source(models.TextChoices):
+    SCREENING = "screening", _("Screening visit")
+    RECONCILIATION = "reconciliation", _("List reconciliation")
+    MANUAL = "manual", _("Entered by hand")
+
+
+# States in which a case was (or is) under observation: counted by the figures.
+OBSERVED_STATES = [Status.ACTIVE, Status.RELEASED, Status.ENDED_EARLY, Status.TRANSFERRED]
+
+
+def today_local() -> dt.date:
+    return timezone.localdate(timezone.now(), local_tz())
+
+
+class ObservationCaseQuerySet(models.QuerySet["ObservationCase"]):
+    def for_user(self, user: User) -> ObservationCaseQuerySet:
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.in_area(area)
+
+    def in_area(self, area: Area) -> ObservationCaseQuerySet:
+        return self.filter(
+            county_id=area.county_id, resident__household__area__path__startswith=area.path
+        )
+
+    def active(self) -> ObservationCaseQuerySet:
+        return self.filter(status=Status.ACTIVE)
+
+    def active_on(self, day: dt.date) -> ObservationCaseQuerySet:
+        """Under observation on that day: started, and not yet released or ended."""
+        return self.filter(status__in=OBSERVED_STATES, start_date__lte=day).filter(
+            models.Q(ended_on__isnull=True) | models.Q(ended_on__gt=day)
+        )
+
+
+class ObservationCase(models.Model):
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    resident = models.ForeignKey(
+        "registry.Resident",
+        verbose_name=_("resident"),
+        on_delete=models.PROTECT,
+        related_name="observation_cases",
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices, default=Mode.HOME)
+    site_name = models.CharField(_("centralised site"), max_length=100, blank=True)
+    policy = models.ForeignKey(
+        ObservationPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="+"
+    )
+    period_days = models.PositiveSmallIntegerField(_("period (days)"))
+    start_date = models.DateField(_("start date"))
+    planned_end = models.DateField(_("planned end"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
+    grid_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible grid worker"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible doctor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.MANUAL
+    )
+    source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
+    link_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+
+    objects = ObservationCaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("observation case")
+        verbose_name_plural = _("observation cases")
+        ordering = ["-start_date", "-pk"]
+        indexes = [
+            models.Index(fields=["county", "status", "start_date"], name="case_county_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned_end__gte=models.F("start_date")),
+                name="case_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(mode="centralised") | ~models.Q(site_name=""),
+                name="case_centralised_has_site",
+            ),
+            models.UniqueConstraint(
+                fields=["county", "resident"],
+                condition=models.Q(status__in=["proposed", "active"]),
+                name="case_one_open_per_resident",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_category_display()}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.resident.county_id
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {Status.PROPOSED, Status.ACTIVE}
+
+    def day_number(self, day: dt.date) -> int:
+        return (day - self.start_date).days + 1
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    CONFIRMED = "confirmed", _("Confirmed")
+    RELEASED = "released", _("Released")
+    ENDED_EARLY = "ended_early", _("Ended early")
+    EXTENDED = "extended", _("Extended")
+    LINK_ISSUED = "link_issued", _("Self-report link issued")
+
+
+class CaseEvent(models.Model):
+    """One change to a case: who, when, what, why. Never edited."""
+
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    case = models.ForeignKey(ObservationCase, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("what"), max_length=12, choices=EventKind.choices)
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class CheckInSource(models.TextChoices):
+    WORKER = "worker", _("Grid worker")
+    DOCTOR = "doctor", _("Doctor")
+    SELF = "self", _("Self-reported")
+
+
+class CheckInQuerySet(models.QuerySet["CheckIn"]):
+    def for_user(self, user: User) -> CheckInQuerySet:
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.filter(
+            county_id=area.county_id,
+            case__resident__household__area__path__startswith=area.path,
+        )
+
+
+class CheckIn(models.Model):
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    case = models.ForeignKey(ObservationCase, on_delete=models.CASCADE, related_name="checkins")
+    date = models.DateField(_("date"))
+    slot = models.PositiveSmallIntegerField(
+        _("slot"), choices=[(1, _("Morning")), (2, _("Afternoon"))]
+    )
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1)
+    symptoms = models.CharField(_("symptoms"), max_length=200, blank=True)
+    source = models.CharField(_("reported by"), max_length=8, choices=CheckInSource.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = CheckInQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-date", "-slot", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "case", "date", "slot"], name="checkin_one_per_case_slot"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(temperature__gte=TEMPERATURE_MIN)
+                & models.Q(temperature__lte=TEMPERATURE_MAX),
+                name="checkin_temperature_range",
+            ),
+            models.CheckConstraint(condition=models.Q(slot__in=[1, 2]), name="checkin_slot_1_2"),
+        ]
+        indexes = [models.Index(fields=["county", "date"], name="checkin_county_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.slot}: {self.temperature}"
+
+
+class AlertKind(models.TextChoices):
+    FEVER = "fever", _("Fever")
+    MISSED = "missed", _("Missed check-in")
+
+
+class AlertAction(models.TextChoices):
+    RECHECKED_NORMAL = "rechecked_normal", _("Rechecked: normal")
+    FEVER_CLINIC = "fever_clinic", _("Sent to the fever clinic")
+    HOSPITAL = "hospital", _("Transferred to hospital")
+    REACHED = "reached", _("Reached the person: reported late")
+    OTHER = "other", _("Other (see note)")
+
+
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def for_user(self, user: User) -> AlertQuerySet:
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.filter(
+            county_id=area.county_id,
+            case__resident__household__area__path__startswith=area.path,
+        )
+
+    def open(self) -> AlertQuerySet:
+        return self.filter(handled_at__isnull=True)
+
+
+class Alert(models.Model):
+    """A fever or a missed slot: open until someone records what was done."""
+
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    case = models.ForeignKey(ObservationCase, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(_("kind"), max_length=8, choices=AlertKind.choices)
+    date = models.DateField(_("date"))
+    slot = models.PositiveSmallIntegerField(_("slot"))
+    checkin = models.ForeignKey(
+        CheckIn, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    action = models.CharField(
+        _("action taken"), max_length=20, choices=AlertAction.choices, blank=True
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "case", "date", "slot", "kind"], name="alert_one_per_slot_kind"
+            ),
+        ]
+        indexes = [models.Index(fields=["county", "handled_at"], name="alert_county_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date} {self.slot}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.handled_at is None

@@ -1,0 +1,451 @@
+"""Writes to monitoring. Web forms, the API, the self-report link and commands all come here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.models import Role
+from fangkong.areas.models import Area
+from fangkong.core.audit import audit_record
+from fangkong.core.models import AuditAction
+from fangkong.monitoring.models import (
+    TEMPERATURE_MAX,
+    TEMPERATURE_MIN,
+    Alert,
+    AlertAction,
+    AlertKind,
+    CaseEvent,
+    Category,
+    CheckIn,
+    CheckInSource,
+    EventKind,
+    Mode,
+    ObservationCase,
+    ObservationPolicy,
+    Source,
+    Status,
+    local_tz,
+)
+from fangkong.registry.models import Resident
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+# Who may release a case (解除医学观察): the doctor, the village cadre and above.
+RELEASERS = {Role.DOCTOR, Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN}
+
+
+def _area_of(case: ObservationCase) -> Area:
+    return case.resident.household.area
+
+
+def _check_writer(*, by: User, area: Area) -> None:
+    if not by.can_write_register or by.area is None or not area.is_within(by.area):
+        raise PermissionDenied
+
+
+def _event(
+    *,
+    case: ObservationCase,
+    by: User | None,
+    kind: EventKind,
+    from_status: str = "",
+    reason: str = "",
+    detail: str = "",
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        county_id=case.county_id,
+        case=case,
+        by=by,
+        kind=kind,
+        from_status=from_status,
+        to_status=case.status,
+        reason=reason[:500],
+        detail=detail[:200],
+        at=timezone.now(),
+    )
+
+
+def validate_temperature(value: object) -> Decimal:
+    """35.0–42.0 °C with one decimal; anything else is an input error, not a fever."""
+    message = _("Enter a body temperature between 35.0 and 42.0 °C, e.g. 36.5.")
+    try:
+        temperature = Decimal(str(value).strip().replace("℃", "").replace("°C", ""))
+    except (InvalidOperation, ValueError) as error:
+        raise ValidationError({"temperature": message}, code="temperature") from error
+    if not temperature.is_finite() or not TEMPERATURE_MIN <= temperature <= TEMPERATURE_MAX:
+        raise ValidationError({"temperature": message}, code="temperature")
+    return temperature.quantize(Decimal("0.1"))
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason.")})
+    return reason
+
+
+def _check_responsible(*, user: User | None, role: Role, area: Area, field: str) -> None:
+    if user is None:
+        return
+    if user.role != role or user.area is None or not area.is_within(user.area):
+        raise ValidationError(
+            {field: _("Choose a %(role)s who covers this household.") % {"role": role.label}}
+        )
+
+
+@transaction.atomic
+def case_open(
+    *,
+    by: User,
+    resident: Resident,
+    category: str,
+    mode: str,
+    start_date: dt.date,
+    site_name: str = "",
+    grid_worker: User | None = None,
+    doctor: User | None = None,
+    source: str = Source.MANUAL,
+    source_ref: str = "",
+    proposed: bool = False,
+) -> ObservationCase:
+    """Open a case under the policy in force on its start date (proposed ones wait for a person)."""
+    area = resident.household.area
+    _check_writer(by=by, area=area)
+    if category not in Category.values:
+        raise ValidationError({"category": _("Choose a category.")})
+    if mode not in Mode.values:
+        raise ValidationError({"mode": _("Choose home or centralised observation.")})
+    site_name = (site_name or "").strip()
+    if mode == Mode.CENTRALISED and not site_name:
+        raise ValidationError({"site_name": _("Name the centralised observation site.")})
+    if mode == Mode.HOME:
+        site_name = ""
+    today = timezone.localdate(timezone.now(), local_tz())
+    if start_date > today:
+        raise ValidationError({"start_date": _("The start date cannot be in the future.")})
+    policy = ObservationPolicy.objects.in_force_on(start_date)
+    if policy is None:
+        raise ValidationError({"start_date": _("No observation policy is in force on that date.")})
+    _check_responsible(user=grid_worker, role=Role.GRID_WORKER, area=area, field="grid_worker")
+    _check_responsible(user=doctor, role=Role.DOCTOR, area=area, field="doctor")
+    if ObservationCase.objects.filter(
+        county_id=resident.county_id,
+        resident=resident,
+        status__in=[Status.PROPOSED, Status.ACTIVE],
+    ).exists():
+        raise ValidationError({"resident": _("This person already has an open observation case.")})
+    period = policy.period_days(category, mode)
+    case = ObservationCase(
+        resident=resident,
+        category=category,
+        mode=mode,
+        site_name=site_name,
+        policy=policy,
+        period_days=period,
+        start_date=start_date,
+        planned_end=start_date + dt.timedelta(days=period),
+        status=Status.PROPOSED if proposed else Status.ACTIVE,
+        grid_worker=grid_worker,
+        doctor=doctor,
+        source=source if source in Source.values else Source.MANUAL,
+        source_ref=(source_ref or "")[:100],
+        opened_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as error:  # opened by someone else a moment ago
+        raise ValidationError(
+            {"resident": _("This person already has an open observation case.")}
+        ) from error
+    _event(case=case, by=by, kind=EventKind.OPENED, detail=f"{policy.name}: {period}")
+    audit_record(user=by, action=AuditAction.CREATE, area=area, obj=case)
+    return case
+
+
+def _lock(case: ObservationCase) -> ObservationCase:
+    """The stored case, locked for the change (its status may have moved since the page loaded)."""
+    return (
+        ObservationCase.objects.select_for_update(of=("self",))
+        .select_related("resident__household__area", "policy")
+        .get(pk=case.pk)
+    )
+
+
+@transaction.atomic
+def case_confirm(*, by: User, case: ObservationCase) -> ObservationCase:
+    case = _lock(case)
+    _check_writer(by=by, area=_area_of(case))
+    if case.status != Status.PROPOSED:
+        raise ValidationError(_("Only a proposed case can be confirmed."))
+    case.status = Status.ACTIVE
+    case.save(update_fields=["status"])
+    _event(case=case, by=by, kind=EventKind.CONFIRMED, from_status=Status.PROPOSED)
+    audit_record(user=by, action=AuditAction.UPDATE, area=_area_of(case), obj=case)
+    return case
+
+
+@transaction.atomic
+def case_release(
+    *, by: User, case: ObservationCase, on: dt.date | None = None, reason: str = ""
+) -> ObservationCase:
+    """解除医学观察: on or after the planned end, by a doctor or a cadre."""
+    case = _lock(case)
+    _check_writer(by=by, area=_area_of(case))
+    if by.role not in RELEASERS:
+        raise PermissionDenied
+    on = on or timezone.localdate(timezone.now(), local_tz())
+    if case.status != Status.ACTIVE:
+        raise ValidationError(_("Only a case under observation can be released."))
+    if on < case.planned_end:
+        raise ValidationError(
+            _("The observation period ends on %(date)s; end it early with a reason instead.")
+            % {"date": case.planned_end.isoformat()}
+        )
+    case.status = Status.RELEASED
+    case.ended_on = on
+    case.save(update_fields=["status", "ended_on"])
+    _event(
+        case=case, by=by, kind=EventKind.RELEASED, from_status=Status.ACTIVE, reason=reason.strip()
+    )
+    audit_record(user=by, action=AuditAction.UPDATE, area=_area_of(case), obj=case)
+    return case
+
+
+@transaction.atomic
+def case_end_early(
+    *, by: User, case: ObservationCase, reason: str, transferred: bool = False
+) -> ObservationCase:
+    """End before the planned end (e.g. a close contact cleared, or transferred to hospital)."""
+    case = _lock(case)
+    _check_writer(by=by, area=_area_of(case))
+    reason = _require_reason(reason)
+    if not case.is_open:
+        raise ValidationError(_("This case is already closed."))
+    previous = case.status
+    case.status = Status.TRANSFERRED if transferred else Status.ENDED_EARLY
+    case.ended_on = timezone.localdate(timezone.now(), local_tz())
+    case.save(update_fields=["status", "ended_on"])
+    _event(case=case, by=by, kind=EventKind.ENDED_EARLY, from_status=previous, reason=reason)
+    audit_record(user=by, action=AuditAction.UPDATE, area=_area_of(case), obj=case)
+    return case
+
+
+@transaction.atomic
+def case_extend(*, by: User, case: ObservationCase, days: int, reason: str) -> ObservationCase:
+    case = _lock(case)
+    _check_writer(by=by, area=_area_of(case))
+    reason = _require_reason(reason)
+    if not case.is_open:
+        raise ValidationError(_("This case is already closed."))
+    if not 1 <= days <= 60:
+        raise ValidationError({"days": _("Extend by 1 to 60 days.")})
+    old_end = case.planned_end
+    case.planned_end = old_end + dt.timedelta(days=days)
+    case.save(update_fields=["planned_end"])
+    _event(
+        case=case,
+        by=by,
+        kind=EventKind.EXTENDED,
+        from_status=case.status,
+        reason=reason,
+        detail=f"{old_end.isoformat()} → {case.planned_end.isoformat()}",
+    )
+    audit_record(user=by, action=AuditAction.UPDATE, area=_area_of(case), obj=case)
+    return case
+
+
+def _link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def case_link_issue(*, by: User, case: ObservationCase) -> str:
+    """A new personal self-report link; the previous one stops working. Only the hash is kept."""
+    case = _lock(case)
+    _check_writer(by=by, area=_area_of(case))
+    if not case.is_open:
+        raise ValidationError(_("This case is closed: its self-report link no longer works."))
+    token = secrets.token_urlsafe(24)
+    case.link_hash = _link_hash(token)
+    case.save(update_fields=["link_hash"])
+    _event(case=case, by=by, kind=EventKind.LINK_ISSUED, from_status=case.status)
+    audit_record(user=by, action=AuditAction.UPDATE, area=_area_of(case), obj=case, field="link")
+    return token
+
+
+def case_for_link(token: str) -> ObservationCase | None:
+    """The case behind a self-report link, while it is under observation; None otherwise."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        ObservationCase.objects.select_related("resident", "policy")
+        .filter(link_hash=_link_hash(token), status=Status.ACTIVE)
+        .first()
+    )
+
+
+@transaction.atomic
+def checkin_record(
+    *,
+    case: ObservationCase,
+    by: User | None,
+    temperature: object,
+    day: dt.date,
+    slot: int,
+    symptoms: str = "",
+    at: dt.datetime | None = None,
+) -> CheckIn:
+    """One temperature for one slot. A fever raises an alert in the same transaction.
+
+    ``by=None`` is the person's own report through the self-report link."""
+    if by is not None:
+        _check_writer(by=by, area=_area_of(case))
+    temperature = validate_temperature(temperature)
+    if slot not in (1, 2):
+        raise ValidationError({"slot": _("Choose the morning or the afternoon check-in.")})
+    if case.status != Status.ACTIVE:
+        raise ValidationError(_("This person is not under observation now."))
+    at = at or timezone.now()
+    today = timezone.localdate(at, local_tz())
+    if day > today:
+        raise ValidationError({"date": _("A check-in cannot be for a future day.")})
+    if day < case.start_date:
+        raise ValidationError({"date": _("The observation had not started on that day.")})
+    if day == today and at < case.policy.slot_start(day, slot):
+        raise ValidationError({"slot": _("This check-in has not opened yet.")})
+    if by is None:
+        source = CheckInSource.SELF
+    elif by.role == Role.DOCTOR:
+        source = CheckInSource.DOCTOR
+    else:
+        source = CheckInSource.WORKER
+    checkin = CheckIn(
+        county_id=case.county_id,
+        case=case,
+        date=day,
+        slot=slot,
+        temperature=temperature,
+        symptoms=(symptoms or "").strip()[:200],
+        source=source,
+        by=by,
+        at=at,
+    )
+    try:
+        with transaction.atomic():
+            checkin.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {"slot": _("A temperature is already recorded for this check-in.")},
+            code="duplicate",
+        ) from error
+    if temperature >= case.policy.fever_threshold:
+        Alert.objects.create(
+            county_id=case.county_id,
+            case=case,
+            kind=AlertKind.FEVER,
+            date=day,
+            slot=slot,
+            checkin=checkin,
+            raised_at=at,
+        )
+    if by is not None:
+        audit_record(user=by, action=AuditAction.CREATE, area=_area_of(case), obj=checkin)
+    return checkin
+
+
+@transaction.atomic
+def alert_handle(*, by: User, alert: Alert, action: str, note: str = "") -> Alert:
+    alert = (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("case__resident__household__area")
+        .get(pk=alert.pk)
+    )
+    _check_writer(by=by, area=_area_of(alert.case))
+    if action not in AlertAction.values:
+        raise ValidationError({"action": _("Choose what was done.")})
+    note = (note or "").strip()
+    if action == AlertAction.OTHER and not note:
+        raise ValidationError({"note": _("Say what was done.")})
+    if alert.handled_at is not None:
+        raise ValidationError(_("This alert has already been handled."))
+    alert.action = action
+    alert.note = note[:500]
+    alert.handled_by = by
+    alert.handled_at = timezone.now()
+    alert.save(update_fields=["action", "note", "handled_by", "handled_at"])
+    audit_record(user=by, action=AuditAction.UPDATE, area=_area_of(alert.case), obj=alert)
+    return alert
+
+
+def alerts_scan_missed(*, area: Area, now: dt.datetime | None = None, days: int = 2) -> int:
+    """Raise one missed-check-in alert per case, date and slot that closed with no check-in.
+
+    Idempotent (existing alerts and the unique constraint), and a constant number of queries:
+    called by the command and, lazily, when the today page or the case list is opened."""
+    now = now or timezone.now()
+    today = timezone.localdate(now, local_tz())
+    first = today - dt.timedelta(days=max(days, 1) - 1)
+    cases = list(
+        ObservationCase.objects.in_area(area)
+        .filter(status=Status.ACTIVE, start_date__lte=today)
+        .select_related("policy")
+        .only(
+            "pk",
+            "county_id",
+            "start_date",
+            "opened_at",
+            "policy__slot1_end",
+            "policy__slot2_end",
+        )
+    )
+    if not cases:
+        return 0
+    ids = [c.pk for c in cases]
+    done = set(
+        CheckIn.objects.filter(
+            county_id=area.county_id, case_id__in=ids, date__gte=first
+        ).values_list("case_id", "date", "slot")
+    )
+    raised = set(
+        Alert.objects.filter(
+            county_id=area.county_id, case_id__in=ids, kind=AlertKind.MISSED, date__gte=first
+        ).values_list("case_id", "date", "slot")
+    )
+    new: list[Alert] = []
+    for case in cases:
+        day = max(first, case.start_date)
+        while day <= today:
+            for slot in (1, 2):
+                closed_at = case.policy.slot_end(day, slot)
+                key = (case.pk, day, slot)
+                if (
+                    closed_at <= now
+                    and closed_at > case.opened_at
+                    and key not in done
+                    and key not in raised
+                ):
+                    new.append(
+                        Alert(
+                            county_id=case.county_id,
+                            case_id=case.pk,
+                            kind=AlertKind.MISSED,
+                            date=day,
+                            slot=slot,
+                            raised_at=closed_at,
+                        )
+                    )
+            day += dt.timedelta(days=1)
+    if new:
+        Alert.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)

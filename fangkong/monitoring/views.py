@@ -1,0 +1,445 @@
+"""Monitoring pages: today, cases (list, detail, open, confirm, release, end, extend), check-ins,
+alerts, the printable self-report link, and the public self-report page itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from fangkong.core.audit import client_ip
+from fangkong.core.http import AuthedRequest
+from fangkong.core.pagination import paginate
+from fangkong.core.permissions import register_writer_required, scoped_login_required
+from fangkong.monitoring import services
+from fangkong.monitoring.figures import monitoring_figures
+from fangkong.monitoring.forms import (
+    AlertHandleForm,
+    CaseFilterForm,
+    CaseOpenForm,
+    CheckInForm,
+    EndEarlyForm,
+    ExtendForm,
+    ReleaseForm,
+    SelfReportForm,
+)
+from fangkong.monitoring.models import (
+    Alert,
+    CaseEvent,
+    CheckIn,
+    ObservationCase,
+    ObservationPolicy,
+    Status,
+    local_tz,
+    today_local,
+)
+from fangkong.registry.models import Resident
+
+# Self-report posts allowed per link and per address, per hour.
+SELF_REPORT_LIMIT = 10
+SELF_REPORT_WINDOW = 3600
+
+
+def _apply_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# Pages never need the encrypted numbers of the people they list: not even decrypted in memory.
+PERSONAL_FIELDS = ("resident__id_number", "resident__phone", "resident__household__phone")
+
+
+def _cases(request: AuthedRequest) -> Any:
+    return (
+        ObservationCase.objects.for_user(request.user)
+        .select_related("resident__household__area", "policy")
+        .defer(*PERSONAL_FIELDS)
+    )
+
+
+def _current_slot() -> tuple[ObservationPolicy | None, int | None]:
+    policy = ObservationPolicy.objects.in_force_on(today_local())
+    return policy, (policy.slot_at(timezone.now()) if policy else None)
+
+
+@scoped_login_required
+def today(request: AuthedRequest) -> HttpResponse:
+    """A grid worker's or doctor's day: check-ins due now, open alerts, cases ending today."""
+    user = request.user
+    assert user.area is not None
+    services.alerts_scan_missed(area=user.area)
+    day = today_local()
+    policy, slot = _current_slot()
+    mine = request.GET.get("mine") == "1"
+    cases = _cases(request)
+    alerts_qs = Alert.objects.for_user(user).open()
+    if mine:  # only the people this user is responsible for
+        cases = cases.filter(Q(grid_worker=user) | Q(doctor=user))
+        alerts_qs = alerts_qs.filter(Q(case__grid_worker=user) | Q(case__doctor=user))
+    active = cases.filter(status=Status.ACTIVE, start_date__lte=day)
+    due: list[ObservationCase] = []
+    if slot is not None:
+        done = CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot)
+        due = list(
+            active.filter(~Exists(done)).order_by("resident__household__area__path", "pk")[:200]
+        )
+    alerts = list(
+        alerts_qs.select_related("case__resident__household__area", "checkin")
+        .defer(*(f"case__{f}" for f in PERSONAL_FIELDS))
+        .order_by("-raised_at")[:100]
+    )
+    ending = list(active.filter(planned_end__lte=day).order_by("planned_end", "pk")[:100])
+    context = {
+        "day": day,
+        "slot": slot,
+        "slot_label": policy.slot_label(slot) if policy and slot else "",
+        "due": due,
+        "alerts": alerts,
+        "ending": ending,
+        "figures": monitoring_figures(user.area, day),
+        "mine": mine,
+    }
+    return render(request, "monitoring/today.html", context)
+
+
+@scoped_login_required
+def case_list(request: AuthedRequest) -> HttpResponse:
+    assert request.user.area is not None
+    services.alerts_scan_missed(area=request.user.area)
+    form = CaseFilterForm(request.GET or None)
+    cases = _cases(request)
+    filters = form.cleaned_data if form.is_valid() else {}
+    status = filters.get("status")
+    cases = (
+        cases.filter(status=status)
+        if status
+        else cases.filter(status__in=[Status.PROPOSED, Status.ACTIVE])
+    )
+    if category := filters.get("category"):
+        cases = cases.filter(category=category)
+    if mode := filters.get("mode"):
+        cases = cases.filter(mode=mode)
+    open_alerts = Alert.objects.open().filter(case=OuterRef("pk"))
+    cases = cases.annotate(has_alert=Exists(open_alerts)).order_by("planned_end", "pk")
+    page = paginate(request, cases)
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    template = "monitoring/case_list.html"
+    if request.htmx and request.htmx.target == "results":
+        template += "#results"
+    return render(
+        request,
+        template,
+        {"form": form, "page": page, "query": query, "day": today_local()},
+    )
+
+
+@scoped_login_required
+def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(
+        _cases(request)
+        .select_related("grid_worker", "doctor")
+        .prefetch_related(
+            Prefetch("events", queryset=CaseEvent.objects.select_related("by")),
+            Prefetch("checkins", queryset=CheckIn.objects.order_by("-date", "-slot")),
+            Prefetch("alerts", queryset=Alert.objects.select_related("handled_by")),
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "monitoring/case_detail.html",
+        {
+            "case": case,
+            "day": today_local(),
+            "can_release": request.user.role in services.RELEASERS,
+        },
+    )
+
+
+@register_writer_required
+def case_create(request: AuthedRequest) -> HttpResponse:
+    form = CaseOpenForm(request.POST or None, user=request.user)
+    picked: Resident | None = None
+    matches: list[Resident] = []
+    resident_id = request.POST.get("resident") or request.GET.get("resident", "")
+    if resident_id.isdigit():
+        picked = (
+            Resident.objects.for_user(request.user)
+            .select_related("household__area")
+            .filter(pk=resident_id)
+            .first()
+        )
+        if picked and request.method != "POST":
+            form.initial["resident"] = picked.pk
+    query = request.GET.get("q", "").strip()[:50]
+    if query and not picked:
+        matches = list(
+            Resident.objects.for_user(request.user)
+            .filter(name__contains=query)
+            .select_related("household__area")
+            .order_by("name", "pk")[:20]
+        )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            case = services.case_open(by=request.user, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Observation case opened."))
+            return redirect("monitoring:case_detail", pk=case.pk)
+    return render(
+        request,
+        "monitoring/case_form.html",
+        {"form": form, "picked": picked, "matches": matches, "query": query},
+    )
+
+
+def _case_change(
+    request: AuthedRequest,
+    pk: int,
+    *,
+    form_class: type[forms.Form] | None,
+    title: str,
+    action: Callable[..., Any],
+    done: str,
+    releasers_only: bool = False,
+) -> HttpResponse:
+    case = get_object_or_404(_cases(request), pk=pk)
+    if releasers_only and request.user.role not in services.RELEASERS:
+        raise PermissionDenied
+    form = form_class(request.POST or None) if form_class else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        data = dict(form.cleaned_data) if form else {}
+        try:
+            action(by=request.user, case=case, **data)
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, " ".join(error.messages))
+                return redirect("monitoring:case_detail", pk=case.pk)
+            _apply_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("monitoring:case_detail", pk=case.pk)
+    return render(
+        request, "monitoring/case_change.html", {"case": case, "form": form, "title": title}
+    )
+
+
+@register_writer_required
+def case_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _case_change(
+        request,
+        pk,
+        form_class=None,
+        title=_("Confirm the observation"),
+        action=services.case_confirm,
+        done=_("Observation confirmed."),
+    )
+
+
+@register_writer_required
+def case_release(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _case_change(
+        request,
+        pk,
+        form_class=ReleaseForm,
+        title=_("Release from medical observation"),
+        action=services.case_release,
+        done=_("Released from observation."),
+        releasers_only=True,
+    )
+
+
+@register_writer_required
+def case_end_early(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _case_change(
+        request,
+        pk,
+        form_class=EndEarlyForm,
+        title=_("End the observation early"),
+        action=services.case_end_early,
+        done=_("Observation ended."),
+    )
+
+
+@register_writer_required
+def case_extend(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _case_change(
+        request,
+        pk,
+        form_class=ExtendForm,
+        title=_("Extend the observation"),
+        action=services.case_extend,
+        done=_("Observation extended."),
+    )
+
+
+@register_writer_required
+def checkin_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(_cases(request), pk=pk)
+    now = timezone.now()
+    slot = case.policy.slot_at(now) or (1 if timezone.localtime(now, local_tz()).hour < 12 else 2)
+    form = CheckInForm(request.POST or None, initial={"date": today_local(), "slot": slot})
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkin = services.checkin_record(
+                case=case,
+                by=request.user,
+                temperature=form.cleaned_data["temperature"],
+                day=form.cleaned_data["date"],
+                slot=form.cleaned_data["slot"],
+                symptoms=form.cleaned_data["symptoms"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if checkin.temperature >= case.policy.fever_threshold:
+                messages.warning(request, _("Fever: an alert is open for this person."))
+            else:
+                messages.success(request, _("Temperature recorded."))
+            if request.POST.get("next") == "today":
+                return redirect("monitoring:today")
+            return redirect("monitoring:case_detail", pk=case.pk)
+    return render(
+        request,
+        "monitoring/checkin_form.html",
+        {"case": case, "form": form, "next": request.GET.get("next", "")},
+    )
+
+
+@scoped_login_required
+def alert_list(request: AuthedRequest) -> HttpResponse:
+    alerts = (
+        Alert.objects.for_user(request.user)
+        .select_related("case__resident__household__area", "checkin", "handled_by")
+        .defer(*(f"case__{f}" for f in PERSONAL_FIELDS))
+        .order_by("handled_at", "-raised_at", "-pk")
+    )
+    show = request.GET.get("show", "open")
+    if show != "all":
+        alerts = alerts.open()
+    page = paginate(request, alerts)
+    return render(request, "monitoring/alert_list.html", {"page": page, "show": show})
+
+
+@register_writer_required
+def alert_handle(request: AuthedRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(
+        Alert.objects.for_user(request.user).select_related(
+            "case__resident__household__area", "checkin", "handled_by"
+        ),
+        pk=pk,
+    )
+    form = AlertHandleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.alert_handle(by=request.user, alert=alert, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Alert handled."))
+            return redirect("monitoring:today")
+    return render(request, "monitoring/alert_handle.html", {"alert": alert, "form": form})
+
+
+@register_writer_required
+def case_link(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The printable personal link: issuing one shows it once (only its hash is stored)."""
+    case = get_object_or_404(_cases(request), pk=pk)
+    context: dict[str, Any] = {"case": case}
+    if request.method == "POST":
+        try:
+            token = services.case_link_issue(by=request.user, case=case)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("monitoring:case_detail", pk=case.pk)
+        url = request.build_absolute_uri(reverse("self_report", kwargs={"token": token}))
+        context["url"] = url
+        context["qr"] = segno.make(url, error="m").svg_inline(scale=5)
+    return render(request, "monitoring/case_link.html", context)
+
+
+def _rate_limited(key: str) -> bool:
+    cache.add(key, 0, SELF_REPORT_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, SELF_REPORT_WINDOW)
+        count = 1
+    return count > SELF_REPORT_LIMIT
+
+
+def _first_name(name: str) -> str:
+    """The given name only (王小明 → 小明): nothing on the public page identifies the person."""
+    return name[1:] if len(name) >= 2 else name
+
+
+@never_cache
+@csrf_protect
+def self_report(request: HttpRequest, token: str) -> HttpResponse:
+    """Public, no account: the person's own temperature form, while under observation."""
+    case = services.case_for_link(token)
+    if case is None:
+        return render(request, "monitoring/self_report_gone.html", status=404)
+    now = timezone.now()
+    slot = case.policy.slot_at(now)
+    day = timezone.localdate(now, local_tz())
+    form = SelfReportForm(request.POST or None)
+    done = CheckIn.objects.filter(case=case, date=day, slot=slot).exists() if slot else False
+    status = 200
+    if request.method == "POST":
+        ip = client_ip(request) or "unknown"
+        if _rate_limited(f"selfreport:link:{case.pk}") | _rate_limited(f"selfreport:ip:{ip}"):
+            return render(
+                request,
+                "monitoring/self_report.html",
+                {"name": _first_name(case.resident.name), "limited": True},
+                status=429,
+            )
+        if slot is None:
+            status = 400
+        elif form.is_valid():
+            try:
+                services.checkin_record(
+                    case=case,
+                    by=None,
+                    temperature=form.cleaned_data["temperature"],
+                    day=day,
+                    slot=slot,
+                    symptoms=form.cleaned_data["symptoms"],
+                    at=now,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+                status = 400
+            else:
+                return redirect(request.path + "?ok=1")
+        else:
+            status = 400
+    context = {
+        "name": _first_name(case.resident.name),
+        "form": form,
+        "slot": slot,
+        "slot_label": case.policy.slot_label(slot) if slot else "",
+        "slots": [case.policy.slot_label(1), case.policy.slot_label(2)],
+        "done": done,
+        "ok": request.GET.get("ok") == "1",
+    }
+    return render(request, "monitoring/self_report.html", context, status=status)
