@@ -6,6 +6,7 @@ against the column names villages really use; the columns it cannot map are repo
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -82,21 +83,62 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _csv_rows(raw: bytes) -> Iterator[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes every byte sequence
-        raise SheetError(_("The file is neither UTF-8 nor GBK text."))
-    sample = text[:4096]
+CSV_SAMPLE = 1 << 20
+
+
+def _csv_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM) when the first megabyte decodes as UTF-8, else GB18030 (a
+    superset of GBK that decodes any byte sequence)."""
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+def _csv_rows(source: Path | IO[bytes]) -> Iterator[list[str]]:
+    """Rows streamed from the file (a county's CSV is not read into memory at once)."""
+    binary: IO[bytes] = source.open("rb") if isinstance(source, Path) else source
+    sample = binary.read(CSV_SAMPLE)
+    encoding = _csv_encoding(sample)
+    head = sample.decode(encoding, errors="replace")[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(head, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(text), dialect)
+    stream = io.TextIOWrapper(
+        io.BufferedReader(_Prefixed(sample, binary)), encoding=encoding, newline=""
+    )
+    try:
+        yield from csv.reader(stream, dialect)
+    except UnicodeDecodeError as error:
+        raise SheetError(
+            _("The file changes its text encoding part way; save it again as UTF-8 or GBK.")
+        ) from error
+    finally:
+        if isinstance(source, Path):
+            binary.close()
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read for sniffing, then the rest of the file."""
+
+    def __init__(self, prefix: bytes, rest: IO[bytes]) -> None:
+        self._prefix = memoryview(prefix)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _excel_rows(source: Path | IO[bytes]) -> Iterator[list[Any]]:
@@ -118,8 +160,7 @@ def read_sheet(source: Path | IO[bytes], filename: str) -> Sheet:
     """Open a sheet and find its header; the data rows are streamed, not loaded at once."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        raw = source.read_bytes() if isinstance(source, Path) else source.read()
-        rows: Iterator[list[Any]] = _csv_rows(raw)
+        rows: Iterator[list[Any]] = _csv_rows(source)
     elif suffix in {".xlsx", ".xlsm", ".xls"}:
         rows = _excel_rows(source)
     else:
