@@ -6,7 +6,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: demo test setup uv env assets messages migrate serve bench browser-test clean
+.PHONY: demo test setup uv env assets messages migrate serve bench bench-checkins browser-test clean
 
 demo: setup migrate
 	$(RUN) fangkong load_demo
@@ -45,9 +45,15 @@ test: setup
 browser-test: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test DJANGO_ALLOW_ASYNC_UNSAFE=true $(RUN) pytest tests_browser -p no:cacheprovider
 
+# Import then check-ins; BENCH_ARGS="--skip-import" (or --skip-checkins, --skip-pg) picks parts.
 bench: setup
 	$(UV) sync --frozen --group bench
 	$(UV) run --frozen --group bench python bench/run.py $(BENCH_ARGS)
+
+# The check-in benchmark alone (gunicorn, SQLite and PostgreSQL); CHECKIN_ARGS="--skip-pg --seconds 5".
+bench-checkins: setup
+	$(UV) sync --frozen --group bench
+	$(UV) run --frozen --group bench python bench/checkins.py $(CHECKIN_ARGS)
 
 clean:
 	rm -rf .venv node_modules fangkong/static/vendor var/staticfiles

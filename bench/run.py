@@ -1,11 +1,14 @@
-"""`make bench`: the register import measured against the physical floor, in the same run.
+"""`make bench`: the register import measured against the physical floor, in the same run, then
+the check-in benchmark (bench/checkins.py: check-ins posted to gunicorn vs a bare Django view).
 
 Figures (each beside its baseline, measured now on this machine, because 2-core machines are noisy):
   1. our import into PostgreSQL  vs  COPY of the same CSV into an equivalent plain table
   2. our import into SQLite      vs  executemany of the same rows into an equivalent plain table
   3. our import of 100k rows     vs  django-import-export importing the same 100k rows
   4. peak memory of our import of the full file (goal: under 1 GB)
-Options: --rows N (default 1,000,000), --ie-rows N (default 100,000), --skip-pg, --skip-ie.
+Options: --rows N (default 1,000,000), --ie-rows N (default 100,000), --skip-pg, --skip-ie,
+--skip-import (check-ins only), --skip-checkins (import only); --checkin-seconds N.
+E.g. `make bench BENCH_ARGS="--skip-import"`; the check-ins alone: `make bench-checkins`.
 """
 
 from __future__ import annotations
@@ -61,7 +64,25 @@ def main() -> None:
     parser.add_argument("--ie-rows", type=int, default=100_000)
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-ie", action="store_true")
+    parser.add_argument("--skip-import", action="store_true", help="only the check-in benchmark")
+    parser.add_argument("--skip-checkins", action="store_true", help="only the import benchmark")
+    parser.add_argument("--checkin-seconds", type=float, default=15.0)
     args = parser.parse_args()
+    if not args.skip_import:
+        import_bench(args)
+    if not args.skip_checkins:
+        checkins = [
+            sys.executable,
+            str(HERE / "checkins.py"),
+            "--seconds",
+            str(args.checkin_seconds),
+        ]
+        subprocess.run(
+            checkins + (["--skip-pg"] if args.skip_pg else []), check=True, cwd=HERE.parent
+        )  # noqa: S603
+
+
+def import_bench(args: argparse.Namespace) -> None:
     results: list[tuple[str, float, str, float, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="fangkong-bench.") as tmpdir:
         tmp = Path(tmpdir)

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MonitoringConfig(AppConfig):
     name = "fangkong.monitoring"
     verbose_name = _("Key-person monitoring")
+
+    def ready(self) -> None:
+        from fangkong.monitoring import receivers  # noqa: F401 - connects the receivers

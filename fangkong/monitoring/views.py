@@ -179,13 +179,11 @@ def case_create(request: AuthedRequest) -> HttpResponse:
     matches: list[Resident] = []
     resident_id = request.POST.get("resident") or request.GET.get("resident", "")
     if resident_id.isdigit():
-        picked = (
-            Resident.objects.for_user(request.user)
-            .select_related("household__area")
-            .filter(pk=resident_id)
-            .first()
-        )
-        if picked and request.method != "POST":
+        residents = Resident.objects.for_user(request.user).select_related("household__area")
+        if request.method == "POST":  # the form says "not a valid choice" for another's resident
+            picked = residents.filter(pk=resident_id).first()
+        else:  # ?resident=<pk> from the resident's page: preselected, or 404 out of scope
+            picked = get_object_or_404(residents, pk=resident_id)
             form.initial["resident"] = picked.pk
     query = request.GET.get("q", "").strip()[:50]
     if query and not picked:

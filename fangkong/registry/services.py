@@ -20,6 +20,7 @@ from fangkong.registry.models import (
     Resident,
     id_index,
 )
+from fangkong.registry.signals import household_county_changed
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -55,6 +56,7 @@ def household_update(*, by: User, household: Household, area: Area, **fields: An
     _check_area(by=by, area=current)
     _check_area(by=by, area=area)
     moved = current.pk != area.pk
+    old_county_id = current.county_id
     household.area = area
     for key, value in fields.items():
         if key in HOUSEHOLD_FIELDS:
@@ -63,6 +65,13 @@ def household_update(*, by: User, household: Household, area: Area, **fields: An
     if moved:
         # Residents carry the county of their household.
         household.residents.update(county_id=area.county_id)
+        if area.county_id != old_county_id:
+            household_county_changed.send(
+                sender=Household,
+                household=household,
+                old_county_id=old_county_id,
+                new_county_id=area.county_id,
+            )
     audit_record(user=by, action=AuditAction.UPDATE, area=area, obj=household)
     return household
 

@@ -106,7 +106,15 @@ def resident_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         Resident.objects.for_user(request.user).select_related("household__area"),
         pk=pk,
     )
-    return render(request, "registry/resident_detail.html", {"resident": resident})
+    # The latest observation case, if any (one query through the reverse relation, so the
+    # register does not import the monitoring app built on it).
+    case = (
+        resident.observation_cases.filter(county_id=resident.county_id)  # type: ignore[attr-defined]
+        .order_by("-opened_at", "-pk")
+        .only("pk", "status", "category", "start_date", "planned_end", "ended_on")
+        .first()
+    )
+    return render(request, "registry/resident_detail.html", {"resident": resident, "case": case})
 
 
 @register_writer_required

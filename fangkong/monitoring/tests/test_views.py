@@ -331,3 +331,63 @@ def test_today_only_my_people(client, users, tree, case, clock):
     assert {c.pk for c in due} == {case.pk, other.pk}
     due = client.get(reverse("monitoring:today"), {"mine": "1"}).context["due"]
     assert [c.pk for c in due] == [case.pk]
+
+
+# --- from the resident's page --------------------------------------------------------------
+
+
+def test_resident_page_offers_to_open_a_case_to_writers_only(client, users, tree, clock):
+    from fangkong.monitoring.tests.factories import resident_in
+
+    clock.set(local(D, 9))
+    resident = resident_in(tree["qianjin_g1"], name="钱返乡")
+    page = reverse("registry:resident_detail", args=[resident.pk])
+    form_url = f"{reverse('monitoring:case_create')}?resident={resident.pk}"
+    client.force_login(users["cadre"])
+    assert form_url in client.get(page).content.decode()
+    response = client.get(form_url)
+    assert response.status_code == 200
+    assert response.context["picked"] == resident
+    assert response.context["form"].initial["resident"] == resident.pk
+
+    client.force_login(users["viewer"])
+    response = client.get(page)
+    assert response.status_code == 200 and form_url not in response.content.decode()
+    assert client.get(form_url).status_code == 403
+
+
+def test_case_form_with_another_villages_resident_is_404(client, users, tree):
+    from fangkong.monitoring.tests.factories import resident_in
+
+    other = resident_in(tree["qianjin_g1"])
+    client.force_login(users["stranger"])
+    response = client.get(reverse("monitoring:case_create"), {"resident": other.pk})
+    assert response.status_code == 404
+
+
+def test_resident_page_shows_the_case_status_in_one_query(client, users, tree, clock):
+    from fangkong.monitoring.tests.factories import resident_in
+
+    clock.set(local(D, 9))
+    client.force_login(users["grid_worker"])
+    case = open_case(by=users["cadre"], area=tree["qianjin_g1"], start=D)
+    other = open_case(by=users["cadre"], area=tree["qianjin_g1"], start=D)
+    services.case_end_early(by=users["cadre"], case=other, reason="排除")
+    without_case = resident_in(tree["qianjin_g1"])
+
+    def get(resident):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("registry:resident_detail", args=[resident.pk]))
+        assert response.status_code == 200
+        return response.content.decode(), len(queries)
+
+    html, with_open = get(case.resident)
+    assert reverse("monitoring:case_detail", args=[case.pk]) in html
+    assert str(Status.ACTIVE.label) in html
+    assert f"{reverse('monitoring:case_create')}?resident=" not in html  # open: no second one
+    html, with_ended = get(other.resident)
+    assert str(Status.ENDED_EARLY.label) in html
+    assert f"?resident={other.resident.pk}" in html  # closed: a new case may be opened
+    html, none = get(without_case)
+    assert 'id="observation"' not in html
+    assert with_open == with_ended == none

@@ -1,0 +1,477 @@
+"""Check-ins posted to the running server, measured against a bare Django view in the same run.
+
+Issue 5, section 5: a check-in posted through ``/api/v1/checkins/`` (token auth, a real write:
+one per case, date and slot, a fever alert now and then) should reach at least half the throughput
+of a bare Django view on the same gunicorn, with p99 latency under 50 ms at 32 concurrent clients.
+
+For each database (SQLite file, then a throw-away PostgreSQL 15 unless --skip-pg):
+  1. a temp var dir, the database migrated, a village with --cases active observation cases and
+     a village cadre with an API token (``setup``, in a child process);
+  2. gunicorn serving ``config.wsgi`` with production settings (DEBUG off, ALLOWED_HOSTS, keys
+     from the environment) plus ``/bench/bare/`` (``checkins_settings``/``checkins_urls``: the bare
+     view lives only here, not in the product's URLs) on 127.0.0.1, a free port;
+  3. --clients keep-alive clients (threads over a few processes, http.client) post for --seconds
+     to the bare view, then the same number post check-ins for --seconds; each after a short
+     warm-up. Only 2xx responses count as throughput; every other answer is counted and shown.
+
+Run: ``make bench-checkins`` (this part only; CHECKIN_ARGS="--skip-pg --seconds 5" to pass
+options), or ``make bench`` (import and check-ins; BENCH_ARGS="--skip-import" for check-ins only),
+or ``python -m uv run --frozen --group bench python bench/checkins.py --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+GOAL_RATIO = 0.5  # check-ins per second ≥ half the bare view's
+GOAL_P99_MS = 50.0
+
+
+# --- setup: runs in a child process with the benchmark's environment -------------------------
+
+
+def setup(cases: int, days: int) -> dict[str, Any]:
+    """Migrate, then a village with `cases` active cases and a cadre with a token."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    import django
+
+    django.setup()
+    import worker  # the import benchmark's village: 双清区 → 火车站乡 → 前进村, 8 grids
+    from django.core.management import call_command
+    from django.db import transaction
+    from rest_framework.authtoken.models import Token
+
+    from fangkong.accounts.models import Role, User
+    from fangkong.monitoring.models import (
+        Category,
+        Mode,
+        ObservationCase,
+        ObservationPolicy,
+        Status,
+        today_local,
+    )
+    from fangkong.registry.models import Household, Resident
+
+    call_command("migrate", verbosity=0)
+    today = today_local()
+    start = today - dt.timedelta(days=days)
+    policy = ObservationPolicy.objects.in_force_on(start)
+    assert policy is not None
+    with transaction.atomic():
+        village = worker._village()
+        grids = list(village.children.order_by("code"))
+        user = User.objects.create_user(
+            username="bench-cadre", role=Role.VILLAGE_CADRE, area=village
+        )
+        token = Token.objects.create(user=user)
+        residents = []
+        for i in range(cases):
+            household = Household.objects.create(
+                area=grids[i % len(grids)], head_name=f"观察{i}", address=f"前进村{i}号"
+            )
+            residents.append(Resident.objects.create(household=household, name=f"观察{i}"))
+        ObservationCase.objects.bulk_create(
+            ObservationCase(
+                county_id=village.county_id,
+                resident=resident,
+                category=Category.RETURNEE,
+                mode=Mode.HOME,
+                policy=policy,
+                period_days=days + 14,
+                start_date=start,
+                planned_end=start + dt.timedelta(days=days + 14),
+                status=Status.ACTIVE,
+            )
+            for resident in residents
+        )
+    ids = list(ObservationCase.objects.order_by("pk").values_list("pk", flat=True))
+    # Past days only: today's afternoon slot may not have opened yet.
+    dates = [(start + dt.timedelta(days=k)).isoformat() for k in range(days)]
+    return {"token": token.key, "cases": ids, "dates": dates}
+
+
+def _setup_in_child(env: dict[str, str], cases: int, days: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "setup", "--cases", str(cases), "--days", str(days)],
+        env=os.environ | env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- the server --------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving config.wsgi (gthread workers) with the bench-only URLconf."""
+
+    def __init__(self, env: dict[str, str], log: Path, workers: int, threads: int) -> None:
+        self.port = _free_port()
+        self.log = log
+        self.env = os.environ | env | {"DJANGO_SETTINGS_MODULE": "checkins_settings"}
+        self.args = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--pythonpath",
+            str(HERE),
+            "--chdir",
+            str(ROOT),
+            "--keep-alive",
+            "30",
+            "--backlog",
+            "256",
+        ]
+
+    def __enter__(self) -> Server:
+        self.fh = self.log.open("w")
+        self.proc = subprocess.Popen(  # noqa: S603
+            self.args, env=self.env, cwd=ROOT, stdout=self.fh, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-3000:]}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("POST", "/bench/bare/", body=b"{}")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError(f"gunicorn did not answer: {self.log.read_text()[-3000:]}")
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.fh.close()
+
+
+# --- the clients -------------------------------------------------------------------------------
+
+
+def _bodies(kind: str, client: int, clients: int, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """This client's posts: distinct (case, date, slot) from every other client's."""
+    if kind == "bare":
+        body = json.dumps(
+            {"case": data["cases"][0], "date": data["dates"][0], "slot": 1, "temperature": "36.5"}
+        ).encode()
+        while True:
+            yield body
+    rng = random.Random(client)
+    mine = data["cases"][client::clients]
+    for day in data["dates"]:
+        for slot in (1, 2):
+            for case in mine:
+                # About 2 % fevers: each raises an alert in the same transaction.
+                temperature = "37.8" if rng.random() < 0.02 else f"{rng.uniform(36.0, 37.1):.1f}"
+                yield json.dumps(
+                    {"case": case, "date": day, "slot": slot, "temperature": temperature}
+                ).encode()
+    raise RuntimeError("ran out of distinct check-ins: raise --cases or --days")
+
+
+def _client_thread(
+    kind: str,
+    client: int,
+    clients: int,
+    port: int,
+    data: dict[str, Any],
+    measure_from: float,
+    until: float,
+    out: list[tuple[float, int, bool]],
+) -> None:
+    path = "/bench/bare/" if kind == "bare" else "/api/v1/checkins/"
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": f"Token {data['token']}",
+        "Connection": "keep-alive",
+    }
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for body in _bodies(kind, client, clients, data):
+        started = time.time()
+        if started >= until:
+            break
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            status = 0  # connection error: counted, never throughput
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        out.append((time.time() - started, status, started >= measure_from))
+    conn.close()
+
+
+def _client_process(
+    kind: str,
+    first: int,
+    count: int,
+    clients: int,
+    port: int,
+    data: dict[str, Any],
+    measure_from: float,
+    until: float,
+    queue: Any,
+) -> None:
+    results: list[list[tuple[float, int, bool]]] = [[] for _ in range(count)]
+    threads = [
+        threading.Thread(
+            target=_client_thread,
+            args=(kind, first + i, clients, port, data, measure_from, until, results[i]),
+        )
+        for i in range(count)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    queue.put([item for part in results for item in part])
+
+
+def load(
+    kind: str,
+    port: int,
+    data: dict[str, Any],
+    clients: int,
+    seconds: float,
+    warmup: float,
+    processes: int,
+) -> dict[str, Any]:
+    """`clients` concurrent keep-alive clients for warm-up + `seconds`; figures of the window."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    measure_from = time.time() + 1.0 + warmup  # 1 s for the processes to start
+    until = measure_from + seconds
+    per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    procs = []
+    first = 0
+    for count in per:
+        p = ctx.Process(
+            target=_client_process,
+            args=(kind, first, count, clients, port, data, measure_from, until, queue),
+        )
+        p.start()
+        procs.append(p)
+        first += count
+    everything: list[tuple[float, int, bool]] = []
+    for _ in procs:
+        everything.extend(queue.get())
+    for p in procs:
+        p.join()
+    samples = [(latency, status) for latency, status, measured in everything if measured]
+    warmup_failed = sum(
+        1 for _, status, measured in everything if not measured and status // 100 != 2
+    )
+    ok = sorted(latency for latency, status in samples if 200 <= status < 300)
+    failed: dict[str, int] = {}
+    for _, status in samples:
+        if not 200 <= status < 300:
+            key = str(status) if status else "connection error"
+            failed[key] = failed.get(key, 0) + 1
+
+    def pct(q: float) -> float:
+        return ok[min(len(ok) - 1, int(q * len(ok)))] * 1000 if ok else float("nan")
+
+    return {
+        "ok": len(ok),
+        "failed": failed,
+        "warmup_failed": warmup_failed,
+        "rps": len(ok) / seconds,
+        "p50": pct(0.50),
+        "p99": pct(0.99),
+    }
+
+
+# --- one database ------------------------------------------------------------------------------
+
+
+def measure(label: str, env: dict[str, str], args: argparse.Namespace, tmp: Path) -> dict:
+    from rich.console import Console
+
+    console = Console(width=130)
+    started = time.perf_counter()
+    data = _setup_in_child(env, args.cases, args.days)
+    console.print(
+        f"bench: {label}: {len(data['cases']):,} active cases × {len(data['dates'])} days × 2 slots "
+        f"ready in {time.perf_counter() - started:.1f} s; gunicorn {args.workers} gthread workers "
+        f"× {args.threads} threads, {args.clients} clients"
+    )
+    log = tmp / f"gunicorn-{label.split()[0].lower()}.log"
+    with Server(env, log, args.workers, args.threads) as server:
+        common = {
+            "port": server.port,
+            "data": data,
+            "clients": args.clients,
+            "seconds": args.seconds,
+            "warmup": args.warmup,
+            "processes": args.client_processes,
+        }
+        bare = load("bare", **common)
+        console.print(_line("bare Django view", bare))
+        checkins = load("checkins", **common)
+        console.print(_line("check-in, API", checkins))
+    locked = sum(
+        "database is locked" in line for line in log.read_text(errors="replace").splitlines()
+    )
+    written = _count_checkins(env)
+    return {
+        "label": label,
+        "bare": bare,
+        "checkins": checkins,
+        "locked": locked,
+        "written": written,
+    }
+
+
+def _count_checkins(env: dict[str, str]) -> int:
+    code = (
+        "import django; django.setup();"
+        "from fangkong.monitoring.models import CheckIn; print(CheckIn.objects.count())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=os.environ | env | {"DJANGO_SETTINGS_MODULE": "config.settings.base"},
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def _line(what: str, r: dict[str, Any]) -> str:
+    failed = ", ".join(f"{k}: {v}" for k, v in sorted(r["failed"].items())) or "none"
+    return (
+        f"  {what}: {r['rps']:,.0f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms "
+        f"({r['ok']:,} 2xx; failed {failed}; failed in the warm-up: {r['warmup_failed']})"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per load")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=min(4, max(2, os.cpu_count() or 2)))
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--cases", type=int, default=1000, help="active observation cases")
+    parser.add_argument("--days", type=int, default=60, help="past days each case may report")
+    parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args(argv)
+
+    from rich.console import Console
+    from rich.table import Table
+    from run import fresh_env
+
+    console = Console(width=130)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="fangkong-bench-checkins.") as tmpdir:
+        tmp = Path(tmpdir)
+        os.chmod(tmp, 0o755)
+        if not args.skip_sqlite:
+            results.append(measure("SQLite (WAL)", fresh_env(tmp), args, tmp))
+        if not args.skip_pg:
+            import pgcluster
+
+            with pgcluster.cluster() as url:
+                results.append(measure("PostgreSQL 15", fresh_env(tmp, url), args, tmp))
+
+    table = Table(
+        title=f"fangkong check-in benchmark: {args.clients} clients, {args.seconds:g} s each, "
+        f"gunicorn {args.workers}×{args.threads} gthread"
+    )
+    for column in (
+        "database",
+        "bare view req/s",
+        "check-in req/s",
+        "ratio (goal ≥ 0.5)",
+        "bare p50 / p99 ms",
+        "check-in p50 / p99 ms (goal p99 < 50)",
+        "non-2xx (+ warm-up)",
+        "locked",
+    ):
+        table.add_column(column)
+    for r in results:
+        bare, ours = r["bare"], r["checkins"]
+        ratio = ours["rps"] / bare["rps"] if bare["rps"] else 0.0
+        failed = sum(ours["failed"].values()) + sum(bare["failed"].values())
+        warm = ours["warmup_failed"] + bare["warmup_failed"]
+        table.add_row(
+            r["label"],
+            f"{bare['rps']:,.0f}",
+            f"{ours['rps']:,.0f}",
+            f"{ratio:.2f} {'met' if ratio >= GOAL_RATIO else 'NOT met'}",
+            f"{bare['p50']:.1f} / {bare['p99']:.1f}",
+            f"{ours['p50']:.1f} / {ours['p99']:.1f} "
+            f"{'met' if ours['p99'] < GOAL_P99_MS else 'NOT met'}",
+            f"{failed} (+ {warm})",
+            str(r["locked"]),
+        )
+    console.print(table)
+    for r in results:
+        console.print(
+            f"  {r['label']}: {r['written']:,} check-ins in the database after the run "
+            f"(warm-up included); lines saying 'database is locked' in the server log: {r['locked']}"
+        )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "setup":
+        p = argparse.ArgumentParser()
+        p.add_argument("setup")
+        p.add_argument("--cases", type=int, required=True)
+        p.add_argument("--days", type=int, required=True)
+        a = p.parse_args()
+        print(json.dumps(setup(a.cases, a.days)))
+    else:
+        main()
