@@ -16,6 +16,8 @@ from fangkong.accounts.models import Role
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
+from fangkong.monitoring import services as monitoring
+from fangkong.monitoring.models import Category, Mode, ObservationCase, Source, Status
 from fangkong.registry.models import Household, Resident
 from fangkong.screening.models import (
     HouseholdVisit,
@@ -295,6 +297,7 @@ def visit_record(
         _person_check(visit, entry, household=household, risk_areas=risk_areas) for entry in people
     ]
     PersonCheck.objects.bulk_create(checks)
+    _propose_cases(visit=visit, checks=checks, by=by)
     audit_record(
         user=by,
         action=AuditAction.CREATE,
@@ -338,3 +341,66 @@ def _person_check(
         other_symptoms=entry.other_symptoms.strip(),
         contact_with_case=entry.contact_with_case,
     )
+
+
+# --- proposed observation cases --------------------------------------------------------------
+
+
+def visit_ref(visit: HouseholdVisit) -> str:
+    """The ``source_ref`` of the cases a visit proposed."""
+    return f"visit:{visit.pk}"
+
+
+def _proposal_category(check: PersonCheck) -> str | None:
+    if check.contact_with_case:
+        return Category.CLOSE_CONTACT
+    if check.via_risk_area:
+        return Category.RETURNEE
+    return None
+
+
+def _propose_cases(
+    *, visit: HouseholdVisit, checks: list[PersonCheck], by: User
+) -> list[ObservationCase]:
+    """A registered resident found via a risk area or in contact with a case, with no open case,
+    gets a proposed observation case (home observation) for a person on the monitoring side to
+    confirm. Same transaction as the visit; a proposal that cannot be made (no policy in force on
+    its start date, a case opened a moment ago) leaves the visit as it is."""
+    candidates = {
+        check.resident_id: check
+        for check in checks
+        if check.resident is not None and _proposal_category(check) is not None
+    }
+    if not candidates:
+        return []
+    already_open = set(
+        ObservationCase.objects.filter(
+            county_id=visit.county_id,
+            resident_id__in=list(candidates),
+            status__in=[Status.PROPOSED, Status.ACTIVE],
+        ).values_list("resident_id", flat=True)
+    )
+    grid_worker = by if by.role == Role.GRID_WORKER else None
+    proposed: list[ObservationCase] = []
+    for resident_id, check in candidates.items():
+        category = _proposal_category(check)
+        if resident_id in already_open or check.resident is None or category is None:
+            continue
+        # A returnee's period counts from the day back; a contact's from the day found.
+        start = check.returned_on if category == Category.RETURNEE else None
+        try:
+            case = monitoring.case_open(
+                by=by,
+                resident=check.resident,
+                category=category,
+                mode=Mode.HOME,
+                start_date=start or visit.visited_on,
+                grid_worker=grid_worker,
+                source=Source.SCREENING,
+                source_ref=visit_ref(visit),
+                proposed=True,
+            )
+        except ValidationError:
+            continue
+        proposed.append(case)
+    return proposed

@@ -26,6 +26,7 @@ from fangkong.core.permissions import (
     register_writer_required,
     scoped_login_required,
 )
+from fangkong.monitoring.models import ObservationCase, Source
 from fangkong.registry.models import Household, Resident
 from fangkong.screening import figures, services
 from fangkong.screening.forms import (
@@ -279,7 +280,18 @@ def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         .prefetch_related(Prefetch("people", queryset=PersonCheck.objects.order_by("pk"))),
         pk=pk,
     )
-    return render(request, "screening/visit_detail.html", {"visit": visit})
+    # Observation cases this visit proposed, by resident (those the user may see).
+    cases = {
+        case.resident_id: case
+        for case in ObservationCase.objects.for_user(request.user).filter(
+            county_id=visit.county_id, source=Source.SCREENING, source_ref=services.visit_ref(visit)
+        )
+    }
+    people = [
+        (person, cases.get(person.resident_id) if person.resident_id else None)
+        for person in visit.people.all()
+    ]
+    return render(request, "screening/visit_detail.html", {"visit": visit, "people": people})
 
 
 # --- risk areas ----------------------------------------------------------------------------
