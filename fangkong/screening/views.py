@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
@@ -30,6 +30,8 @@ from fangkong.monitoring.models import ObservationCase, Source
 from fangkong.registry.models import Household, Resident
 from fangkong.screening import figures, services
 from fangkong.screening.forms import (
+    EntryCloseForm,
+    ListUploadForm,
     RiskAreaForm,
     RoundCloseForm,
     RoundForm,
@@ -38,7 +40,10 @@ from fangkong.screening.forms import (
 )
 from fangkong.screening.models import (
     HouseholdVisit,
+    MatchKind,
     PersonCheck,
+    ReconciliationEntry,
+    ReconciliationList,
     RiskArea,
     ScreeningRound,
     VisitMethod,
@@ -328,3 +333,163 @@ def risk_area_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Risk area saved."))
             return redirect("screening:risk_areas")
     return render(request, "screening/risk_area_form.html", {"form": form, "risk_area": risk_area})
+
+
+# --- list reconciliation (协查名单) ----------------------------------------------------------
+
+
+def list_uploader_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Uploading a list: township officers and county administrators; 403 for others."""
+
+    @scoped_login_required
+    @wraps(view)
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not services.can_upload_lists(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@scoped_login_required
+def list_index(request: AuthedRequest) -> HttpResponse:
+    lists = (
+        ReconciliationList.objects.for_user(request.user)
+        .select_related("area")
+        .annotate(
+            open_count=Count(
+                "entries",
+                filter=Q(entries__closed_at__isnull=True)
+                & Q(entries__assigned_area__path__startswith=request.user.area.path),  # type: ignore[union-attr]
+            )
+        )
+        .order_by("-uploaded_at", "-pk")
+    )
+    page = paginate(request, lists)
+    return render(
+        request,
+        "screening/list_index.html",
+        {"page": page, "can_upload": services.can_upload_lists(request.user)},
+    )
+
+
+@list_uploader_required
+def list_upload(request: AuthedRequest) -> HttpResponse:
+    form = ListUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            reconciliation = services.list_upload(
+                by=request.user,
+                source=upload,
+                filename=upload.name,
+                title=form.cleaned_data["title"],
+                received_on=form.cleaned_data["received_on"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("List uploaded and matched against the register."))
+            return redirect("screening:list_detail", pk=reconciliation.pk)
+    return render(request, "screening/list_upload.html", {"form": form})
+
+
+@scoped_login_required
+def list_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The result of an upload: entries by match and status; forwarded ones only as a count."""
+    reconciliation = get_object_or_404(
+        ReconciliationList.objects.for_user(request.user).select_related("area", "uploaded_by"),
+        pk=pk,
+    )
+    entries = list(
+        ReconciliationEntry.objects.for_user(request.user)
+        .filter(county_id=reconciliation.county_id, list=reconciliation)
+        .select_related("assigned_area")
+        .order_by("closed_at", "row")
+    )
+    user_area = request.user.area
+    assert user_area is not None
+    forwarded = 0
+    if reconciliation.area.is_within(user_area):  # the uploader's side
+        forwarded = (
+            ReconciliationEntry.objects.filter(
+                county_id=reconciliation.county_id, list=reconciliation
+            )
+            .exclude(assigned_area__path__startswith=user_area.path)
+            .count()
+        )
+    summary = dict.fromkeys(MatchKind.values, 0)
+    for entry in entries:
+        summary[entry.match] += 1
+    return render(
+        request,
+        "screening/list_detail.html",
+        {
+            "list": reconciliation,
+            "open_entries": [e for e in entries if e.is_open],
+            "closed_entries": [e for e in entries if not e.is_open],
+            "forwarded": forwarded,
+            "summary": [(MatchKind(k).label, n) for k, n in summary.items()],
+            "rejected": reconciliation.rejected if reconciliation.area.is_within(user_area) else [],
+        },
+    )
+
+
+@scoped_login_required
+def entry_tasks(request: AuthedRequest) -> HttpResponse:
+    """My tasks: open entries assigned to my area (a grid worker's grid)."""
+    entries = (
+        ReconciliationEntry.objects.for_user(request.user)
+        .open()
+        .select_related("list", "assigned_area", "resident__household")
+        .order_by("list__received_on", "list_id", "row")
+    )
+    page = paginate(request, entries, default_size=50)
+    return render(request, "screening/entry_tasks.html", {"page": page})
+
+
+@scoped_login_required
+def entry_close(request: AuthedRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(
+        ReconciliationEntry.objects.for_user(request.user).select_related(
+            "list", "assigned_area", "resident__household__area", "closed_by"
+        ),
+        pk=pk,
+    )
+    can_close = services.can_close_entry(request.user, entry) and entry.is_open
+    if request.method == "POST" and not can_close:
+        raise PermissionDenied
+    form = EntryCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_close(by=request.user, entry=entry, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s: closed.") % {"name": entry.name})
+            return redirect("screening:entry_tasks")
+    case = (
+        ObservationCase.objects.for_user(request.user)
+        .filter(
+            county_id=entry.county_id,
+            source=Source.RECONCILIATION,
+            source_ref=services.entry_ref(entry),
+        )
+        .first()
+    )
+    return render(
+        request,
+        "screening/entry_close.html",
+        {
+            "entry": entry,
+            "form": form,
+            "can_close": can_close,
+            "case": case,
+            # A resident found outside the user's area (a name conflict) stays out of sight.
+            "resident_visible": entry.resident is not None
+            and request.user.area is not None
+            and entry.resident.household.area.is_within(request.user.area),
+        },
+    )
