@@ -225,6 +225,7 @@ class ReconciliationEntrySerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(source="id_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
     assigned_area_name = serializers.CharField(source="assigned_area.name", read_only=True)
+    resident = serializers.SerializerMethodField()
 
     class Meta:
         model = ReconciliationEntry
@@ -248,6 +249,10 @@ class ReconciliationEntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_resident(self, entry: ReconciliationEntry) -> int | None:
+        resident = entry.resident_shown
+        return resident.pk if resident is not None else None
+
 
 class EntryCloseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=EntryOutcome.choices)
@@ -268,7 +273,7 @@ class ReconciliationEntryViewSet(
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         entries = ReconciliationEntry.objects.for_user(self.request.user).select_related(  # type: ignore[arg-type]
-            "list", "assigned_area"
+            "list", "assigned_area", "resident__household"
         )
         if self.request.query_params.get("open") in {"1", "true"}:
             entries = entries.open()

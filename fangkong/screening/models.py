@@ -463,6 +463,16 @@ class ReconciliationEntry(models.Model):
         return self.closed_at is None
 
     @property
+    def resident_shown(self) -> Resident | None:
+        """The matched resident, for those who see the entry: only when it is assigned to the
+        resident's own area (a name conflict outside the uploader's area keeps the person out of
+        sight). Needs ``resident__household``."""
+        resident = self.resident
+        if resident is None or resident.household.area_id != self.assigned_area_id:
+            return None
+        return resident
+
+    @property
     def id_masked(self) -> str:
         return mask_id(self.id_number)
 

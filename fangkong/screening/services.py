@@ -537,7 +537,8 @@ def entry_close(
     if outcome == EntryOutcome.OTHER and not note:
         raise ValidationError({"note": _("Say what was found.")})
     if propose_case:
-        if outcome != EntryOutcome.VERIFIED_AT_HOME or entry.resident is None:
+        resident = entry.resident_shown
+        if outcome != EntryOutcome.VERIFIED_AT_HOME or resident is None:
             raise ValidationError(
                 {
                     "propose_case": _(
@@ -548,7 +549,7 @@ def entry_close(
         try:
             monitoring.case_open(
                 by=by,
-                resident=entry.resident,
+                resident=resident,
                 category=category,
                 mode=Mode.HOME,
                 start_date=min(entry.reported_on or timezone.localdate(), timezone.localdate()),

@@ -487,9 +487,6 @@ def entry_close(request: AuthedRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_close": can_close,
             "case": case,
-            # A resident found outside the user's area (a name conflict) stays out of sight.
-            "resident_visible": entry.resident is not None
-            and request.user.area is not None
-            and entry.resident.household.area.is_within(request.user.area),
+            "resident": entry.resident_shown,
         },
     )

@@ -349,3 +349,33 @@ def test_api_entries_and_close(users, people):
     assert response.status_code == 400 and "note" in response.json()
     response = api.post(close, {"outcome": "not_in_area"}, format="json")
     assert response.status_code == 200 and response.json()["outcome"] == "not_in_area"
+
+
+def test_a_name_conflict_outside_the_area_keeps_the_person_out_of_sight(client, users, people):
+    """钱外镇 lives in another township; the list names the ID under another name: the entry stays
+    with the uploader, who does not learn who or where the registered person is."""
+    services.list_upload(
+        by=users["township"],
+        source=io.BytesIO(f"姓名,身份证号\n钱某某,{people['elsewhere'].id_number}\n".encode()),
+        filename="x.csv",
+        title="x",
+        received_on=RECEIVED,
+    )
+    entry = ReconciliationEntry.objects.get()
+    assert (entry.match, entry.assigned_area) == (MatchKind.CONFLICT, entry.list.area)
+    assert entry.resident_shown is None
+    client.force_login(users["township"])
+    body = client.get(url("entry_close", pk=entry.pk)).content.decode()
+    assert "钱外镇" not in body and "新村" not in body
+    api = APIClient()
+    api.force_authenticate(users["township"])
+    data = api.get(f"/api/v1/reconciliation-entries/{entry.pk}/").json()
+    assert data["resident"] is None
+    with pytest.raises(ValidationError) as error:
+        services.entry_close(
+            by=users["township"],
+            entry=entry,
+            outcome=EntryOutcome.VERIFIED_AT_HOME,
+            propose_case=True,
+        )
+    assert "propose_case" in error.value.message_dict
