@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 from fangkong.areas.api import AreaViewSet
 from fangkong.monitoring.api import AlertViewSet, CaseViewSet, CheckInViewSet
 from fangkong.registry.api import HouseholdViewSet, ImportView, ResidentViewSet
-from fangkong.screening.api import RoundViewSet, VisitViewSet
+from fangkong.screening.api import ReconciliationEntryViewSet, RoundViewSet, VisitViewSet
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
@@ -16,6 +16,9 @@ router.register("households", HouseholdViewSet, basename="household")
 router.register("residents", ResidentViewSet, basename="resident")
 router.register("rounds", RoundViewSet, basename="round")
 router.register("visits", VisitViewSet, basename="visit")
+router.register(
+    "reconciliation-entries", ReconciliationEntryViewSet, basename="reconciliation_entry"
+)
 router.register("cases", CaseViewSet, basename="case")
 router.register("checkins", CheckInViewSet, basename="checkin")
 router.register("alerts", AlertViewSet, basename="alert")

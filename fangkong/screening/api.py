@@ -17,10 +17,17 @@ from rest_framework.response import Response
 
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPermission
+from fangkong.monitoring.models import Category
 from fangkong.registry.api import ScopedAreaField, ScopedHouseholdField, _call
 from fangkong.registry.models import Resident
 from fangkong.screening import figures, services
-from fangkong.screening.models import HouseholdVisit, PersonCheck, ScreeningRound
+from fangkong.screening.models import (
+    EntryOutcome,
+    HouseholdVisit,
+    PersonCheck,
+    ReconciliationEntry,
+    ScreeningRound,
+)
 
 
 class RoundSerializer(serializers.ModelSerializer):
@@ -206,3 +213,80 @@ class VisitViewSet(
         return visits.prefetch_related(
             Prefetch("people", queryset=PersonCheck.objects.order_by("pk"))
         ).order_by("-visited_on", "-pk")
+
+
+# --- list reconciliation (协查名单) ----------------------------------------------------------
+
+
+class ReconciliationEntrySerializer(serializers.ModelSerializer):
+    """An entry with its ID and phone masked (as on the pages)."""
+
+    list_title = serializers.CharField(source="list.title", read_only=True)
+    id_number = serializers.CharField(source="id_masked", read_only=True)
+    phone = serializers.CharField(source="phone_masked", read_only=True)
+    assigned_area_name = serializers.CharField(source="assigned_area.name", read_only=True)
+    resident = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReconciliationEntry
+        fields = [
+            "id",
+            "list",
+            "list_title",
+            "row",
+            "name",
+            "id_number",
+            "phone",
+            "origin",
+            "reported_on",
+            "match",
+            "resident",
+            "assigned_area",
+            "assigned_area_name",
+            "outcome",
+            "note",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+    def get_resident(self, entry: ReconciliationEntry) -> int | None:
+        resident = entry.resident_shown
+        return resident.pk if resident is not None else None
+
+
+class EntryCloseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=EntryOutcome.choices)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    propose_case = serializers.BooleanField(required=False, default=False)
+    category = serializers.ChoiceField(
+        choices=Category.choices, required=False, default=Category.RETURNEE
+    )
+
+
+class ReconciliationEntryViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Entries of reconciliation lists assigned to the caller's area; ``?open=1`` for the ones
+    still to verify."""
+
+    serializer_class = ReconciliationEntrySerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        entries = ReconciliationEntry.objects.for_user(self.request.user).select_related(  # type: ignore[arg-type]
+            "list", "assigned_area", "resident__household"
+        )
+        if self.request.query_params.get("open") in {"1", "true"}:
+            entries = entries.open()
+        return entries.order_by("list_id", "row")
+
+    @extend_schema(request=EntryCloseSerializer, responses=ReconciliationEntrySerializer)
+    @action(detail=True, methods=["post"], serializer_class=EntryCloseSerializer)
+    def close(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        entry = self.get_object()
+        serializer = EntryCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        closed = _call(
+            services.entry_close, by=request.user, entry=entry, **serializer.validated_data
+        )
+        closed = self.get_queryset().get(pk=closed.pk)
+        return Response(ReconciliationEntrySerializer(closed, context={"request": request}).data)

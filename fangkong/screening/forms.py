@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
+from fangkong.monitoring.models import Category
 from fangkong.registry.forms import AreaChoiceField
 from fangkong.registry.models import ResidenceStatus, Resident
-from fangkong.screening.models import RiskArea, VisitMethod
+from fangkong.screening.models import EntryOutcome, RiskArea, VisitMethod
 from fangkong.screening.services import ROUND_AREA_LEVELS, PersonEntry
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -128,3 +129,37 @@ def person_forms(
     forms_ = [PersonForm(data, resident=r, prefix=f"r{r.pk}") for r in residents]
     forms_ += [PersonForm(data, prefix=f"v{n}", initial={"at_home": True}) for n in range(visitors)]
     return forms_
+
+
+class ListUploadForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. 市指挥部协查名单（第3批）")}),
+    )
+    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    file = forms.FileField(label=_("List (.xlsx, .xls or .csv)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["received_on"].initial = timezone.localdate()
+
+
+class EntryCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("What was found"), choices=EntryOutcome.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    propose_case = forms.BooleanField(
+        label=_("Propose an observation case (home observation)"), required=False
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[
+            (Category.RETURNEE, Category.RETURNEE.label),
+            (Category.CLOSE_CONTACT, Category.CLOSE_CONTACT.label),
+            (Category.SECONDARY_CONTACT, Category.SECONDARY_CONTACT.label),
+            (Category.OTHER, Category.OTHER.label),
+        ],
+        initial=Category.RETURNEE,
+    )

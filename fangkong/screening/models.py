@@ -17,7 +17,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
-from fangkong.registry.models import Household, Resident
+from fangkong.core.fields import EncryptedTextField
+from fangkong.core.validators import mask_id, mask_phone
+from fangkong.registry.models import Household, Resident, id_index
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -304,3 +306,176 @@ def visited_in(round: ScreeningRound) -> Exists:
             outcome=VisitOutcome.VISITED,
         )
     )
+
+
+# --- list reconciliation (协查名单) ----------------------------------------------------------
+
+
+class ReconciliationListQuerySet(models.QuerySet["ReconciliationList"]):
+    def for_user(self, user: User) -> ReconciliationListQuerySet:
+        """Lists uploaded in the user's area or below, and lists with an entry for his area."""
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        mine = Q(area__path__startswith=area.path)
+        for_me = Exists(
+            ReconciliationEntry.objects.filter(
+                county_id=area.county_id,
+                list=OuterRef("pk"),
+                assigned_area__path__startswith=area.path,
+            )
+        )
+        return self.filter(county_id=area.county_id).filter(mine | for_me)
+
+
+class ReconciliationList(models.Model):
+    """A list from higher up (协查名单): people to find in the register and verify at home."""
+
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="reconciliation_lists"
+    )
+    title = models.CharField(_("title"), max_length=100)
+    filename = models.CharField(_("file"), max_length=200, blank=True)
+    received_on = models.DateField(_("received on"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    # Rows that could not be used: [{"row": 5, "column": "身份证号", "reason": "…"}].
+    rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
+
+    objects = ReconciliationListQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reconciliation list")
+        verbose_name_plural = _("reconciliation lists")
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["county", "area"], name="reclist_county_area")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.area.county_id  # type: ignore[assignment]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class MatchKind(models.TextChoices):
+    IN_SCOPE = "in_scope", _("In our area: to verify")
+    ELSEWHERE = "elsewhere", _("Elsewhere in the county: forwarded")
+    NOT_FOUND = "not_found", _("Not in the register")
+    CONFLICT = "conflict", _("Found with different details")
+
+
+class EntryOutcome(models.TextChoices):
+    VERIFIED_AT_HOME = "verified_at_home", _("Verified at home")
+    NOT_IN_AREA = "not_in_area", _("Not in the area")
+    ALREADY_OBSERVED = "already_observed", _("Already under observation")
+    OTHER = "other", _("Other (see note)")
+
+
+class ReconciliationEntryQuerySet(models.QuerySet["ReconciliationEntry"]):
+    def for_user(self, user: User) -> ReconciliationEntryQuerySet:
+        """Entries assigned to the user's area or below (a forwarded entry is its new area's)."""
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.filter(county_id=area.county_id, assigned_area__path__startswith=area.path)
+
+    def open(self) -> ReconciliationEntryQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+
+class ReconciliationEntry(models.Model):
+    """One person on a list, matched against the register and tracked until closed."""
+
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    list = models.ForeignKey(ReconciliationList, on_delete=models.CASCADE, related_name="entries")
+    row = models.PositiveIntegerField(_("row"))
+    name = models.CharField(_("name"), max_length=50)
+    id_number = EncryptedTextField(_("ID number"))
+    id_number_index = models.CharField(max_length=32, editable=False)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    origin = models.CharField(_("came from"), max_length=100, blank=True)
+    reported_on = models.DateField(_("date"), null=True, blank=True)
+    match = models.CharField(_("match"), max_length=10, choices=MatchKind.choices)
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("resident"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reconciliation_entries",
+    )
+    # Who verifies it: the resident's household area, or the list's area when not found here.
+    assigned_area = models.ForeignKey(
+        Area, verbose_name=_("assigned to"), on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=EntryOutcome.choices, blank=True
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = ReconciliationEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reconciliation entry")
+        verbose_name_plural = _("reconciliation entries")
+        ordering = ["list_id", "row"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "list", "id_number_index"], name="recentry_id_once_per_list"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, outcome="")
+                | (Q(closed_at__isnull=False) & ~Q(outcome="")),
+                name="recentry_closed_has_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["county", "assigned_area", "closed_at"], name="recentry_task"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_id}:{self.row} {self.name}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.list.county_id
+        self.id_number_index = id_index(self.id_number) or ""
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def resident_shown(self) -> Resident | None:
+        """The matched resident, for those who see the entry: only when it is assigned to the
+        resident's own area (a name conflict outside the uploader's area keeps the person out of
+        sight). Needs ``resident__household``."""
+        resident = self.resident
+        if resident is None or resident.household.area_id != self.assigned_area_id:
+            return None
+        return resident
+
+    @property
+    def id_masked(self) -> str:
+        return mask_id(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -16,16 +16,24 @@ from fangkong.accounts.models import Role
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
-from fangkong.registry.models import Household, Resident
+from fangkong.core.validators import normalise_text
+from fangkong.monitoring import services as monitoring
+from fangkong.monitoring.models import Category, Mode, ObservationCase, Source, Status
+from fangkong.registry.models import Household, Resident, id_index
 from fangkong.screening.models import (
+    EntryOutcome,
     HouseholdVisit,
+    MatchKind,
     PersonCheck,
+    ReconciliationEntry,
+    ReconciliationList,
     RiskArea,
     RiskLevel,
     ScreeningRound,
     VisitMethod,
     VisitOutcome,
 )
+from fangkong.screening.reconciliation import list_read
 from fangkong.screening.risk import travel_assess
 
 if TYPE_CHECKING:
@@ -295,6 +303,7 @@ def visit_record(
         _person_check(visit, entry, household=household, risk_areas=risk_areas) for entry in people
     ]
     PersonCheck.objects.bulk_create(checks)
+    _propose_cases(visit=visit, checks=checks, by=by)
     audit_record(
         user=by,
         action=AuditAction.CREATE,
@@ -338,3 +347,230 @@ def _person_check(
         other_symptoms=entry.other_symptoms.strip(),
         contact_with_case=entry.contact_with_case,
     )
+
+
+# --- proposed observation cases --------------------------------------------------------------
+
+
+def visit_ref(visit: HouseholdVisit) -> str:
+    """The ``source_ref`` of the cases a visit proposed."""
+    return f"visit:{visit.pk}"
+
+
+def _proposal_category(check: PersonCheck) -> str | None:
+    if check.contact_with_case:
+        return Category.CLOSE_CONTACT
+    if check.via_risk_area:
+        return Category.RETURNEE
+    return None
+
+
+def _propose_cases(
+    *, visit: HouseholdVisit, checks: list[PersonCheck], by: User
+) -> list[ObservationCase]:
+    """A registered resident found via a risk area or in contact with a case, with no open case,
+    gets a proposed observation case (home observation) for a person on the monitoring side to
+    confirm. Same transaction as the visit; a proposal that cannot be made (no policy in force on
+    its start date, a case opened a moment ago) leaves the visit as it is."""
+    candidates = {
+        check.resident_id: check
+        for check in checks
+        if check.resident is not None and _proposal_category(check) is not None
+    }
+    if not candidates:
+        return []
+    already_open = set(
+        ObservationCase.objects.filter(
+            county_id=visit.county_id,
+            resident_id__in=list(candidates),
+            status__in=[Status.PROPOSED, Status.ACTIVE],
+        ).values_list("resident_id", flat=True)
+    )
+    grid_worker = by if by.role == Role.GRID_WORKER else None
+    proposed: list[ObservationCase] = []
+    for resident_id, check in candidates.items():
+        category = _proposal_category(check)
+        if resident_id in already_open or check.resident is None or category is None:
+            continue
+        # A returnee's period counts from the day back; a contact's from the day found.
+        start = check.returned_on if category == Category.RETURNEE else None
+        try:
+            case = monitoring.case_open(
+                by=by,
+                resident=check.resident,
+                category=category,
+                mode=Mode.HOME,
+                start_date=start or visit.visited_on,
+                grid_worker=grid_worker,
+                source=Source.SCREENING,
+                source_ref=visit_ref(visit),
+                proposed=True,
+            )
+        except ValidationError:
+            continue
+        proposed.append(case)
+    return proposed
+
+
+# --- list reconciliation (协查名单) ----------------------------------------------------------
+
+LIST_UPLOADERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER}
+
+
+def can_upload_lists(user: User) -> bool:
+    return user.is_authenticated and user.area_id is not None and user.role in LIST_UPLOADERS
+
+
+def _same_name(a: str, b: str) -> bool:
+    return normalise_text(a) == normalise_text(b)
+
+
+@transaction.atomic
+def list_upload(
+    *, by: User, source: IO[bytes], filename: str, title: str, received_on: dt.date
+) -> ReconciliationList:
+    """Read a list, keep its good rows as entries matched against the register of the county.
+
+    An entry found in the uploader's area becomes a task for the resident's grid; found
+    elsewhere in the county, it is forwarded to that area; not found, or found under another
+    name, it stays with the uploader's area. Bad rows are kept on the list with row, column and
+    reason."""
+    if not can_upload_lists(by) or by.area is None:
+        raise PermissionDenied
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the list a title.")})
+    reading = list_read(source, filename)
+    area = by.area
+    reconciliation = ReconciliationList(
+        area=area,
+        title=title[:100],
+        filename=filename[:200],
+        received_on=received_on,
+        uploaded_by=by,
+        rows_read=len(reading.rows) + len({r["row"] for r in reading.rejected}),
+        rejected=reading.rejected,
+    )
+    reconciliation.save()
+    indexes = {row.id_number: id_index(row.id_number) or "" for row in reading.rows}
+    residents = {
+        r.id_number_index: r
+        for r in Resident.objects.filter(
+            county_id=area.county_id, id_number_index__in=list(indexes.values())
+        ).select_related("household__area")
+    }
+    entries: list[ReconciliationEntry] = []
+    for row in reading.rows:
+        resident = residents.get(indexes[row.id_number])
+        assigned = area
+        if resident is None:
+            match = MatchKind.NOT_FOUND
+        else:
+            home = resident.household.area
+            in_scope = home.is_within(area)
+            if not _same_name(resident.name, row.name):
+                match = MatchKind.CONFLICT
+                assigned = home if in_scope else area
+            else:
+                match = MatchKind.IN_SCOPE if in_scope else MatchKind.ELSEWHERE
+                assigned = home
+        entries.append(
+            ReconciliationEntry(
+                county_id=reconciliation.county_id,
+                list=reconciliation,
+                row=row.row,
+                name=row.name,
+                id_number=row.id_number,
+                id_number_index=indexes[row.id_number],
+                phone=row.phone,
+                origin=row.origin,
+                reported_on=row.reported_on,
+                match=match,
+                resident=resident,
+                assigned_area=assigned,
+            )
+        )
+    ReconciliationEntry.objects.bulk_create(entries, batch_size=1000)
+    audit_record(
+        user=by,
+        action=AuditAction.IMPORT,
+        area=area,
+        obj=reconciliation,
+        rows=len(entries),
+        detail=f"{filename[:80]}: {len(reading.rejected)} rejected",
+    )
+    return reconciliation
+
+
+def can_close_entry(user: User, entry: ReconciliationEntry) -> bool:
+    return (
+        user.is_authenticated
+        and user.can_write_register
+        and user.area is not None
+        and entry.assigned_area.is_within(user.area)
+    )
+
+
+@transaction.atomic
+def entry_close(
+    *,
+    by: User,
+    entry: ReconciliationEntry,
+    outcome: str,
+    note: str = "",
+    propose_case: bool = False,
+    category: str = Category.RETURNEE,
+) -> ReconciliationEntry:
+    """Close an entry with what was found; verified at home, it may propose an observation case."""
+    entry = (
+        ReconciliationEntry.objects.select_for_update(of=("self",))
+        .select_related("assigned_area", "resident__household__area")
+        .get(pk=entry.pk)
+    )
+    if not can_close_entry(by, entry):
+        raise PermissionDenied
+    if not entry.is_open:
+        raise ValidationError(_("This entry is already closed."))
+    if outcome not in EntryOutcome.values:
+        raise ValidationError({"outcome": _("Choose what was found.")})
+    note = (note or "").strip()
+    if outcome == EntryOutcome.OTHER and not note:
+        raise ValidationError({"note": _("Say what was found.")})
+    if propose_case:
+        resident = entry.resident_shown
+        if outcome != EntryOutcome.VERIFIED_AT_HOME or resident is None:
+            raise ValidationError(
+                {
+                    "propose_case": _(
+                        "A case is proposed only for a registered person verified at home."
+                    )
+                }
+            )
+        try:
+            monitoring.case_open(
+                by=by,
+                resident=resident,
+                category=category,
+                mode=Mode.HOME,
+                start_date=min(entry.reported_on or timezone.localdate(), timezone.localdate()),
+                source=Source.RECONCILIATION,
+                source_ref=entry_ref(entry),
+                proposed=True,
+            )
+        except ValidationError as error:
+            messages = error.messages
+            raise ValidationError({"propose_case": messages}) from error
+    entry.outcome = outcome
+    entry.note = note[:500]
+    entry.closed_by = by
+    entry.closed_at = timezone.now()
+    entry.save(update_fields=["outcome", "note", "closed_by", "closed_at"])
+    audit_record(
+        user=by, action=AuditAction.UPDATE, area=entry.assigned_area, obj=entry, field="outcome"
+    )
+    return entry
+
+
+def entry_ref(entry: ReconciliationEntry) -> str:
+    """The ``source_ref`` of a case proposed from a reconciliation entry."""
+    return f"reconciliation:{entry.pk}"

@@ -13,4 +13,9 @@ urlpatterns = [
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("risk-areas/", views.risk_areas, name="risk_areas"),
     path("risk-areas/<int:pk>/", views.risk_area_edit, name="risk_area_edit"),
+    path("lists/", views.list_index, name="list_index"),
+    path("lists/upload/", views.list_upload, name="list_upload"),
+    path("lists/<int:pk>/", views.list_detail, name="list_detail"),
+    path("lists/tasks/", views.entry_tasks, name="entry_tasks"),
+    path("lists/entries/<int:pk>/", views.entry_close, name="entry_close"),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
@@ -26,9 +26,12 @@ from fangkong.core.permissions import (
     register_writer_required,
     scoped_login_required,
 )
+from fangkong.monitoring.models import ObservationCase, Source
 from fangkong.registry.models import Household, Resident
 from fangkong.screening import figures, services
 from fangkong.screening.forms import (
+    EntryCloseForm,
+    ListUploadForm,
     RiskAreaForm,
     RoundCloseForm,
     RoundForm,
@@ -37,7 +40,10 @@ from fangkong.screening.forms import (
 )
 from fangkong.screening.models import (
     HouseholdVisit,
+    MatchKind,
     PersonCheck,
+    ReconciliationEntry,
+    ReconciliationList,
     RiskArea,
     ScreeningRound,
     VisitMethod,
@@ -279,7 +285,18 @@ def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         .prefetch_related(Prefetch("people", queryset=PersonCheck.objects.order_by("pk"))),
         pk=pk,
     )
-    return render(request, "screening/visit_detail.html", {"visit": visit})
+    # Observation cases this visit proposed, by resident (those the user may see).
+    cases = {
+        case.resident_id: case
+        for case in ObservationCase.objects.for_user(request.user).filter(
+            county_id=visit.county_id, source=Source.SCREENING, source_ref=services.visit_ref(visit)
+        )
+    }
+    people = [
+        (person, cases.get(person.resident_id) if person.resident_id else None)
+        for person in visit.people.all()
+    ]
+    return render(request, "screening/visit_detail.html", {"visit": visit, "people": people})
 
 
 # --- risk areas ----------------------------------------------------------------------------
@@ -316,3 +333,160 @@ def risk_area_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Risk area saved."))
             return redirect("screening:risk_areas")
     return render(request, "screening/risk_area_form.html", {"form": form, "risk_area": risk_area})
+
+
+# --- list reconciliation (协查名单) ----------------------------------------------------------
+
+
+def list_uploader_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Uploading a list: township officers and county administrators; 403 for others."""
+
+    @scoped_login_required
+    @wraps(view)
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not services.can_upload_lists(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@scoped_login_required
+def list_index(request: AuthedRequest) -> HttpResponse:
+    lists = (
+        ReconciliationList.objects.for_user(request.user)
+        .select_related("area")
+        .annotate(
+            open_count=Count(
+                "entries",
+                filter=Q(entries__closed_at__isnull=True)
+                & Q(entries__assigned_area__path__startswith=request.user.area.path),  # type: ignore[union-attr]
+            )
+        )
+        .order_by("-uploaded_at", "-pk")
+    )
+    page = paginate(request, lists)
+    return render(
+        request,
+        "screening/list_index.html",
+        {"page": page, "can_upload": services.can_upload_lists(request.user)},
+    )
+
+
+@list_uploader_required
+def list_upload(request: AuthedRequest) -> HttpResponse:
+    form = ListUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            reconciliation = services.list_upload(
+                by=request.user,
+                source=upload,
+                filename=upload.name,
+                title=form.cleaned_data["title"],
+                received_on=form.cleaned_data["received_on"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("List uploaded and matched against the register."))
+            return redirect("screening:list_detail", pk=reconciliation.pk)
+    return render(request, "screening/list_upload.html", {"form": form})
+
+
+@scoped_login_required
+def list_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The result of an upload: entries by match and status; forwarded ones only as a count."""
+    reconciliation = get_object_or_404(
+        ReconciliationList.objects.for_user(request.user).select_related("area", "uploaded_by"),
+        pk=pk,
+    )
+    entries = list(
+        ReconciliationEntry.objects.for_user(request.user)
+        .filter(county_id=reconciliation.county_id, list=reconciliation)
+        .select_related("assigned_area")
+        .order_by("closed_at", "row")
+    )
+    user_area = request.user.area
+    assert user_area is not None
+    forwarded = 0
+    if reconciliation.area.is_within(user_area):  # the uploader's side
+        forwarded = (
+            ReconciliationEntry.objects.filter(
+                county_id=reconciliation.county_id, list=reconciliation
+            )
+            .exclude(assigned_area__path__startswith=user_area.path)
+            .count()
+        )
+    summary = dict.fromkeys(MatchKind.values, 0)
+    for entry in entries:
+        summary[entry.match] += 1
+    return render(
+        request,
+        "screening/list_detail.html",
+        {
+            "list": reconciliation,
+            "open_entries": [e for e in entries if e.is_open],
+            "closed_entries": [e for e in entries if not e.is_open],
+            "forwarded": forwarded,
+            "summary": [(MatchKind(k).label, n) for k, n in summary.items()],
+            "rejected": reconciliation.rejected if reconciliation.area.is_within(user_area) else [],
+        },
+    )
+
+
+@scoped_login_required
+def entry_tasks(request: AuthedRequest) -> HttpResponse:
+    """My tasks: open entries assigned to my area (a grid worker's grid)."""
+    entries = (
+        ReconciliationEntry.objects.for_user(request.user)
+        .open()
+        .select_related("list", "assigned_area", "resident__household")
+        .order_by("list__received_on", "list_id", "row")
+    )
+    page = paginate(request, entries, default_size=50)
+    return render(request, "screening/entry_tasks.html", {"page": page})
+
+
+@scoped_login_required
+def entry_close(request: AuthedRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(
+        ReconciliationEntry.objects.for_user(request.user).select_related(
+            "list", "assigned_area", "resident__household__area", "closed_by"
+        ),
+        pk=pk,
+    )
+    can_close = services.can_close_entry(request.user, entry) and entry.is_open
+    if request.method == "POST" and not can_close:
+        raise PermissionDenied
+    form = EntryCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_close(by=request.user, entry=entry, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s: closed.") % {"name": entry.name})
+            return redirect("screening:entry_tasks")
+    case = (
+        ObservationCase.objects.for_user(request.user)
+        .filter(
+            county_id=entry.county_id,
+            source=Source.RECONCILIATION,
+            source_ref=services.entry_ref(entry),
+        )
+        .first()
+    )
+    return render(
+        request,
+        "screening/entry_close.html",
+        {
+            "entry": entry,
+            "form": form,
+            "can_close": can_close,
+            "case": case,
+            "resident": entry.resident_shown,
+        },
+    )

@@ -39,7 +39,14 @@ from fangkong.monitoring.models import Alert, CheckIn, ObservationCase, today_lo
 from fangkong.registry.importing import jobs as import_jobs
 from fangkong.registry.models import Household, ImportJob, Resident
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory, make_id_number
-from fangkong.screening.models import HouseholdVisit, RiskArea, ScreeningRound
+from fangkong.screening import services as screening_services
+from fangkong.screening.models import (
+    HouseholdVisit,
+    ReconciliationEntry,
+    ReconciliationList,
+    RiskArea,
+    ScreeningRound,
+)
 from fangkong.screening.tests.factories import RiskAreaFactory, RoundFactory, record_visit
 
 # Routes left out of the walk, and why. Anything else is walked.
@@ -79,6 +86,8 @@ class Objects:
     risk_area: RiskArea
     case: ObservationCase
     alert: Alert
+    reconciliation_list: ReconciliationList
+    entry: ReconciliationEntry
 
 
 KwargsFor = Callable[[Objects], dict[str, object]]
@@ -110,6 +119,8 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "monitoring:checkin_create": lambda o: {"pk": o.case.pk},
     "monitoring:case_link": lambda o: {"pk": o.case.pk},
     "monitoring:alert_handle": lambda o: {"pk": o.alert.pk},
+    "screening:list_detail": lambda o: {"pk": o.reconciliation_list.pk},
+    "screening:entry_close": lambda o: {"pk": o.entry.pk},
 }
 # String kwargs that name an object (replaced by a missing one to compare answers); other string
 # kwargs (``kind``, ``field``) are part of the route and stay as they are.
@@ -133,6 +144,7 @@ API_BASENAMES: dict[str, Callable[[Objects], object]] = {
     "visit": lambda o: o.visit,
     "case": lambda o: o.case,
     "alert": lambda o: o.alert,
+    "reconciliation_entry": lambda o: o.entry,
 }
 # Nested API routes name their parent objects by kwarg.
 API_PARENT_KWARGS: dict[str, Callable[[Objects], object]] = {
@@ -286,6 +298,14 @@ def objects(tree, users) -> Objects:
     checkin = monitoring_services.checkin_record(
         case=case, by=users["cadre"], temperature="38.1", day=yesterday, slot=1
     )
+    # A reconciliation list of the township naming the resident: a task for 前进村1网格.
+    reconciliation_list = screening_services.list_upload(
+        by=users["township"],
+        source=io.BytesIO(f"姓名,身份证号\n{SECRET_RESIDENT},{SECRET_ID}\n".encode()),
+        filename="协查名单.csv",
+        title="协查名单",
+        received_on=yesterday,
+    )
     return Objects(
         village=tree["qianjin"],
         grid=tree["qianjin_g1"],
@@ -297,6 +317,8 @@ def objects(tree, users) -> Objects:
         risk_area=risk_area,
         case=case,
         alert=Alert.objects.get(checkin=checkin),
+        reconciliation_list=reconciliation_list,
+        entry=reconciliation_list.entries.get(),
     )
 
 
@@ -327,6 +349,8 @@ def _payload(objects: Objects, *, with_file: bool = True) -> dict[str, object]:
         "temperature": "36.5",
         "action": "other",
         "note": "越权处置",
+        # screening: a reconciliation entry closed
+        "outcome": "not_in_area",
         "reason": "越权",
         "days": 7,
     }

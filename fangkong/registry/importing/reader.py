@@ -50,7 +50,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "disabled": ("残疾", "残疾人", "是否残疾"),
     "notes": ("备注", "说明"),
 }
-_LOOKUP = {alias.lower(): key for key, aliases in ALIASES.items() for alias in aliases}
+
+
+def alias_lookup(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Column name (lower case) → canonical field."""
+    return {alias.lower(): key for key, names in aliases.items() for alias in names}
+
+
+_LOOKUP = alias_lookup(ALIASES)
 HEADER_SCAN_ROWS = 20
 _BRACKETS = re.compile(r"[（(【\[].*?[)）】\]]")
 
@@ -156,8 +163,14 @@ def _excel_rows(source: Path | IO[bytes]) -> Iterator[list[Any]]:
     yield from sheet.iter_rows()
 
 
-def read_sheet(source: Path | IO[bytes], filename: str) -> Sheet:
-    """Open a sheet and find its header; the data rows are streamed, not loaded at once."""
+def read_sheet(
+    source: Path | IO[bytes], filename: str, *, aliases: dict[str, tuple[str, ...]] | None = None
+) -> Sheet:
+    """Open a sheet and find its header; the data rows are streamed, not loaded at once.
+
+    ``aliases`` (canonical field → column names) reads another kind of list with the same header
+    detection (screening's 协查名单); the register's columns by default."""
+    lookup = _LOOKUP if aliases is None else alias_lookup(aliases)
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         rows: Iterator[list[Any]] = _csv_rows(source)
@@ -170,8 +183,8 @@ def read_sheet(source: Path | IO[bytes], filename: str) -> Sheet:
     best_row, best_score = -1, 0
     for index, row in enumerate(rows):
         head.append(row)
-        score = len({_LOOKUP.get(normalise_header(c)) for c in row} - {None})
-        has_name = any(_LOOKUP.get(normalise_header(c)) == "name" for c in row)
+        score = len({lookup.get(normalise_header(c)) for c in row} - {None})
+        has_name = any(lookup.get(normalise_header(c)) == "name" for c in row)
         if has_name and score > best_score:
             best_row, best_score = index, score
         if index + 1 >= HEADER_SCAN_ROWS:
@@ -188,7 +201,7 @@ def read_sheet(source: Path | IO[bytes], filename: str) -> Sheet:
     mapping: dict[int, str] = {}
     unmapped: list[str] = []
     for col, text in enumerate(headers):
-        key = _LOOKUP.get(normalise_header(text))
+        key = lookup.get(normalise_header(text))
         if key is None or key in mapping.values():
             if text:
                 unmapped.append(text)

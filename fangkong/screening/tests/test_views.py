@@ -381,3 +381,12 @@ def test_every_page_sends_anonymous_to_login_and_refuses_viewer_writes(
     assert HouseholdVisit.objects.count() == 1
     township_round.refresh_from_db()
     assert township_round.ended_on is None
+
+
+def test_pages_speak_chinese(client, users, township_round):
+    """The app's own catalogue (fangkong/screening/locale) is compiled and used."""
+    client.force_login(users["township"])
+    body = client.get(url("round_list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "排查轮次" in body and "新建排查轮次" in body
+    body = client.get(url("round_detail", pk=township_round.pk)).content.decode()
+    assert "待走访住户" in body and "Households to visit" not in body
