@@ -39,6 +39,8 @@ from fangkong.monitoring.models import Alert, CheckIn, ObservationCase, today_lo
 from fangkong.registry.importing import jobs as import_jobs
 from fangkong.registry.models import Household, ImportJob, Resident
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory, make_id_number
+from fangkong.reports import services as report_services
+from fangkong.reports.models import DailyReport
 from fangkong.screening.models import HouseholdVisit, RiskArea, ScreeningRound
 from fangkong.screening.tests.factories import RiskAreaFactory, RoundFactory, record_visit
 
@@ -79,6 +81,7 @@ class Objects:
     risk_area: RiskArea
     case: ObservationCase
     alert: Alert
+    report: DailyReport
 
 
 KwargsFor = Callable[[Objects], dict[str, object]]
@@ -110,6 +113,11 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "monitoring:checkin_create": lambda o: {"pk": o.case.pk},
     "monitoring:case_link": lambda o: {"pk": o.case.pk},
     "monitoring:alert_handle": lambda o: {"pk": o.alert.pk},
+    "reports:village_report": lambda o: {"pk": o.village.pk},
+    "reports:village_amend": lambda o: {"pk": o.village.pk},
+    "reports:area_rollup": lambda o: {"pk": o.village.pk},
+    "reports:area_export": lambda o: {"pk": o.village.pk},
+    "reports:dashboard": lambda o: {"pk": o.village.pk},
 }
 # String kwargs that name an object (replaced by a missing one to compare answers); other string
 # kwargs (``kind``, ``field``) are part of the route and stay as they are.
@@ -133,6 +141,7 @@ API_BASENAMES: dict[str, Callable[[Objects], object]] = {
     "visit": lambda o: o.visit,
     "case": lambda o: o.case,
     "alert": lambda o: o.alert,
+    "report": lambda o: o.report,
 }
 # Nested API routes name their parent objects by kwarg.
 API_PARENT_KWARGS: dict[str, Callable[[Objects], object]] = {
@@ -297,6 +306,10 @@ def objects(tree, users) -> Objects:
         risk_area=risk_area,
         case=case,
         alert=Alert.objects.get(checkin=checkin),
+        # 前进村's daily report of today, submitted by its cadre.
+        report=report_services.report_submit(
+            by=users["cadre"], area=tree["qianjin"], day=today_local()
+        ),
     )
 
 
@@ -385,6 +398,7 @@ def _snapshot() -> tuple:
         ),
         list(CheckIn.objects.order_by("pk").values_list("pk", "temperature")),
         list(Alert.objects.filter(kind="fever").order_by("pk").values_list("pk", "handled_at")),
+        list(DailyReport.objects.order_by("pk").values_list("pk", "version", "remarks")),
         list(
             AuditEvent.objects.exclude(action__in=READ_ACTIONS)
             .order_by("pk")
