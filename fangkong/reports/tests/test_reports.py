@@ -331,3 +331,11 @@ def test_export_csv_for_a_county_has_a_row_per_township(client, tree, users, now
     assert rows[2][:5] == ["火车站乡", "2", "1", "0", "1"]
     assert len(rows) == 4  # title, headers, one township, total
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT, rows=1).exists()
+
+
+def test_a_date_out_of_range_falls_back_to_today(client, tree, users, now):
+    client.force_login(users["township"])
+    url = reverse("reports:dashboard", args=[tree["township"].pk])
+    for bad in ("0001-01-01", "9999-12-31", "garbage"):
+        response = client.get(url, {"date": bad})
+        assert response.status_code == 200 and response.context["day"] == DAY
