@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from fangkong.areas.api import AreaViewSet
 from fangkong.monitoring.api import AlertViewSet, CaseViewSet, CheckInViewSet
 from fangkong.registry.api import HouseholdViewSet, ImportView, ResidentViewSet
+from fangkong.reports.api import ReportViewSet
 from fangkong.screening.api import ReconciliationEntryViewSet, RoundViewSet, VisitViewSet
 
 router = DefaultRouter()
@@ -22,6 +23,7 @@ router.register(
 router.register("cases", CaseViewSet, basename="case")
 router.register("checkins", CheckInViewSet, basename="checkin")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("reports", ReportViewSet, basename="report")
 
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("register/", include("fangkong.registry.urls")),
     path("screening/", include("fangkong.screening.urls")),
     path("monitoring/", include("fangkong.monitoring.urls")),
+    path("reports/", include("fangkong.reports.urls")),
     # The personal self-report link: public by design (no account), see monitoring.views.
     path("r/<str:token>/", monitoring_views.self_report, name="self_report"),
     path("audit/", include("fangkong.core.urls")),

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "fangkong.registry",
     "fangkong.screening",
     "fangkong.monitoring",
+    "fangkong.reports",
 ]
 
 MIDDLEWARE = [

@@ -39,6 +39,8 @@ from fangkong.monitoring.models import Alert, CheckIn, ObservationCase, today_lo
 from fangkong.registry.importing import jobs as import_jobs
 from fangkong.registry.models import Household, ImportJob, Resident
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory, make_id_number
+from fangkong.reports import services as report_services
+from fangkong.reports.models import DailyReport
 from fangkong.screening import services as screening_services
 from fangkong.screening.models import (
     HouseholdVisit,
@@ -88,6 +90,7 @@ class Objects:
     alert: Alert
     reconciliation_list: ReconciliationList
     entry: ReconciliationEntry
+    report: DailyReport
 
 
 KwargsFor = Callable[[Objects], dict[str, object]]
@@ -121,6 +124,11 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "monitoring:alert_handle": lambda o: {"pk": o.alert.pk},
     "screening:list_detail": lambda o: {"pk": o.reconciliation_list.pk},
     "screening:entry_close": lambda o: {"pk": o.entry.pk},
+    "reports:village_report": lambda o: {"pk": o.village.pk},
+    "reports:village_amend": lambda o: {"pk": o.village.pk},
+    "reports:area_rollup": lambda o: {"pk": o.village.pk},
+    "reports:area_export": lambda o: {"pk": o.village.pk},
+    "reports:dashboard": lambda o: {"pk": o.village.pk},
 }
 # String kwargs that name an object (replaced by a missing one to compare answers); other string
 # kwargs (``kind``, ``field``) are part of the route and stay as they are.
@@ -145,6 +153,7 @@ API_BASENAMES: dict[str, Callable[[Objects], object]] = {
     "case": lambda o: o.case,
     "alert": lambda o: o.alert,
     "reconciliation_entry": lambda o: o.entry,
+    "report": lambda o: o.report,
 }
 # Nested API routes name their parent objects by kwarg.
 API_PARENT_KWARGS: dict[str, Callable[[Objects], object]] = {
@@ -319,6 +328,10 @@ def objects(tree, users) -> Objects:
         alert=Alert.objects.get(checkin=checkin),
         reconciliation_list=reconciliation_list,
         entry=reconciliation_list.entries.get(),
+        # 前进村's daily report of today, submitted by its cadre.
+        report=report_services.report_submit(
+            by=users["cadre"], area=tree["qianjin"], day=today_local()
+        ),
     )
 
 
@@ -409,6 +422,7 @@ def _snapshot() -> tuple:
         ),
         list(CheckIn.objects.order_by("pk").values_list("pk", "temperature")),
         list(Alert.objects.filter(kind="fever").order_by("pk").values_list("pk", "handled_at")),
+        list(DailyReport.objects.order_by("pk").values_list("pk", "version", "remarks")),
         list(
             AuditEvent.objects.exclude(action__in=READ_ACTIONS)
             .order_by("pk")

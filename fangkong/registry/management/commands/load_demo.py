@@ -13,6 +13,7 @@ from rich.table import Table
 
 from fangkong.monitoring import demo as monitoring_demo
 from fangkong.registry import demo
+from fangkong.reports import demo as reports_demo
 from fangkong.screening import demo as screening_demo
 
 
@@ -49,6 +50,8 @@ class Command(BaseCommand):
                 f"demo: {monitored['cases']} people under observation "
                 f"({monitored['released']} released), {monitored['checkins']} check-ins"
             )
+        if reported := reports_demo.build_reports(areas):
+            console.print(f"demo: {reported} daily reports of the last {reports_demo.DAYS} days")
         table = Table(title=f"Demo logins (password: {demo.DEMO_PASSWORD})")
         table.add_column("user")
         table.add_column("role")

@@ -1,0 +1,223 @@
+"""``/api/v1/reports`` (list, retrieve, submit, amend) and ``/api/v1/reports/rollup`` for an
+(area, date): scoped with ``for_user``, written through the same services as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fangkong.areas.models import ADMINISTRATIVE_LEVELS, Area
+from fangkong.core.audit import client_ip
+from fangkong.monitoring.models import today_local
+from fangkong.registry.api import ScopedAreaField, _call
+from fangkong.reports import rollup, services
+from fangkong.reports.models import DailyReport, ReportVersion
+
+
+class ReportVersionSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", read_only=True)
+
+    class Meta:
+        model = ReportVersion
+        fields = ["number", "figures", "remarks", "reason", "is_zero", "by", "at"]
+        read_only_fields = fields
+
+
+class DailyReportSerializer(serializers.ModelSerializer):
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
+    versions = ReportVersionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DailyReport
+        fields = [
+            "id",
+            "area",
+            "area_name",
+            "date",
+            "form",
+            "figures",
+            "remarks",
+            "is_zero",
+            "submitted_by",
+            "submitted_at",
+            "late",
+            "version",
+            "amended_at",
+            "versions",
+        ]
+        read_only_fields = fields
+
+
+class SubmitSerializer(serializers.Serializer):
+    area = ScopedAreaField()
+    date = serializers.DateField(required=False)
+    remarks = serializers.CharField(
+        max_length=services.REMARKS_MAX, required=False, allow_blank=True, default=""
+    )
+
+
+class AmendSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    remarks = serializers.CharField(
+        max_length=services.REMARKS_MAX, required=False, allow_blank=True, allow_null=True
+    )
+
+
+class RollupQuerySerializer(serializers.Serializer):
+    area = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    date = serializers.DateField(required=False)
+
+
+class FigureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    reported = serializers.FloatField()
+    live = serializers.FloatField()
+
+
+class VillageStatusSerializer(serializers.Serializer):
+    area = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=["on_time", "late", "missing"])
+    is_zero = serializers.BooleanField()
+    phones = serializers.ListField(child=serializers.CharField())
+
+
+class RollupSerializer(serializers.Serializer):
+    area = serializers.IntegerField()
+    area_name = serializers.CharField()
+    date = serializers.DateField()
+    deadline = serializers.DateTimeField()
+    expected = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    late = serializers.IntegerField()
+    missing = serializers.IntegerField()
+    zero = serializers.IntegerField()
+    villages = VillageStatusSerializer(many=True)
+    figures = FigureSerializer(many=True)
+
+
+def _rollup_data(result: rollup.Rollup) -> dict[str, Any]:
+    return {
+        "area": result.area.pk,
+        "area_name": result.area.name,
+        "date": result.date,
+        "deadline": result.deadline,
+        "expected": result.expected,
+        "submitted": result.submitted,
+        "on_time": result.on_time,
+        "late": len(result.late),
+        "missing": len(result.missing),
+        "zero": result.zero,
+        "villages": [
+            {
+                "area": v.area.pk,
+                "name": v.area.name,
+                "status": v.status,
+                "is_zero": bool(v.report and v.report.is_zero),
+                "phones": v.phones,
+            }
+            for v in result.villages
+        ],
+        "figures": [
+            {
+                "key": f.key,
+                "name": str(f.label),
+                "unit": str(f.unit),
+                "reported": reported,
+                "live": live or 0,
+            }
+            for f, reported, live in result.comparison()
+        ],
+    }
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Daily reports of the villages in the caller's scope; ``?date=`` filters."""
+
+    serializer_class = DailyReportSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        reports = (
+            DailyReport.objects.for_user(self.request.user)  # type: ignore[arg-type]
+            .select_related("area", "submitted_by")
+            .prefetch_related("versions__by")
+        )
+        if day := self.request.query_params.get("date", ""):
+            field = serializers.DateField()
+            try:
+                reports = reports.filter(date=field.to_internal_value(day))
+            except serializers.ValidationError:
+                reports = reports.none()
+        return reports.order_by("-date", "area__path", "pk")
+
+    @extend_schema(request=SubmitSerializer, responses={201: DailyReportSerializer})
+    @action(detail=False, methods=["post"], serializer_class=SubmitSerializer)
+    def submit(self, request: Request, **kwargs: Any) -> Response:
+        """Freeze the village's figures for the date (today by default) from the records."""
+        serializer = SubmitSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        report = _call(
+            services.report_submit,
+            by=request.user,
+            area=data["area"],
+            day=data.get("date") or today_local(),
+            remarks=data["remarks"],
+            ip=client_ip(request),
+        )
+        return Response(DailyReportSerializer(report).data, status=201)
+
+    @extend_schema(request=AmendSerializer, responses=DailyReportSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AmendSerializer)
+    def amend(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        """A correction: the figures are computed again and frozen as a new version."""
+        report = self.get_object()
+        serializer = AmendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        amended = _call(
+            services.report_amend,
+            by=request.user,
+            report=report,
+            reason=serializer.validated_data["reason"],
+            remarks=serializer.validated_data.get("remarks"),
+            ip=client_ip(request),
+        )
+        amended = self.get_queryset().get(pk=amended.pk)
+        return Response(DailyReportSerializer(amended).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("area", OpenApiTypes.INT, description="default: the caller's area"),
+            OpenApiParameter("date", OpenApiTypes.DATE, description="default: today"),
+        ],
+        responses=RollupSerializer,
+    )
+    @action(detail=False, methods=["get"], serializer_class=RollupSerializer, pagination_class=None)
+    def rollup(self, request: Request, **kwargs: Any) -> Response:
+        """Completeness, timeliness, missing villages and figures (reported and live)."""
+        query = RollupQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        area: Area | None = request.user.area  # type: ignore[union-attr]
+        if area_id := query.validated_data.get("area"):
+            area = (
+                Area.objects.for_user(request.user)  # type: ignore[arg-type]
+                .filter(level__in=ADMINISTRATIVE_LEVELS, pk=area_id)
+                .first()
+            )
+        if area is None:
+            raise ValidationError({"area": ["Unknown area."]})
+        if area.level not in ADMINISTRATIVE_LEVELS:
+            raise ValidationError({"area": ["Roll-ups are for a village, township or county."]})
+        result = rollup.rollup(area, query.validated_data.get("date") or today_local())
+        return Response(RollupSerializer(_rollup_data(result)).data)

@@ -1,0 +1,56 @@
+"""Daily reports of 火车站乡 for the demo: the last week, every village but one on time, 新桥村
+late, 东风村 missing today, so the township page has completeness, timeliness and trends to show.
+
+Submitted through ``report_submit`` (figures frozen from the demo records). Idempotent: a report
+already there for a village and date is left as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from fangkong.accounts.models import User
+from fangkong.areas.models import Area
+from fangkong.monitoring.models import local_tz
+from fangkong.registry import demo as registry_demo
+from fangkong.reports.models import DailyReport
+from fangkong.reports.services import deadline_of, report_submit
+
+DAYS = 7
+LATE = "新桥村"
+MISSING = "东风村"  # missing today only: it reported on the days before
+SUBMITTERS = {"前进村": "village_cadre", "白云村": "other_cadre"}  # the others: the township
+
+
+def build_reports(areas: dict[str, Area], *, now: dt.datetime | None = None) -> int:
+    """Submit the demo reports; returns how many were added."""
+    now = now or timezone.now()
+    today = timezone.localdate(now, local_tz())
+    township = areas[registry_demo.TOWNSHIP[1]]
+    villages = [areas[code] for _name, code, _households, _grids in registry_demo.VILLAGES]
+    users = User.objects.in_bulk(["township_officer", *SUBMITTERS.values()], field_name="username")
+    if "township_officer" not in users:
+        return 0
+    start = today - dt.timedelta(days=DAYS - 1)
+    existing = set(
+        DailyReport.objects.in_area(township)
+        .filter(date__gte=start, date__lte=today)
+        .values_list("area_id", "date")
+    )
+    added = 0
+    for offset in range(DAYS):
+        day = start + dt.timedelta(days=offset)
+        deadline = deadline_of(township, day)
+        for village in villages:
+            if (village.pk, day) in existing or (day == today and village.name == MISSING):
+                continue
+            if village.name == LATE:
+                at = deadline + dt.timedelta(minutes=25)
+            else:
+                at = min(now, deadline - dt.timedelta(minutes=50 + 7 * (village.pk % 9)))
+            by = users.get(SUBMITTERS.get(village.name, ""), users["township_officer"])
+            report_submit(by=by, area=village, day=day, at=at, remarks="")
+            added += 1
+    return added

@@ -1,0 +1,141 @@
+"""Daily reports (日报): one per village per date, frozen when submitted, amended with a reason.
+
+``DailyReport`` holds the latest version (what roll-ups read, one row per village and date);
+``ReportVersion`` keeps every version, the first submission and each amendment, unchanged. Both
+carry ``county``, the tenant key, set from the village on write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.areas.models import Area
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+DEFAULT_DEADLINE = dt.time(16, 0)
+
+
+class ReportDeadlineQuerySet(models.QuerySet["ReportDeadline"]):
+    def for_county(self, county_id: int | None) -> dt.time:
+        """The county's deadline for the villages' daily reports (16:00 unless set)."""
+        found = self.filter(county_id=county_id).values_list("deadline", flat=True).first()
+        return found or DEFAULT_DEADLINE
+
+
+class ReportDeadline(models.Model):
+    """The time of day (Asia/Shanghai) by which every village of the county reports."""
+
+    county = models.OneToOneField(
+        Area,
+        verbose_name=_("county"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"level": "county"},
+    )
+    deadline = models.TimeField(_("deadline"), default=DEFAULT_DEADLINE)
+
+    objects = ReportDeadlineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report deadline")
+        verbose_name_plural = _("report deadlines")
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.deadline:%H:%M}"
+
+
+class DailyReportQuerySet(models.QuerySet["DailyReport"]):
+    def for_user(self, user: User) -> DailyReportQuerySet:
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.in_area(area)
+
+    def in_area(self, area: Area) -> DailyReportQuerySet:
+        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+
+
+class DailyReport(models.Model):
+    """A village's report for a date: the latest version's figures, as frozen when it was made."""
+
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(
+        Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="daily_reports"
+    )
+    date = models.DateField(_("date"))
+    form = models.CharField(_("form"), max_length=40, default="village_daily")
+    figures = models.JSONField(_("figures"), default=dict)
+    remarks = models.TextField(_("remarks (typed)"), blank=True)
+    is_zero = models.BooleanField(_("zero report"), default=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    late = models.BooleanField(_("late"), default=False)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    amended_at = models.DateTimeField(_("amended at"), null=True, blank=True)
+
+    objects = DailyReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("daily report")
+        verbose_name_plural = _("daily reports")
+        ordering = ["-date", "area__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "area", "date"], name="report_one_per_village_per_date"
+            ),
+        ]
+        indexes = [models.Index(fields=["county", "date"], name="report_county_date")]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.date}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.area.county_id  # type: ignore[assignment]  # a village has one
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ReportVersion(models.Model):
+    """One frozen version of a report: number 1 is the submission, later ones amendments."""
+
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    report = models.ForeignKey(
+        DailyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    figures = models.JSONField(_("figures"), default=dict)
+    remarks = models.TextField(_("remarks (typed)"), blank=True)
+    reason = models.CharField(_("reason for the amendment"), max_length=500, blank=True)
+    is_zero = models.BooleanField(_("zero report"), default=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("report version")
+        verbose_name_plural = _("report versions")
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "report", "number"], name="report_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number=1) | ~models.Q(reason=""),
+                name="report_amendment_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} v{self.number}"

@@ -1,0 +1,83 @@
+"""Seed 002 replayed: the 火车站乡 report computed from the demo records shows the seed's figures
+(4,248 households screened, 49 with 湖北/武汉 travel, 49 monitored, 29 released, 15 at home); a
+village with no events submits a zero report; a late village is listed as late."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from fangkong.accounts.models import User
+from fangkong.areas.models import Area, Level
+from fangkong.monitoring.demo import build_monitoring
+from fangkong.monitoring.tests.factories import local
+from fangkong.registry import demo
+from fangkong.registry.models import Household, Resident
+from fangkong.reports import figures, rollup, services
+from fangkong.reports.demo import LATE, MISSING, build_reports
+from fangkong.reports.models import DailyReport
+from fangkong.screening.demo import build_screening
+
+TODAY = dt.date(2026, 11, 28)
+
+
+@pytest.fixture(scope="module")
+def demo_db(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        areas = demo.build_areas()
+        demo.build_users(areas)
+        demo.build_register(areas)
+        yield areas
+        # Built outside the tests' transactions: leave the database as the other modules expect.
+        Resident.objects.all().delete()
+        Household.objects.all().delete()
+        User.objects.filter(username__in=[u.username for u in demo.DEMO_USERS]).delete()
+        Area.objects.update(county=None)
+        for area in Area.objects.order_by("-depth"):
+            area.delete()
+
+
+@pytest.fixture
+def areas(demo_db, db):
+    return demo_db
+
+
+def test_seed_002_township_report(areas, clock):
+    clock.set(local(TODAY, 15))
+    build_screening(areas)
+    build_monitoring(areas, now=local(TODAY, 15))
+    township = areas[demo.TOWNSHIP[1]]
+    live = figures.compute(township, TODAY)
+    assert live["households_screened"] == 4248
+    assert live["risk_area_travel"] == 49
+    assert live["monitored_total"] == 49
+    assert live["released_total"] == 29
+    assert live["at_home"] == 15
+
+    # A village with no events (no one under observation, no alert today) sends a zero report.
+    village = Area.objects.create(
+        parent=township, name="新建村", level=Level.VILLAGE, code="430502005299"
+    )
+    officer = User.objects.get(username="township_officer")
+    zero = services.report_submit(by=officer, area=village, day=TODAY, at=local(TODAY, 10))
+    assert zero.is_zero and not zero.late
+
+    # Every demo village reports; 新桥村 after the 16:00 deadline, 东风村 not at all today.
+    added = build_reports(areas, now=local(TODAY, 15))
+    assert added == 6 * 7 - 1
+    assert build_reports(areas, now=local(TODAY, 15)) == 0  # idempotent
+    result = rollup.rollup(township, TODAY)
+    assert (result.expected, result.submitted) == (7, 6)
+    assert [v.area.name for v in result.late] == [LATE]
+    assert [v.area.name for v in result.missing] == [MISSING]
+    # The roll-up of the snapshots agrees with the records except for the missing village.
+    dongfeng = areas["430502005206"]
+    missing_live = figures.compute(dongfeng, TODAY)
+    assert result.reported["monitored_total"] == 49 - missing_live["monitored_total"]
+    assert result.reported["households_screened"] == 4248 - missing_live["households_screened"]
+    assert result.live["at_home"] == 15
+    # A week of trends from the snapshots.
+    points = rollup.trend(township, figures.FIGURES["monitored_now"], TODAY, 14)
+    assert [p.submitted for p in points[-7:]] == [6] * 6 + [6]
+    assert DailyReport.objects.filter(area=village).get().is_zero

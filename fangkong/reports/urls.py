@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("village/<int:pk>/", views.village_report, name="village_report"),
+    path("village/<int:pk>/amend/", views.village_amend, name="village_amend"),
+    path("area/<int:pk>/", views.area_rollup, name="area_rollup"),
+    path("area/<int:pk>/export/", views.area_export, name="area_export"),
+    path("area/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
+]

@@ -1,0 +1,208 @@
+"""Daily report pages: the village's report of the day (submit, amend), the township or county
+roll-up with completeness and timeliness, its export, and the dashboard with trends."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from fangkong.areas.models import Area, Level
+from fangkong.core.audit import client_ip
+from fangkong.core.http import AuthedRequest
+from fangkong.core.permissions import scoped_login_required
+from fangkong.monitoring.models import today_local
+from fangkong.reports import exporting, figures, rollup, services
+from fangkong.reports.forms import AmendForm, DayForm, SubmitForm, TrendForm
+from fangkong.reports.models import DailyReport
+
+
+def _area(request: AuthedRequest, pk: int, *, village: bool = False) -> Area:
+    areas = Area.objects.for_user(request.user)
+    areas = areas.filter(level=Level.VILLAGE) if village else areas.exclude(level=Level.GRID)
+    return get_object_or_404(areas.exclude(level=Level.GROUP), pk=pk)
+
+
+def _day(request: AuthedRequest):  # type: ignore[no-untyped-def]
+    return DayForm(request.GET).day(today_local())
+
+
+def _apply_errors(form: SubmitForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@scoped_login_required
+def index(request: AuthedRequest) -> HttpResponse:
+    """A village cadre goes to today's report; everyone else to the roll-up of his area."""
+    area = request.user.area
+    assert area is not None
+    if area.level == Level.VILLAGE:
+        return redirect("reports:village_report", pk=area.pk)
+    if area.level in {Level.COUNTY, Level.TOWNSHIP}:
+        return redirect("reports:area_rollup", pk=area.pk)
+    village = area.ancestors().filter(level=Level.VILLAGE).first()
+    if village is None:
+        raise PermissionDenied
+    return render(request, "reports/below_village.html", {"area": area, "village": village})
+
+
+@scoped_login_required
+def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Today's report of a village: live figures with links, or the frozen one once submitted."""
+    area = _area(request, pk, village=True)
+    day = _day(request)
+    report = (
+        DailyReport.objects.for_user(request.user)
+        .filter(area=area, date=day)
+        .prefetch_related("versions__by")
+        .select_related("submitted_by")
+        .first()
+    )
+    can_report = services.can_report(request.user, area)
+    form = SubmitForm(request.POST or None)
+    if request.method == "POST":
+        if not can_report:
+            raise PermissionDenied
+        if report is not None:
+            return redirect(reverse("reports:village_amend", args=[area.pk]) + f"?date={day}")
+        if form.is_valid():
+            try:
+                services.report_submit(
+                    by=request.user,
+                    area=area,
+                    day=day,
+                    remarks=form.cleaned_data["remarks"],
+                    ip=client_ip(request),
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("Report submitted."))
+                return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")
+    live = figures.compute_with_links(area, day)
+    live_values = {v.figure.key: v.value for v in live}
+    context = {
+        "area": area,
+        "day": day,
+        "today": today_local(),
+        "report": report,
+        "live": live,
+        "live_is_zero": figures.is_zero(live_values),
+        "frozen": [(v, report.figures.get(v.figure.key)) for v in live] if report else [],
+        "deadline": services.deadline_of(area, day),
+        "form": form,
+        "can_report": can_report,
+    }
+    return render(request, "reports/village_report.html", context)
+
+
+@scoped_login_required
+def village_amend(request: AuthedRequest, pk: int) -> HttpResponse:
+    area = _area(request, pk, village=True)
+    if not services.can_report(request.user, area):
+        raise PermissionDenied
+    day = _day(request)
+    report = get_object_or_404(
+        DailyReport.objects.for_user(request.user).select_related("area"), area=area, date=day
+    )
+    form = AmendForm(request.POST or None, initial={"remarks": report.remarks})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_amend(
+                by=request.user,
+                report=report,
+                reason=form.cleaned_data["reason"],
+                remarks=form.cleaned_data["remarks"],
+                ip=client_ip(request),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Amendment saved; the earlier version is kept."))
+            return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")
+    return render(
+        request,
+        "reports/village_amend.html",
+        {
+            "area": area,
+            "day": day,
+            "report": report,
+            "form": form,
+            "live": figures.compute_with_links(area, day),
+        },
+    )
+
+
+@scoped_login_required
+def area_rollup(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Completeness, timeliness, missing villages with phones, reported and live figures."""
+    area = _area(request, pk)
+    day = _day(request)
+    result = rollup.rollup(area, day)
+    trail = list(area.ancestors().filter(path__startswith=request.user.area.path))  # type: ignore[union-attr]
+    return render(
+        request,
+        "reports/area_rollup.html",
+        {"area": area, "day": day, "r": result, "trail": trail, "form": figures.VILLAGE_DAILY},
+    )
+
+
+@scoped_login_required
+def area_export(request: AuthedRequest, pk: int) -> HttpResponse:
+    area = _area(request, pk)
+    day = _day(request)
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    table = exporting.report_table(by=request.user, area=area, day=day, ip=client_ip(request))
+    return exporting.response(table, fmt=fmt)
+
+
+@scoped_login_required
+def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Trends from the snapshots and a bar per child area, with ECharts (this page only)."""
+    area = _area(request, pk)
+    day = _day(request)
+    form = TrendForm(request.GET)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    figure = figures.FIGURES[chosen.get("figure") or "monitored_now"]
+    days = chosen.get("days") or 14
+    points = rollup.trend(area, figure, day, days)
+    result = rollup.rollup(area, day, live=False)
+    chart = {
+        "title": str(figure.label),
+        "unit": str(figure.unit),
+        "dates": [p.date.strftime("%m-%d") for p in points],
+        "values": [p.value for p in points],
+        "submitted": [p.submitted for p in points],
+        "bars": {
+            "names": [row.area.name for row in result.rows],
+            "values": [row.figures.get(figure.key, 0) for row in result.rows],
+        },
+    }
+    template = "reports/dashboard.html"
+    if request.htmx:
+        template += "#panel"
+    return render(
+        request,
+        template,
+        {
+            "area": area,
+            "day": day,
+            "figure": figure,
+            "days": days,
+            "points": points,
+            "r": result,
+            "chart": json.dumps(chart, ensure_ascii=False),
+            "chart_data": chart,
+            "trend_form": form,
+            "figures": figures.FIGURES.values(),
+        },
+    )
