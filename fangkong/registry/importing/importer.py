@@ -645,7 +645,9 @@ def _parsed_in_parallel(
     global _WORKER_PARSER
     _WORKER_PARSER = parser
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        # Workers collect their garbage (the parent switched the collector off for its own
+        # long-lived objects; a worker keeps nothing between chunks).
+        with multiprocessing.get_context("fork").Pool(workers, initializer=gc.enable) as pool:
             in_flight: deque[Any] = deque()
             for chunk in chunks:
                 in_flight.append(pool.apply_async(_parse_in_worker, (chunk,)))
