@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
+from fangkong.core.scoping import AreaScopedQuerySet
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -144,14 +145,8 @@ def today_local() -> dt.date:
     return timezone.localdate(timezone.now(), local_tz())
 
 
-class ObservationCaseQuerySet(models.QuerySet["ObservationCase"]):
-    def for_user(self, user: User) -> ObservationCaseQuerySet:
-        area = getattr(user, "area", None)
-        if not user.is_authenticated or area is None:
-            return self.none()
-        return self.in_area(area)
-
-    def in_area(self, area: Area) -> ObservationCaseQuerySet:
+class ObservationCaseQuerySet(AreaScopedQuerySet["ObservationCase"]):
+    def in_area(self, area: Area) -> Self:
         return self.filter(
             county_id=area.county_id, resident__household__area__path__startswith=area.path
         )

@@ -6,7 +6,7 @@ index (``*_index``). Every row carries ``county``, the tenant key, set from its 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from django.db import models
 from django.db.models import Count
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.areas.models import Area
 from fangkong.core import crypto
 from fangkong.core.fields import EncryptedTextField
+from fangkong.core.scoping import AreaScopedQuerySet
 from fangkong.core.validators import mask_id, mask_phone
 
 if TYPE_CHECKING:
@@ -31,14 +32,8 @@ def phone_index(number: str) -> str:
     return crypto.blind_index(number, kind="phone") if number else ""
 
 
-class HouseholdQuerySet(models.QuerySet["Household"]):
-    def for_user(self, user: User) -> HouseholdQuerySet:
-        area = getattr(user, "area", None)
-        if not user.is_authenticated or area is None:
-            return self.none()
-        return self.in_area(area)
-
-    def in_area(self, area: Area) -> HouseholdQuerySet:
+class HouseholdQuerySet(AreaScopedQuerySet["Household"]):
+    def in_area(self, area: Area) -> Self:
         return self.filter(county_id=area.county_id, area__path__startswith=area.path)
 
     def with_member_count(self) -> HouseholdQuerySet:
@@ -168,14 +163,8 @@ RESIDENT_FIELDS = (
 HOUSEHOLD_FIELDS = ("number", "head_name", "address", "phone", "notes")
 
 
-class ResidentQuerySet(models.QuerySet["Resident"]):
-    def for_user(self, user: User) -> ResidentQuerySet:
-        area = getattr(user, "area", None)
-        if not user.is_authenticated or area is None:
-            return self.none()
-        return self.in_area(area)
-
-    def in_area(self, area: Area) -> ResidentQuerySet:
+class ResidentQuerySet(AreaScopedQuerySet["Resident"]):
+    def in_area(self, area: Area) -> Self:
         return self.filter(county_id=area.county_id, household__area__path__startswith=area.path)
 
     def vulnerable(self) -> ResidentQuerySet:

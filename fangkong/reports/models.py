@@ -8,16 +8,17 @@ carry ``county``, the tenant key, set from the village on write.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
+from fangkong.core.scoping import AreaScopedQuerySet
 
 if TYPE_CHECKING:
-    from fangkong.accounts.models import User
+    pass
 
 DEFAULT_DEADLINE = dt.time(16, 0)
 
@@ -51,14 +52,8 @@ class ReportDeadline(models.Model):
         return f"{self.county} {self.deadline:%H:%M}"
 
 
-class DailyReportQuerySet(models.QuerySet["DailyReport"]):
-    def for_user(self, user: User) -> DailyReportQuerySet:
-        area = getattr(user, "area", None)
-        if not user.is_authenticated or area is None:
-            return self.none()
-        return self.in_area(area)
-
-    def in_area(self, area: Area) -> DailyReportQuerySet:
+class DailyReportQuerySet(AreaScopedQuerySet["DailyReport"]):
+    def in_area(self, area: Area) -> Self:
         return self.filter(county_id=area.county_id, area__path__startswith=area.path)
 
 

@@ -9,7 +9,7 @@ checks of people carry ``county``, the tenant key.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.db import models
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.core.fields import EncryptedTextField
+from fangkong.core.scoping import AreaScopedQuerySet
 from fangkong.core.validators import mask_id, mask_phone
 from fangkong.registry.models import Household, Resident, id_index
 
@@ -149,14 +150,8 @@ class VisitOutcome(models.TextChoices):
     NOBODY_HOME = "nobody_home", _("Nobody home")
 
 
-class HouseholdVisitQuerySet(models.QuerySet["HouseholdVisit"]):
-    def for_user(self, user: User) -> HouseholdVisitQuerySet:
-        area = getattr(user, "area", None)
-        if not user.is_authenticated or area is None:
-            return self.none()
-        return self.in_area(area)
-
-    def in_area(self, area: Area) -> HouseholdVisitQuerySet:
+class HouseholdVisitQuerySet(AreaScopedQuerySet["HouseholdVisit"]):
+    def in_area(self, area: Area) -> Self:
         return self.filter(county_id=area.county_id, household__area__path__startswith=area.path)
 
     def current(self) -> HouseholdVisitQuerySet:
