@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Self
+from typing import Self
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,9 +19,6 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.core.scoping import AreaScopedQuerySet
-
-if TYPE_CHECKING:
-    from fangkong.accounts.models import User
 
 TEMPERATURE_MIN = Decimal("35.0")
 TEMPERATURE_MAX = Decimal("42.0")
@@ -289,11 +286,8 @@ class CheckInSource(models.TextChoices):
     SELF = "self", _("Self-reported")
 
 
-class CheckInQuerySet(models.QuerySet["CheckIn"]):
-    def for_user(self, user: User) -> CheckInQuerySet:
-        area = getattr(user, "area", None)
-        if not user.is_authenticated or area is None:
-            return self.none()
+class CheckInQuerySet(AreaScopedQuerySet["CheckIn"]):
+    def in_area(self, area: Area) -> Self:
         return self.filter(
             county_id=area.county_id,
             case__resident__household__area__path__startswith=area.path,
@@ -356,11 +350,8 @@ class AlertAction(models.TextChoices):
     OTHER = "other", _("Other (see note)")
 
 
-class AlertQuerySet(models.QuerySet["Alert"]):
-    def for_user(self, user: User) -> AlertQuerySet:
-        area = getattr(user, "area", None)
-        if not user.is_authenticated or area is None:
-            return self.none()
+class AlertQuerySet(AreaScopedQuerySet["Alert"]):
+    def in_area(self, area: Area) -> Self:
         return self.filter(
             county_id=area.county_id,
             case__resident__household__area__path__startswith=area.path,
