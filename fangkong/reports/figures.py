@@ -5,15 +5,27 @@ figure functions. Figures of one area share one ``FigureContext`` so that a whol
 fixed number of queries (the monitoring counts come from one aggregate, for instance).
 
 A report form is an ordered selection of figure keys; ``VILLAGE_DAILY`` is the standard village
-daily report. Later capabilities (checkpoints, errands, supplies, ...) register their figures here.
+daily report. Other capabilities (checkpoints, duty, errands, supplies, ...) register their figures
+from their own ``report_figures`` module, imported in their ``AppConfig.ready``::
+
+    from fangkong.reports.figures import Figure, register
+
+    def _checkpoints(ctx):  # one aggregate for every checkpoint figure of (area, date)
+        return ctx.shared("checkpoints", checkpoint_figures)
+
+    register(Figure("passages_people", _("People passing checkpoints"), PEOPLE,
+                    lambda c: _checkpoints(c).people, event=False, section=_("Checkpoints")))
+
+``register`` appends the figure to the standard village daily report (``forms=()`` keeps it out).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -27,6 +39,7 @@ from fangkong.screening import figures as screening_figures
 from fangkong.screening.models import ScreeningRound
 
 Number = int | float
+T = TypeVar("T")
 
 
 class FigureContext:
@@ -35,6 +48,14 @@ class FigureContext:
     def __init__(self, area: Area, day: dt.date) -> None:
         self.area = area
         self.day = day
+        self._shared: dict[str, object] = {}
+
+    def shared(self, name: str, compute: Callable[[Area, dt.date], T]) -> T:
+        """``compute(area, day)`` run once per context: the figures of one capability share one
+        aggregate query instead of one query each."""
+        if name not in self._shared:
+            self._shared[name] = compute(self.area, self.day)
+        return self._shared[name]  # type: ignore[return-value]
 
     @cached_property
     def monitoring(self) -> MonitoringFigures:
@@ -94,6 +115,8 @@ class Figure:
     # How a roll-up combines villages: a sum, or a percentage of two other figures' sums.
     ratio_of: tuple[str, str] | None = None
     link: Callable[[FigureContext], str] | None = None
+    # The heading the figure is shown under (screening, monitoring, checkpoints, ...).
+    section: str | Promise = ""
 
     def value(self, area: Area, day: dt.date) -> Number:
         """The figure for one area and date, computed from the records now."""
@@ -103,10 +126,30 @@ class Figure:
 FIGURES: dict[str, Figure] = {}
 
 
-def register(figure: Figure) -> Figure:
+@dataclass
+class ReportForm:
+    """An ordered selection of figures, plus the fields typed in by hand (remarks only)."""
+
+    key: str
+    label: str | Promise
+    figure_keys: list[str] = field(default_factory=list)
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [FIGURES[k] for k in self.figure_keys]
+
+
+VILLAGE_DAILY = ReportForm("village_daily", _("Village daily report"))
+FORMS = {VILLAGE_DAILY.key: VILLAGE_DAILY}
+
+
+def register(figure: Figure, *, forms: Iterable[str] = ("village_daily",)) -> Figure:
+    """Add a figure to the registry and to the end of the given report forms."""
     if figure.key in FIGURES:
         raise ValueError(f"figure {figure.key!r} is registered twice")
     FIGURES[figure.key] = figure
+    for key in forms:
+        FORMS[key].figure_keys.append(figure.key)
     return figure
 
 
@@ -117,6 +160,9 @@ def _percent(part: Number, whole: Number) -> float:
 PEOPLE = _("people")
 HOUSEHOLDS = _("households")
 TIMES = _("times")
+SCREENING = _("Screening")
+MONITORING = _("Home observation")
+_SCREENING_KEYS = {"households", "households_screened", "screening_coverage", "risk_area_travel"}
 
 for _figure in [
     Figure("households", _("Households in the register"), HOUSEHOLDS, lambda c: c.households),
@@ -227,44 +273,7 @@ for _figure in [
         link=_alerts,
     ),
 ]:
-    register(_figure)
-
-
-@dataclass(frozen=True)
-class ReportForm:
-    """An ordered selection of figures, plus the fields typed in by hand (remarks only)."""
-
-    key: str
-    label: str | Promise
-    figure_keys: tuple[str, ...]
-
-    @property
-    def figures(self) -> list[Figure]:
-        return [FIGURES[k] for k in self.figure_keys]
-
-
-VILLAGE_DAILY = ReportForm(
-    "village_daily",
-    _("Village daily report"),
-    (
-        "households",
-        "households_screened",
-        "screening_coverage",
-        "risk_area_travel",
-        "monitored_total",
-        "monitored_now",
-        "at_home",
-        "centralised",
-        "new_today",
-        "released_today",
-        "released_total",
-        "checkins_due",
-        "checkins_done",
-        "fever_alerts",
-        "missed_checkins",
-    ),
-)
-FORMS = {VILLAGE_DAILY.key: VILLAGE_DAILY}
+    register(replace(_figure, section=SCREENING if _figure.key in _SCREENING_KEYS else MONITORING))
 
 
 @dataclass(frozen=True)
