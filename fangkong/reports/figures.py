@@ -283,6 +283,30 @@ class FigureValue:
     link: str = ""
 
 
+def with_parts(keys: Iterable[str]) -> list[str]:
+    """The chosen keys in the registry's order, each percentage with the figures it needs."""
+    chosen = {k for k in keys if k in FIGURES}
+    for key in list(chosen):
+        parts = FIGURES[key].ratio_of
+        if parts:
+            chosen.update(parts)
+    return [k for k in FIGURES if k in chosen]
+
+
+def form_for(county_id: int | None) -> ReportForm:
+    """The village daily report of a county: its own selection, or the standard form (1 query)."""
+    from fangkong.reports.models import CountyReportForm
+
+    keys = (
+        CountyReportForm.objects.filter(county_id=county_id)
+        .values_list("figure_keys", flat=True)
+        .first()
+    )
+    if not keys:
+        return VILLAGE_DAILY
+    return ReportForm(VILLAGE_DAILY.key, VILLAGE_DAILY.label, with_parts(keys))
+
+
 def compute(area: Area, day: dt.date, form: ReportForm = VILLAGE_DAILY) -> dict[str, Number]:
     """Every figure of the form for (area, date), live from the records: a fixed number of
     queries whatever the size of the area."""
