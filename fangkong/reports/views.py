@@ -18,7 +18,7 @@ from fangkong.core.http import AuthedRequest
 from fangkong.core.models import AuditAction
 from fangkong.core.permissions import county_admin_required, scoped_login_required
 from fangkong.monitoring.models import today_local
-from fangkong.reports import exporting, figures, rollup, services
+from fangkong.reports import exporting, figures, live, rollup, services
 from fangkong.reports.forms import (
     AmendForm,
     DayForm,
@@ -176,9 +176,17 @@ def area_export(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @scoped_login_required
 def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Trends from the snapshots and a bar per child area, with ECharts (this page only)."""
-    area = _area(request, pk)
+    """Cards and a table per child area live from the records (drill-down to the grids), trends
+    from the snapshots; ECharts on this page only. htmx refreshes the live part every two
+    minutes and the chart when the figure or the period changes."""
+    area = get_object_or_404(Area.objects.for_user(request.user), pk=pk)
     day = _day(request)
+    if request.htmx and request.GET.get("part") == "live":
+        return render(
+            request,
+            "reports/dashboard.html#live",
+            {"area": area, "day": day, "live": live.live_table(area, day)},
+        )
     form = TrendForm(request.GET)
     chosen = form.cleaned_data if form.is_valid() else {}
     figure = figures.FIGURES[chosen.get("figure") or "monitored_now"]
@@ -196,25 +204,23 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
             "values": [row.figures.get(figure.key, 0) for row in result.rows],
         },
     }
-    template = "reports/dashboard.html"
+    context = {
+        "area": area,
+        "day": day,
+        "figure": figure,
+        "days": days,
+        "points": points,
+        "r": result,
+        "chart": json.dumps(chart, ensure_ascii=False),
+        "chart_data": chart,
+        "trend_form": form,
+        "figures": figures.FIGURES.values(),
+    }
     if request.htmx:
-        template += "#panel"
-    return render(
-        request,
-        template,
-        {
-            "area": area,
-            "day": day,
-            "figure": figure,
-            "days": days,
-            "points": points,
-            "r": result,
-            "chart": json.dumps(chart, ensure_ascii=False),
-            "chart_data": chart,
-            "trend_form": form,
-            "figures": figures.FIGURES.values(),
-        },
-    )
+        return render(request, "reports/dashboard.html#panel", context)
+    trail = list(area.ancestors().filter(path__startswith=request.user.area.path))  # type: ignore[union-attr]
+    context |= {"live": live.live_table(area, day), "trail": trail}
+    return render(request, "reports/dashboard.html", context)
 
 
 @county_admin_required
