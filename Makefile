@@ -6,7 +6,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: demo test setup uv env assets messages migrate serve bench bench-checkins browser-test clean
+.PHONY: demo test setup uv env assets messages migrate serve bench bench-checkins bench-reports browser-test clean
 
 demo: setup migrate
 	$(RUN) fangkong load_demo
@@ -49,6 +49,10 @@ browser-test: setup
 bench: setup
 	$(UV) sync --frozen --group bench
 	$(UV) run --frozen --group bench python bench/run.py $(BENCH_ARGS)
+
+# The daily report roll-up and dashboard at county size on PostgreSQL; REPORT_ARGS="--residents 100000".
+bench-reports: setup
+	$(UV) run --frozen python bench/reports.py $(REPORT_ARGS)
 
 # The check-in benchmark alone (gunicorn, SQLite and PostgreSQL); CHECKIN_ARGS="--skip-pg --seconds 5".
 bench-checkins: setup
