@@ -547,6 +547,16 @@ def measure(objs: dict, day: dt.date, repeat: int) -> list[dict]:
 
         return get
 
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for what, fn in (("roll-up", ours_rollup()), ("dashboard", ours_dashboard())):
+        with CaptureQueriesContext(connection) as captured:
+            fn()
+        slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:4]
+        console.print(f"slowest queries of the county {what}:")
+        for q in slowest:
+            console.print(f"  {float(q['time']) * 1000:7.0f} ms  {q['sql'][:150]}")
     result = rollup.rollup(county, day)
     console.print(
         f"check: county roll-up {result.submitted}/{result.expected} submitted, "

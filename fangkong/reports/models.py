@@ -110,7 +110,7 @@ class CountyReportForm(models.Model):
 
 class DailyReportQuerySet(AreaScopedQuerySet["DailyReport"]):
     def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+        return self.under(area, "area__path")
 
 
 class DailyReport(models.Model):
