@@ -1,6 +1,8 @@
 # fangkong: `make demo` sets up everything and serves the demo; `make test` runs the checks.
 SHELL := /bin/bash
 PORT ?= 8000
+# pytest-xdist workers for `make test` (the machines have 2 cores).
+TEST_WORKERS ?= 2
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
@@ -40,7 +42,8 @@ test: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy fangkong config
-	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) pytest
+	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) pytest -n $(TEST_WORKERS) -m "not serial"
+	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) pytest -m serial
 
 browser-test: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test DJANGO_ALLOW_ASYNC_UNSAFE=true $(RUN) pytest tests_browser -p no:cacheprovider
