@@ -101,3 +101,21 @@ def test_a_stranger_cannot_drill_into_another_village(client, tree, users, cases
     for name in ("qianjin", "qianjin_g1", "township"):
         response = client.get(reverse("reports:dashboard", args=[tree[name].pk]), {"part": "live"})
         assert response.status_code == 404
+
+
+def test_live_api_gives_the_children_and_refuses_other_areas(client, tree, users, cases):
+    url = reverse("report-live")
+    client.force_login(users["township"])
+    data = client.get(url, {"date": DAY.isoformat()}).json()
+    assert data["total"]["monitored_now"] == 4
+    assert {row["name"]: row["monitored_now"] for row in data["children"]} == {
+        "前进村": 3,
+        "白云村": 1,
+    }
+    grids = client.get(url, {"area": tree["qianjin"].pk, "date": DAY.isoformat()}).json()
+    assert [row["level"] for row in grids["children"]] == ["grid", "grid"]
+    client.force_login(users["stranger"])
+    refused = client.get(url, {"area": tree["qianjin"].pk})
+    assert refused.status_code == 400 and "area" in refused.json()
+    client.logout()
+    assert client.get(url).status_code in (401, 403)
