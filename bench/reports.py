@@ -400,22 +400,16 @@ SQL_ROLLUP = [
        JOIN areas_area v ON v.id = r.area_id
        WHERE r.county_id = %(county)s AND r.date = %(day)s AND v.path LIKE %(prefix)s""",
 ]
+# The live figures of the county: every row of the county carries it (the tenant key), so the
+# hand-written SQL, like ours, needs no join up to the area table.
 SQL_LIVE = [
-    """SELECT count(*) FROM registry_household h JOIN areas_area a ON a.id = h.area_id
-       WHERE h.county_id = %(county)s AND a.path LIKE %(prefix)s""",
+    "SELECT count(*) FROM registry_household h WHERE h.county_id = %(county)s",
     """SELECT count(DISTINCT hv.household_id) FROM screening_householdvisit hv
-       JOIN registry_household h ON h.id = hv.household_id
-       JOIN areas_area a ON a.id = h.area_id
-       WHERE hv.county_id = %(county)s AND a.path LIKE %(prefix)s
-         AND hv.outcome = 'visited' AND hv.visited_on <= %(day)s""",
-    """SELECT count(DISTINCT pc.person_key),
-              count(DISTINCT pc.person_key) FILTER (WHERE pc.via_risk_area)
-       FROM screening_personcheck pc
+       WHERE hv.county_id = %(county)s AND hv.outcome = 'visited' AND hv.visited_on <= %(day)s""",
+    """SELECT count(DISTINCT pc.person_key) FROM screening_personcheck pc
        JOIN screening_householdvisit hv ON hv.id = pc.visit_id
-       JOIN registry_household h ON h.id = hv.household_id
-       JOIN areas_area a ON a.id = h.area_id
-       WHERE pc.county_id = %(county)s AND a.path LIKE %(prefix)s
-         AND pc.travel_from <> '' AND hv.visited_on <= %(day)s""",
+       WHERE pc.county_id = %(county)s AND pc.travel_from <> '' AND pc.via_risk_area
+         AND hv.visited_on <= %(day)s""",
     """SELECT count(*) FILTER (WHERE c.start_date <= %(day)s),
               count(*) FILTER (WHERE c.start_date <= %(day)s
                                AND (c.ended_on IS NULL OR c.ended_on > %(day)s)),
@@ -427,25 +421,15 @@ SQL_LIVE = [
               count(*) FILTER (WHERE c.status = 'released' AND c.ended_on = %(day)s),
               count(*) FILTER (WHERE c.status = 'released' AND c.ended_on <= %(day)s)
        FROM monitoring_observationcase c
-       JOIN registry_resident r ON r.id = c.resident_id
-       JOIN registry_household h ON h.id = r.household_id
-       JOIN areas_area a ON a.id = h.area_id
-       WHERE c.county_id = %(county)s AND a.path LIKE %(prefix)s
+       WHERE c.county_id = %(county)s
          AND c.status IN ('active', 'released', 'ended_early', 'transferred')""",
     """SELECT count(*) FROM monitoring_checkin ci
        JOIN monitoring_observationcase c ON c.id = ci.case_id
-       JOIN registry_resident r ON r.id = c.resident_id
-       JOIN registry_household h ON h.id = r.household_id
-       JOIN areas_area a ON a.id = h.area_id
-       WHERE ci.county_id = %(county)s AND a.path LIKE %(prefix)s AND ci.date = %(day)s
+       WHERE ci.county_id = %(county)s AND ci.date = %(day)s
+         AND c.status IN ('active', 'released', 'ended_early', 'transferred')
          AND c.start_date <= %(day)s AND (c.ended_on IS NULL OR c.ended_on > %(day)s)""",
     """SELECT count(*) FILTER (WHERE al.kind = 'fever'), count(*) FILTER (WHERE al.kind = 'missed')
-       FROM monitoring_alert al
-       JOIN monitoring_observationcase c ON c.id = al.case_id
-       JOIN registry_resident r ON r.id = c.resident_id
-       JOIN registry_household h ON h.id = r.household_id
-       JOIN areas_area a ON a.id = h.area_id
-       WHERE al.county_id = %(county)s AND a.path LIKE %(prefix)s AND al.date = %(day)s""",
+       FROM monitoring_alert al WHERE al.county_id = %(county)s AND al.date = %(day)s""",
 ]
 # The dashboard: a 30-day trend of one figure, the roll-up without live figures, and the live
 # table per township (households, screened, cases, open alerts, reports), grouped in SQL.

@@ -70,8 +70,8 @@ class FigureContext:
         return screening_figures.households_screened(self.area, self.day)
 
     @cached_property
-    def returnees(self) -> screening_figures.Returnees:
-        return screening_figures.returnees_found(self.area, self.day)
+    def risk_area_travellers(self) -> int:
+        return screening_figures.risk_area_travellers(self.area, self.day)
 
     @cached_property
     def round(self) -> ScreeningRound | None:
@@ -185,7 +185,7 @@ for _figure in [
         "risk_area_travel",
         _("People with travel to a risk area"),
         PEOPLE,
-        lambda c: c.returnees.via_risk_area,
+        lambda c: c.risk_area_travellers,
         link=_round,
     ),
     Figure(

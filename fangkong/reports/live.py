@@ -79,36 +79,40 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
     )
     total = LiveRow(area)
     by_path = {child.path: LiveRow(child) for child in children}
+    # Every area of the subtree by id: the counts are grouped by the records' own area id (no
+    # join up to the area table) and summed up to the child they lie under.
+    subtree = list(Area.objects.subtree(area).values_list("pk", "path", "level"))
+    row_of = {pk: by_path.get(_child_path(area, path)) for pk, path, _level in subtree}
 
-    def add(path: str, key: str, n: int) -> None:
+    def add(area_id: int, key: str, n: int) -> None:
         total.counts[key] += n
-        row = by_path.get(_child_path(area, path))
+        row = row_of.get(area_id)
         if row is not None:
             row.counts[key] += n
 
-    for path, n in (
+    for where, n in (
         Household.objects.in_area(area)
         .order_by()
-        .values("area__path")
+        .values("area_id")
         .annotate(n=Count("pk"))
-        .values_list("area__path", "n")
+        .values_list("area_id", "n")
     ):
-        add(path, "households", n)
-    for path, n in (
+        add(where, "households", n)
+    for where, n in (
         HouseholdVisit.objects.in_area(area)
         .filter(outcome=VisitOutcome.VISITED, visited_on__lte=day)
         .order_by()
-        .values("household__area__path")
+        .values("household__area_id")
         .annotate(n=Count("household", distinct=True))
-        .values_list("household__area__path", "n")
+        .values_list("household__area_id", "n")
     ):
-        add(path, "screened", n)
+        add(where, "screened", n)
     observed = Q(status__in=OBSERVED_STATES, start_date__lte=day)
     active = observed & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
     for row in (
         ObservationCase.objects.in_area(area)
         .order_by()
-        .values("resident__household__area__path")
+        .values("resident__household__area_id")
         .annotate(
             monitored_now=Count("pk", filter=active),
             at_home=Count("pk", filter=active & Q(mode=Mode.HOME)),
@@ -117,29 +121,25 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
             released_total=Count("pk", filter=Q(status=Status.RELEASED, ended_on__lte=day)),
         )
     ):
-        path = str(row["resident__household__area__path"])
+        where = int(row["resident__household__area_id"])
         for key in ("monitored_now", "at_home", "centralised", "new_today", "released_total"):
-            add(path, key, int(row[key]))  # type: ignore[literal-required]
-    for path, n in (
+            add(where, key, int(row[key]))  # type: ignore[literal-required]
+    for where, n in (
         Alert.objects.in_area(area)
         .open()
         .filter(date__lte=day)
         .order_by()
-        .values("case__resident__household__area__path")
+        .values("case__resident__household__area_id")
         .annotate(n=Count("pk"))
-        .values_list("case__resident__household__area__path", "n")
+        .values_list("case__resident__household__area_id", "n")
     ):
-        add(path, "open_alerts", n)
-    for path in (
-        Area.objects.subtree(area).filter(level=Level.VILLAGE).values_list("path", flat=True)
+        add(where, "open_alerts", n)
+    for pk, _path, level in subtree:
+        if level == Level.VILLAGE:
+            add(pk, "villages", 1)
+    for village_id, late in (
+        DailyReport.objects.in_area(area).filter(date=day).order_by().values_list("area_id", "late")
     ):
-        add(path, "villages", 1)
-    for path, late in (
-        DailyReport.objects.in_area(area)
-        .filter(date=day)
-        .order_by()
-        .values_list("area__path", "late")
-    ):
-        add(path, "submitted", 1)
-        add(path, "late", int(late))
+        add(village_id, "submitted", 1)
+        add(village_id, "late", int(late))
     return LiveTable(total=total, rows=list(by_path.values()))
