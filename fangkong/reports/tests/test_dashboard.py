@@ -119,3 +119,24 @@ def test_live_api_gives_the_children_and_refuses_other_areas(client, tree, users
     assert refused.status_code == 400 and "area" in refused.json()
     client.logout()
     assert client.get(url).status_code in (401, 403)
+
+
+def test_screened_counts_each_household_once_and_only_when_someone_was_found(
+    tree, users, cases, clock
+):
+    from fangkong.screening.tests.factories import RoundFactory, record_visit
+
+    clock.set(local(DAY + dt.timedelta(days=2), 10))
+    screening = RoundFactory(area=tree["township"], created_by=users["township"], started_on=DAY)
+    first, second, third, _fourth = (case.resident.household for case in cases)
+    person = {"name": "张三", "at_home": True}
+    record_visit(screening, first, by=users["township"], people=[person])
+    record_visit(screening, first, by=users["township"], people=[person])  # a revisit
+    record_visit(screening, second, by=users["township"])  # nobody home: not screened
+    record_visit(
+        screening, third, by=users["township"], people=[person], visited_on=DAY + dt.timedelta(1)
+    )  # after the day shown
+    rows = {row.area.name: row for row in live.live_table(tree["township"], DAY).rows}
+    assert rows["前进村"].screened == 1 and rows["前进村"].households == 3
+    assert rows["前进村"].coverage == 33.3
+    assert rows["白云村"].screened == 0
