@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "fangkong.screening",
     "fangkong.monitoring",
     "fangkong.reports",
+    "fangkong.checkpoints",
+    "fangkong.workforce",
 ]
 
 MIDDLEWARE = [
