@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_POST
 
 from fangkong.checkpoints import services
 from fangkong.checkpoints.forms import (
@@ -225,11 +224,12 @@ def desk(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @scoped_login_required
 def scan(request: AuthedRequest, pk: int) -> HttpResponse:
     """A pass scanned (or its number typed): checked and recorded in one request."""
     checkpoint = _checkpoint(request, pk)
+    if request.method != "POST":
+        return render(request, "checkpoints/desk.html", _desk_context(request, checkpoint))
     _writer(request)
     form = ScanForm(request.POST)
     if form.is_valid():
@@ -256,15 +256,16 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @scoped_login_required
 def pending_confirm(request: AuthedRequest, pk: int, pre_pk: int) -> HttpResponse:
     checkpoint = _checkpoint(request, pk)
-    _writer(request)
     pre = get_object_or_404(
         PreRegistration.objects.filter(county_id=checkpoint.county_id, checkpoint=checkpoint),
         pk=pre_pk,
     )
+    if request.method != "POST":
+        return render(request, "checkpoints/desk.html", _desk_context(request, checkpoint))
+    _writer(request)
     if request.POST.get("dismiss"):
         services.pre_registration_dismiss(by=request.user, pre=pre)
         messages.success(request, _("Registration dismissed."))
@@ -362,12 +363,15 @@ def referral_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@require_POST
 @scoped_login_required
 def referral_propose(request: AuthedRequest, pk: int) -> HttpResponse:
-    passage = get_object_or_404(Passage.objects.for_user(request.user), pk=pk)
+    passage = get_object_or_404(
+        Passage.objects.for_user(request.user).select_related("checkpoint"), pk=pk
+    )
     if not request.user.can_write_register:
         raise PermissionDenied
+    if request.method != "POST":
+        return render(request, "checkpoints/referral_propose.html", {"passage": passage})
     try:
         passage = services.referral_propose_case(by=request.user, passage=passage)
     except ValidationError as error:

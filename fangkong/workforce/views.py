@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
@@ -83,12 +83,15 @@ def today(request: AuthedRequest) -> HttpResponse:
     return render(request, "workforce/today.html", context)
 
 
-@require_POST
 @scoped_login_required
 def clock(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    """Clock in or out of one's own shift (GET shows the button, for a link from elsewhere)."""
     assignment = get_object_or_404(
-        ShiftAssignment.objects.filter(worker__user=request.user).select_related("shift"), pk=pk
+        ShiftAssignment.objects.filter(worker__user=request.user).select_related("shift__post"),
+        pk=pk,
     )
+    if request.method != "POST":
+        return render(request, "workforce/clock.html", {"assignment": assignment, "action": action})
     service = services.clock_in if action == "in" else services.clock_out
     try:
         done = service(by=request.user, assignment=assignment)
@@ -162,19 +165,19 @@ def roster_new(request: AuthedRequest) -> HttpResponse:
             _apply_errors(form, error)
         else:
             messages.success(request, _("%(n)d shifts added.") % {"n": created})
-            return redirect(
-                f"{request.path.rsplit('new/', 1)[0]}?day={form.cleaned_data['first_day']}"
-            )
+            return redirect(reverse("workforce:roster") + f"?day={form.cleaned_data['first_day']}")
     return render(request, "workforce/form.html", {"form": form, "title": _("New roster")})
 
 
-@require_POST
 @scoped_login_required
 def shift_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     _manager(request)
     shift = get_object_or_404(
         Shift.objects.for_user(request.user).select_related("post__area"), pk=pk
     )
+    if request.method != "POST":
+        workers = Worker.objects.for_user(request.user).defer("phone").order_by("name")[:300]
+        return render(request, "workforce/shift_assign.html", {"shift": shift, "workers": workers})
     worker = get_object_or_404(
         Worker.objects.for_user(request.user).select_related("area"),
         pk=request.POST.get("worker") or 0,
@@ -185,7 +188,7 @@ def shift_assign(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("%(name)s is on the shift.") % {"name": worker.name})
-    return redirect(f"/workforce/roster/?day={shift.day.isoformat()}")
+    return redirect(reverse("workforce:roster") + f"?day={shift.day.isoformat()}")
 
 
 @scoped_login_required
@@ -203,7 +206,9 @@ def swap(request: AuthedRequest, pk: int) -> HttpResponse:
             _apply_errors(form, error)
         else:
             messages.success(request, _("Shift swapped."))
-            return redirect(f"/workforce/roster/?day={assignment.shift.day.isoformat()}")
+            return redirect(
+                reverse("workforce:roster") + f"?day={assignment.shift.day.isoformat()}"
+            )
     return render(
         request,
         "workforce/form.html",
