@@ -122,6 +122,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 class PointEntrySerializer(serializers.ModelSerializer):
     record_type = serializers.SerializerMethodField()
+    area_name = serializers.CharField(source="area.name", read_only=True)
 
     class Meta:
         model = PointEntry
@@ -133,6 +134,7 @@ class PointEntrySerializer(serializers.ModelSerializer):
             "worker",
             "user",
             "area",
+            "area_name",
             "record_type",
             "record_id",
             "reason",
@@ -167,11 +169,13 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     permission_classes = [ClockPermission]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return (
-            ShiftAssignment.objects.for_user(self.request.user)  # type: ignore[arg-type]
-            .select_related("shift", "worker")
-            .order_by("-pk")
-        )
+        user = self.request.user
+        # Everything in the caller's area, and their own shifts wherever the post is.
+        mine = ShiftAssignment.objects.filter(worker__user_id=user.pk) if user.pk else None
+        assignments = ShiftAssignment.objects.for_user(user)  # type: ignore[arg-type]
+        if mine is not None and getattr(user, "area_id", None) is not None:
+            assignments = assignments | mine
+        return assignments.select_related("shift", "worker").order_by("-pk")
 
     @extend_schema(request=None, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"], url_path="clock-in")
@@ -233,7 +237,7 @@ class PointEntryViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         entries = (
             PointEntry.objects.for_user(self.request.user)  # type: ignore[arg-type]
-            .select_related("record_type")
+            .select_related("record_type", "area")
             .order_by("-day", "-pk")
         )
         if (worker := self.request.query_params.get("worker", "")).isdigit():

@@ -211,6 +211,10 @@ class TeamMember(models.Model):
     def __str__(self) -> str:
         return f"{self.team} · {self.worker}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.team.county_id
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
 
 class HouseholdContactQuerySet(AreaScopedQuerySet["HouseholdContact"]):
     def in_area(self, area: Area) -> Self:
@@ -240,6 +244,10 @@ class HouseholdContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} · {self.household_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.household.county_id
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class PostKind(models.TextChoices):
@@ -402,6 +410,10 @@ class ShiftAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shift} · {self.worker}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.shift.county_id
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def missed(self, now: dt.datetime | None = None) -> bool:
         """No clock-in by the start plus the grace period."""
