@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from fangkong.checkpoints import services
@@ -149,7 +150,7 @@ def test_a_pass_is_printed_with_a_qr_code_and_checked_by_staff(
 ):
     resident = resident_in(tree["qianjin_g1"])
     client.force_login(users["cadre"])
-    today = dt.date.today()
+    today = timezone.localdate()
     response = client.post(
         reverse("checkpoints:pass_create", args=[resident.household.pk]),
         {
