@@ -39,7 +39,7 @@ class _Details(forms.Form):
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
     )
     people = forms.IntegerField(label=_("People in the vehicle"), min_value=1, initial=1)
-    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    name = forms.CharField(label=_("Full name"), max_length=50, required=False)
     phone = forms.CharField(
         label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs=_NUMERIC)
     )
