@@ -7,4 +7,7 @@ class CheckpointsConfig(AppConfig):
     verbose_name = _("Checkpoints and passes")
 
     def ready(self) -> None:
-        from fangkong.checkpoints import report_figures  # noqa: F401 - registers the figures
+        from fangkong.checkpoints import (  # noqa: F401 - connects and registers
+            receivers,
+            report_figures,
+        )
