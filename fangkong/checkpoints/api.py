@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
@@ -55,6 +56,7 @@ class CheckpointSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedCheckpointField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Checkpoint.objects.for_user(self.context["request"].user).select_related("area")
