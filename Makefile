@@ -1,12 +1,14 @@
 # fangkong: `make demo` sets up everything and serves the demo; `make test` runs the checks.
 SHELL := /bin/bash
 PORT ?= 8000
+# pytest-xdist workers for `make test` (the machines have 2 cores).
+TEST_WORKERS ?= 2
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: demo test setup uv env assets messages migrate serve bench bench-checkins bench-passages browser-test clean
+.PHONY: demo test setup uv env assets messages migrate serve bench bench-checkins bench-reports bench-passages browser-test clean
 
 demo: setup migrate
 	$(RUN) fangkong load_demo
@@ -40,7 +42,8 @@ test: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy fangkong config
-	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) pytest
+	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) pytest -n $(TEST_WORKERS) -m "not serial"
+	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) pytest -m serial
 
 browser-test: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test DJANGO_ALLOW_ASYNC_UNSAFE=true $(RUN) pytest tests_browser -p no:cacheprovider
@@ -49,6 +52,10 @@ browser-test: setup
 bench: setup
 	$(UV) sync --frozen --group bench
 	$(UV) run --frozen --group bench python bench/run.py $(BENCH_ARGS)
+
+# The daily report roll-up and dashboard at county size on PostgreSQL; REPORT_ARGS="--residents 100000".
+bench-reports: setup
+	$(UV) run --frozen python bench/reports.py $(REPORT_ARGS)
 
 # The check-in benchmark alone (gunicorn, SQLite and PostgreSQL); CHECKIN_ARGS="--skip-pg --seconds 5".
 bench-checkins: setup

@@ -7,7 +7,8 @@ Figures (each beside its baseline, measured now on this machine, because 2-core 
   3. our import of 100k rows     vs  django-import-export importing the same 100k rows
   4. peak memory of our import of the full file (goal: under 1 GB)
 Options: --rows N (default 1,000,000), --ie-rows N (default 100,000), --skip-pg, --skip-ie,
---skip-import (check-ins only), --skip-checkins (import only); --checkin-seconds N.
+--skip-import (check-ins only), --skip-checkins (import only), --skip-reports (no report
+roll-up at county size, bench/reports.py); --checkin-seconds N.
 E.g. `make bench BENCH_ARGS="--skip-import"`; the check-ins alone: `make bench-checkins`.
 """
 
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--skip-ie", action="store_true")
     parser.add_argument("--skip-import", action="store_true", help="only the check-in benchmark")
     parser.add_argument("--skip-checkins", action="store_true", help="only the import benchmark")
+    parser.add_argument("--skip-reports", action="store_true", help="no report roll-up benchmark")
     parser.add_argument("--checkin-seconds", type=float, default=15.0)
     args = parser.parse_args()
     if not args.skip_import:
@@ -80,6 +82,8 @@ def main() -> None:
         subprocess.run(
             checkins + (["--skip-pg"] if args.skip_pg else []), check=True, cwd=HERE.parent
         )  # noqa: S603
+    if not args.skip_reports and not args.skip_pg:
+        subprocess.run([sys.executable, str(HERE / "reports.py")], check=True, cwd=HERE.parent)
 
 
 def import_bench(args: argparse.Namespace) -> None:

@@ -76,24 +76,18 @@ def checkins_due(area: Area, day: dt.date) -> int:
 
 
 def checkins_done(area: Area, day: dt.date) -> int:
+    """Check-ins of the day by people under observation that day (the case's own columns, so one
+    join to the cases and none further up at county level)."""
     return (
-        CheckIn.objects.filter(
-            county_id=area.county_id,
-            case__resident__household__area__path__startswith=area.path,
-            date=day,
-        )
-        .filter(case__in=_active(area, day))
+        CheckIn.objects.in_area(area)
+        .filter(date=day, case__status__in=OBSERVED_STATES, case__start_date__lte=day)
+        .filter(Q(case__ended_on__isnull=True) | Q(case__ended_on__gt=day))
         .count()
     )
 
 
 def _alerts(area: Area, day: dt.date, kind: AlertKind) -> int:
-    return Alert.objects.filter(
-        county_id=area.county_id,
-        case__resident__household__area__path__startswith=area.path,
-        date=day,
-        kind=kind,
-    ).count()
+    return Alert.objects.in_area(area).filter(date=day, kind=kind).count()
 
 
 def fever_alerts(area: Area, day: dt.date) -> int:
@@ -134,13 +128,13 @@ def monitoring_figures(area: Area, day: dt.date) -> MonitoringFigures:
         released=Count("pk", filter=Q(status=Status.RELEASED, ended_on__lte=day)),
     )
     done = checkins_done(area, day)
-    alerts = Alert.objects.filter(
-        county_id=area.county_id,
-        case__resident__household__area__path__startswith=area.path,
-        date=day,
-    ).aggregate(
-        fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
-        missed=Count("pk", filter=Q(kind=AlertKind.MISSED)),
+    alerts = (
+        Alert.objects.in_area(area)
+        .filter(date=day)
+        .aggregate(
+            fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
+            missed=Count("pk", filter=Q(kind=AlertKind.MISSED)),
+        )
     )
     return MonitoringFigures(
         monitored_total=counts["total"],

@@ -144,9 +144,7 @@ def today_local() -> dt.date:
 
 class ObservationCaseQuerySet(AreaScopedQuerySet["ObservationCase"]):
     def in_area(self, area: Area) -> Self:
-        return self.filter(
-            county_id=area.county_id, resident__household__area__path__startswith=area.path
-        )
+        return self.under(area, "resident__household__area__path")
 
     def active(self) -> ObservationCaseQuerySet:
         return self.filter(status=Status.ACTIVE)
@@ -288,10 +286,7 @@ class CheckInSource(models.TextChoices):
 
 class CheckInQuerySet(AreaScopedQuerySet["CheckIn"]):
     def in_area(self, area: Area) -> Self:
-        return self.filter(
-            county_id=area.county_id,
-            case__resident__household__area__path__startswith=area.path,
-        )
+        return self.under(area, "case__resident__household__area__path")
 
 
 class CheckIn(models.Model):
@@ -352,10 +347,7 @@ class AlertAction(models.TextChoices):
 
 class AlertQuerySet(AreaScopedQuerySet["Alert"]):
     def in_area(self, area: Area) -> Self:
-        return self.filter(
-            county_id=area.county_id,
-            case__resident__household__area__path__startswith=area.path,
-        )
+        return self.under(area, "case__resident__household__area__path")
 
     def open(self) -> AlertQuerySet:
         return self.filter(handled_at__isnull=True)

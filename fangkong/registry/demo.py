@@ -51,6 +51,12 @@ class DemoUser:
     role: Role
     area_code: str
     name: str
+    phone: str = ""  # cadres have one: the township calls them when a report is missing
+    listed: bool = True  # printed among the demo logins
+
+
+# The village cadres' phones (prefix 154: no operator issues it), one per village.
+CADRE_PHONES = {code: f"1540520{code[-1]}{code[-3:]}" for _name, code, _n, _g in VILLAGES}
 
 
 def _grid_code(village_code: str, grid: int) -> str:
@@ -60,13 +66,37 @@ def _grid_code(village_code: str, grid: int) -> str:
 DEMO_USERS = [
     DemoUser("county_admin", Role.COUNTY_ADMIN, COUNTY[1], "县指挥部管理员"),
     DemoUser("township_officer", Role.TOWNSHIP_OFFICER, TOWNSHIP[1], "乡镇干部"),
-    DemoUser("village_cadre", Role.VILLAGE_CADRE, "430502005201", "前进村村干部"),
+    DemoUser(
+        "village_cadre",
+        Role.VILLAGE_CADRE,
+        "430502005201",
+        "前进村村干部",
+        CADRE_PHONES["430502005201"],
+    ),
     DemoUser("grid_worker", Role.GRID_WORKER, _grid_code("430502005201", 1), "前进村1网格员"),
     DemoUser("doctor", Role.DOCTOR, "430502005201", "前进村村医"),
     DemoUser("checkpoint_staff", Role.CHECKPOINT_STAFF, "430502005201", "前进村卡口值守"),
     DemoUser("inspector", Role.INSPECTOR, TOWNSHIP[1], "乡督查组"),
     DemoUser("viewer", Role.VIEWER, COUNTY[1], "县领导(只读)"),
-    DemoUser("other_cadre", Role.VILLAGE_CADRE, "430502005202", "白云村村干部"),
+    DemoUser(
+        "other_cadre",
+        Role.VILLAGE_CADRE,
+        "430502005202",
+        "白云村村干部",
+        CADRE_PHONES["430502005202"],
+    ),
+    # The other villages' cadres, so every village has someone to call (not printed).
+    *(
+        DemoUser(
+            f"cadre_{code[-3:]}",
+            Role.VILLAGE_CADRE,
+            code,
+            f"{name}村干部" if not name.endswith("社区") else f"{name}干部",
+            CADRE_PHONES[code],
+            listed=False,
+        )
+        for name, code, _n, _g in VILLAGES[2:]
+    ),
 ]
 
 
@@ -117,6 +147,7 @@ def build_users(areas: dict[str, Area]) -> list[DemoUser]:
         user.role = spec.role
         user.area = areas[spec.area_code]
         user.first_name = spec.name
+        user.phone = spec.phone
         if not user.pk or not user.check_password(DEMO_PASSWORD):
             user.set_password(DEMO_PASSWORD)
         user.save()

@@ -34,7 +34,7 @@ def phone_index(number: str) -> str:
 
 class HouseholdQuerySet(AreaScopedQuerySet["Household"]):
     def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+        return self.under(area, "area__path")
 
     def with_member_count(self) -> HouseholdQuerySet:
         return self.annotate(member_count=Count("residents"))
@@ -165,7 +165,7 @@ HOUSEHOLD_FIELDS = ("number", "head_name", "address", "phone", "notes")
 
 class ResidentQuerySet(AreaScopedQuerySet["Resident"]):
     def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, household__area__path__startswith=area.path)
+        return self.under(area, "household__area__path")
 
     def vulnerable(self) -> ResidentQuerySet:
         q = models.Q()

@@ -1,11 +1,25 @@
 from django.contrib import admin
 
-from fangkong.reports.models import DailyReport, ReportDeadline, ReportVersion
+from fangkong.reports.forms import FigureSelectionForm
+from fangkong.reports.models import CountyReportForm, DailyReport, ReportDeadline, ReportVersion
 
 
 @admin.register(ReportDeadline)
 class ReportDeadlineAdmin(admin.ModelAdmin):
-    list_display = ["county", "deadline"]
+    list_display = ["county", "deadline", "township_deadline", "county_deadline"]
+
+
+class CountyReportFormForm(FigureSelectionForm):
+    class Meta(FigureSelectionForm.Meta):
+        fields = ["county", "figure_keys"]
+
+
+@admin.register(CountyReportForm)
+class CountyReportFormAdmin(admin.ModelAdmin):
+    """A county's selection of figures for its village daily report."""
+
+    form = CountyReportFormForm
+    list_display = ["county", "updated_at"]
 
 
 class ReportVersionInline(admin.TabularInline):

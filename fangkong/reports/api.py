@@ -17,7 +17,7 @@ from fangkong.areas.models import ADMINISTRATIVE_LEVELS, Area
 from fangkong.core.audit import client_ip
 from fangkong.monitoring.models import today_local
 from fangkong.registry.api import ScopedAreaField, _call
-from fangkong.reports import rollup, services
+from fangkong.reports import live, rollup, services
 from fangkong.reports.models import DailyReport, ReportVersion
 
 
@@ -90,6 +90,30 @@ class VillageStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["on_time", "late", "missing"])
     is_zero = serializers.BooleanField()
     phones = serializers.ListField(child=serializers.CharField())
+
+
+class LiveRowSerializer(serializers.Serializer):
+    area = serializers.IntegerField(source="area.pk")
+    name = serializers.CharField(source="area.name")
+    level = serializers.CharField(source="area.level")
+    households = serializers.IntegerField()
+    screened = serializers.IntegerField()
+    coverage = serializers.FloatField()
+    monitored_now = serializers.IntegerField()
+    at_home = serializers.IntegerField()
+    centralised = serializers.IntegerField()
+    new_today = serializers.IntegerField()
+    released_total = serializers.IntegerField()
+    open_alerts = serializers.IntegerField()
+    villages = serializers.IntegerField(help_text="villages below (reports expected)")
+    submitted = serializers.IntegerField()
+    late = serializers.IntegerField()
+
+
+class LiveSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    total = LiveRowSerializer()
+    children = LiveRowSerializer(many=True, help_text="one row per area one level below")
 
 
 class RollupSerializer(serializers.Serializer):
@@ -221,3 +245,26 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ValidationError({"area": ["Roll-ups are for a village, township or county."]})
         result = rollup.rollup(area, query.validated_data.get("date") or today_local())
         return Response(RollupSerializer(_rollup_data(result)).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("area", OpenApiTypes.INT, description="default: the caller's area"),
+            OpenApiParameter("date", OpenApiTypes.DATE, description="default: today"),
+        ],
+        responses=LiveSerializer,
+    )
+    @action(detail=False, methods=["get"], serializer_class=LiveSerializer, pagination_class=None)
+    def live(self, request: Request, **kwargs: Any) -> Response:
+        """The dashboard's live figures from the records: the area and each area below it (down
+        to the grids), with the reports submitted under each."""
+        query = RollupQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        area: Area | None = request.user.area  # type: ignore[union-attr]
+        if area_id := query.validated_data.get("area"):
+            area = Area.objects.for_user(request.user).filter(pk=area_id).first()  # type: ignore[arg-type]
+        if area is None:
+            raise ValidationError({"area": ["Unknown area."]})
+        day = query.validated_data.get("date") or today_local()
+        table = live.live_table(area, day)
+        data = {"date": day, "total": table.total, "children": table.rows}
+        return Response(LiveSerializer(data).data)

@@ -21,7 +21,12 @@ from fangkong.reports.services import deadline_of, report_submit
 DAYS = 7
 LATE = "新桥村"
 MISSING = "东风村"  # missing today only: it reported on the days before
-SUBMITTERS = {"前进村": "village_cadre", "白云村": "other_cadre"}  # the others: the township
+
+
+def _submitters() -> dict[str, str]:
+    """Village name → the username of its demo cadre."""
+    by_code = {u.area_code: u.username for u in registry_demo.DEMO_USERS if u.phone}
+    return {name: by_code[code] for name, code, _n, _g in registry_demo.VILLAGES if code in by_code}
 
 
 def build_reports(areas: dict[str, Area], *, now: dt.datetime | None = None) -> int:
@@ -30,7 +35,8 @@ def build_reports(areas: dict[str, Area], *, now: dt.datetime | None = None) -> 
     today = timezone.localdate(now, local_tz())
     township = areas[registry_demo.TOWNSHIP[1]]
     villages = [areas[code] for _name, code, _households, _grids in registry_demo.VILLAGES]
-    users = User.objects.in_bulk(["township_officer", *SUBMITTERS.values()], field_name="username")
+    submitters = _submitters()
+    users = User.objects.in_bulk(["township_officer", *submitters.values()], field_name="username")
     if "township_officer" not in users:
         return 0
     start = today - dt.timedelta(days=DAYS - 1)
@@ -50,7 +56,7 @@ def build_reports(areas: dict[str, Area], *, now: dt.datetime | None = None) -> 
                 at = deadline + dt.timedelta(minutes=25)
             else:
                 at = min(now, deadline - dt.timedelta(minutes=50 + 7 * (village.pk % 9)))
-            by = users.get(SUBMITTERS.get(village.name, ""), users["township_officer"])
+            by = users.get(submitters.get(village.name, ""), users["township_officer"])
             report_submit(by=by, area=village, day=day, at=at, remarks="")
             added += 1
     return added

@@ -22,7 +22,7 @@ from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
 from fangkong.monitoring.models import local_tz
-from fangkong.reports import figures, rollup
+from fangkong.reports import rollup
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -45,7 +45,7 @@ def _cell(value: object) -> object:
 def report_table(*, by: User, area: Area, day: dt.date, ip: str | None = None) -> ReportTable:
     """Build the table from the roll-up of ``area`` and audit the export."""
     result = rollup.rollup(area, day, live=False)
-    form = figures.VILLAGE_DAILY
+    form = result.form
     per_township = area.level == Level.COUNTY
     title = _("%(area)s daily report, %(date)s") % {"area": area.name, "date": day.isoformat()}
     headers = [_("Township") if per_township else _("Village / community")]

@@ -70,8 +70,8 @@ class FigureContext:
         return screening_figures.households_screened(self.area, self.day)
 
     @cached_property
-    def returnees(self) -> screening_figures.Returnees:
-        return screening_figures.returnees_found(self.area, self.day)
+    def risk_area_travellers(self) -> int:
+        return screening_figures.risk_area_travellers(self.area, self.day)
 
     @cached_property
     def round(self) -> ScreeningRound | None:
@@ -185,7 +185,7 @@ for _figure in [
         "risk_area_travel",
         _("People with travel to a risk area"),
         PEOPLE,
-        lambda c: c.returnees.via_risk_area,
+        lambda c: c.risk_area_travellers,
         link=_round,
     ),
     Figure(
@@ -281,6 +281,30 @@ class FigureValue:
     figure: Figure
     value: Number
     link: str = ""
+
+
+def with_parts(keys: Iterable[str]) -> list[str]:
+    """The chosen keys in the registry's order, each percentage with the figures it needs."""
+    chosen = {k for k in keys if k in FIGURES}
+    for key in list(chosen):
+        parts = FIGURES[key].ratio_of
+        if parts:
+            chosen.update(parts)
+    return [k for k in FIGURES if k in chosen]
+
+
+def form_for(county_id: int | None) -> ReportForm:
+    """The village daily report of a county: its own selection, or the standard form (1 query)."""
+    from fangkong.reports.models import CountyReportForm
+
+    keys = (
+        CountyReportForm.objects.filter(county_id=county_id)
+        .values_list("figure_keys", flat=True)
+        .first()
+    )
+    if not keys:
+        return VILLAGE_DAILY
+    return ReportForm(VILLAGE_DAILY.key, VILLAGE_DAILY.label, with_parts(keys))
 
 
 def compute(area: Area, day: dt.date, form: ReportForm = VILLAGE_DAILY) -> dict[str, Number]:

@@ -7,12 +7,21 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.reports.figures import FIGURES
+from fangkong.reports import figures
+from fangkong.reports.models import CountyReportForm, ReportDeadline
 from fangkong.reports.services import REMARKS_MAX
 
 # Dates a report page accepts: anything else falls back to today (and trends stay computable).
 FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2099, 12, 31)
+
+
+def figure_choices(*, with_section: bool = True) -> list[tuple[str, str]]:
+    """Every registered figure (other apps register theirs when Django starts)."""
+    return [
+        (key, f"{f.section} · {f.label}" if with_section and f.section else str(f.label))
+        for key, f in figures.FIGURES.items()
+    ]
 
 
 class DayForm(forms.Form):
@@ -46,8 +55,39 @@ class AmendForm(SubmitForm):
 
 class TrendForm(forms.Form):
     figure = forms.ChoiceField(
-        label=_("figure"), choices=[(k, f.label) for k, f in FIGURES.items()], required=False
+        label=_("figure"), choices=lambda: figure_choices(with_section=False), required=False
     )
     days = forms.TypedChoiceField(
         label=_("days"), choices=[(14, "14"), (30, "30")], coerce=int, required=False
     )
+
+
+class FigureSelectionForm(forms.ModelForm):
+    """A county's choice of figures for its village daily report."""
+
+    figure_keys = forms.MultipleChoiceField(
+        label=_("Figures of the village daily report"),
+        choices=figure_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Figures keep the standard order; a percentage brings the figures it is computed from."
+        ),
+    )
+
+    class Meta:
+        model = CountyReportForm
+        fields = ["figure_keys"]
+
+    def clean_figure_keys(self) -> list[str]:
+        return figures.with_parts(self.cleaned_data["figure_keys"])
+
+
+class DeadlineForm(forms.ModelForm):
+    class Meta:
+        model = ReportDeadline
+        fields = ["deadline", "township_deadline", "county_deadline"]
+        widgets = {
+            "deadline": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "township_deadline": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "county_deadline": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     pass
 
 DEFAULT_DEADLINE = dt.time(16, 0)
+DEFAULT_TOWNSHIP_DEADLINE = dt.time(17, 0)
+DEFAULT_COUNTY_DEADLINE = dt.time(18, 0)
 
 
 class ReportDeadlineQuerySet(models.QuerySet["ReportDeadline"]):
@@ -28,6 +30,16 @@ class ReportDeadlineQuerySet(models.QuerySet["ReportDeadline"]):
         """The county's deadline for the villages' daily reports (16:00 unless set)."""
         found = self.filter(county_id=county_id).values_list("deadline", flat=True).first()
         return found or DEFAULT_DEADLINE
+
+    def due_times(self, county_id: int | None) -> dict[str, dt.time]:
+        """When each level's report is due that day: villages report to the township, the
+        township sends its sheet to the county, the county sends upward."""
+        found = self.filter(county_id=county_id).first() or ReportDeadline()
+        return {
+            "village": found.deadline,
+            "township": found.township_deadline,
+            "county": found.county_deadline,
+        }
 
 
 class ReportDeadline(models.Model):
@@ -40,21 +52,65 @@ class ReportDeadline(models.Model):
         related_name="+",
         limit_choices_to={"level": "county"},
     )
-    deadline = models.TimeField(_("deadline"), default=DEFAULT_DEADLINE)
+    deadline = models.TimeField(
+        _("villages report by"),
+        default=DEFAULT_DEADLINE,
+        help_text=_("A village report submitted after this time is marked late."),
+    )
+    township_deadline = models.TimeField(
+        _("townships send their sheet by"), default=DEFAULT_TOWNSHIP_DEADLINE
+    )
+    county_deadline = models.TimeField(
+        _("the county reports upward by"), default=DEFAULT_COUNTY_DEADLINE
+    )
 
     objects = ReportDeadlineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("report deadline")
         verbose_name_plural = _("report deadlines")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__lte=models.F("township_deadline"))
+                & models.Q(township_deadline__lte=models.F("county_deadline")),
+                name="report_deadlines_in_order",
+                violation_error_message=_(
+                    "Villages report first, then townships, then the county: the times must be "
+                    "in that order."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.county} {self.deadline:%H:%M}"
 
 
+class CountyReportForm(models.Model):
+    """A county's choice of figures for its village daily report (the code's standard form when
+    there is none). Figures keep the registry's order; a percentage brings the figures it is
+    computed from."""
+
+    county = models.OneToOneField(
+        Area,
+        verbose_name=_("county"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"level": "county"},
+    )
+    figure_keys = models.JSONField(_("figures"), default=list)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("county report form")
+        verbose_name_plural = _("county report forms")
+
+    def __str__(self) -> str:
+        return f"{self.county} ({len(self.figure_keys)})"
+
+
 class DailyReportQuerySet(AreaScopedQuerySet["DailyReport"]):
     def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+        return self.under(area, "area__path")
 
 
 class DailyReport(models.Model):

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 
 from fangkong.accounts.models import Role, User
 from fangkong.areas.models import Area, Level
+from fangkong.monitoring.models import local_tz
 from fangkong.reports import figures
-from fangkong.reports.models import DailyReport
-from fangkong.reports.services import deadline_of
+from fangkong.reports.models import DailyReport, ReportDeadline
 
 Number = figures.Number
+ReportForm = figures.ReportForm
+STANDARD_FORM = figures.VILLAGE_DAILY
 
 
 @dataclass
@@ -41,6 +43,7 @@ class ChildRow:
     zero: int = 0
     figures: dict[str, Number] = field(default_factory=dict)
     village: VillageRow | None = None  # when the row is a village
+    form: ReportForm = field(default_factory=lambda: STANDARD_FORM)
 
     @property
     def missing(self) -> int:
@@ -49,7 +52,7 @@ class ChildRow:
     @property
     def ordered(self) -> list[Number | None]:
         """The figures in the form's order (None where nothing was submitted)."""
-        return [self.figures.get(f.key) for f in figures.VILLAGE_DAILY.figures]
+        return [self.figures.get(f.key) for f in self.form.figures]
 
 
 @dataclass
@@ -61,6 +64,8 @@ class Rollup:
     rows: list[ChildRow]
     reported: dict[str, Number]
     live: dict[str, Number]
+    form: ReportForm = field(default_factory=lambda: STANDARD_FORM)
+    due: dict[str, dt.time] = field(default_factory=dict)
 
     @property
     def expected(self) -> int:
@@ -94,7 +99,7 @@ class Rollup:
         """(figure, from the reports, from the records now) in the form's order."""
         return [
             (f, self.reported.get(f.key, 0), self.live.get(f.key) if self.live else None)
-            for f in figures.VILLAGE_DAILY.figures
+            for f in self.form.figures
         ]
 
 
@@ -103,7 +108,8 @@ def _villages(area: Area) -> list[Area]:
 
 
 def rollup(area: Area, day: dt.date, *, live: bool = True) -> Rollup:
-    """The roll-up of ``area`` for ``day``: 3 queries, plus the live figures' fixed few."""
+    """The roll-up of ``area`` for ``day``: 6 queries, plus the live figures' fixed few."""
+    form = figures.form_for(area.county_id)
     villages = _villages(area)
     reports = {
         r.area_id: r
@@ -125,20 +131,23 @@ def rollup(area: Area, day: dt.date, *, live: bool = True) -> Rollup:
             phones[area_id].append(phone)
     for row in rows:
         row.phones = phones.get(row.area.pk, [])
-    children = _child_rows(area, rows)
-    reported = figures.combine(r.figures for r in reports.values())
+    children = _child_rows(area, rows, form)
+    reported = figures.combine((r.figures for r in reports.values()), form)
+    due = ReportDeadline.objects.due_times(area.county_id)
     return Rollup(
         area=area,
         date=day,
-        deadline=deadline_of(area, day),
+        deadline=dt.datetime.combine(day, due["village"], tzinfo=local_tz()),
         villages=rows,
         rows=children,
         reported=reported,
-        live=figures.compute(area, day) if live else {},
+        live=figures.compute(area, day, form) if live else {},
+        form=form,
+        due=due,
     )
 
 
-def _child_rows(area: Area, villages: list[VillageRow]) -> list[ChildRow]:
+def _child_rows(area: Area, villages: list[VillageRow], form: figures.ReportForm) -> list[ChildRow]:
     """Per village under a township (or a village itself); per township under a county."""
     if area.level != Level.COUNTY:
         result = []
@@ -152,6 +161,7 @@ def _child_rows(area: Area, villages: list[VillageRow]) -> list[ChildRow]:
                     zero=int(bool(v.report and v.report.is_zero)),
                     figures=dict(v.report.figures) if v.report else {},
                     village=v,
+                    form=form,
                 )
             )
         return result
@@ -166,7 +176,8 @@ def _child_rows(area: Area, villages: list[VillageRow]) -> list[ChildRow]:
                 submitted=sum(v.report is not None for v in inside),
                 late=sum(v.status == "late" for v in inside),
                 zero=sum(bool(v.report and v.report.is_zero) for v in inside),
-                figures=figures.combine(v.report.figures for v in inside if v.report),
+                figures=figures.combine((v.report.figures for v in inside if v.report), form),
+                form=form,
             )
         )
     return result
@@ -184,6 +195,7 @@ def trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[T
     """One figure over the last ``days`` days up to ``end``, from the submitted snapshots, with the
     number of reports behind each point: one query."""
     start = end - dt.timedelta(days=days - 1)
+    form = figures.ReportForm("trend", figure.label, figures.with_parts([figure.key]))
     by_day: dict[dt.date, list[tuple[dict, bool]]] = defaultdict(list)
     for day, values, late in (
         DailyReport.objects.in_area(area)
@@ -196,7 +208,7 @@ def trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[T
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
         entries = by_day.get(day, [])
-        total = figures.combine(values for values, _late in entries)
+        total = figures.combine((values for values, _late in entries), form)
         points.append(
             TrendPoint(
                 date=day,

@@ -63,14 +63,15 @@ def report_submit(
     at = at or timezone.now()
     remarks = remarks.strip()[:REMARKS_MAX]
     _check(by=by, area=area, day=day, at=at)
-    values = figures.compute(area, day)
-    zero = figures.is_zero(values)
+    form = figures.form_for(area.county_id)
+    values = figures.compute(area, day, form)
+    zero = figures.is_zero(values, form)
     try:
         with transaction.atomic():
             report = DailyReport(
                 area=area,
                 date=day,
-                form=figures.VILLAGE_DAILY.key,
+                form=form.key,
                 figures=values,
                 remarks=remarks,
                 is_zero=zero,
@@ -129,8 +130,9 @@ def report_amend(
             .select_related("area")
             .get(pk=report.pk)
         )
-        values = figures.compute(locked.area, locked.date)
-        zero = figures.is_zero(values)
+        form = figures.form_for(locked.county_id)
+        values = figures.compute(locked.area, locked.date, form)
+        zero = figures.is_zero(values, form)
         locked.version += 1
         locked.figures = values
         locked.is_zero = zero

@@ -5,6 +5,7 @@ from . import views
 app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("settings/", views.report_settings, name="settings"),
     path("village/<int:pk>/", views.village_report, name="village_report"),
     path("village/<int:pk>/amend/", views.village_amend, name="village_amend"),
     path("area/<int:pk>/", views.area_rollup, name="area_rollup"),

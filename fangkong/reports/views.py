@@ -13,13 +13,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area, Level
-from fangkong.core.audit import client_ip
+from fangkong.core.audit import audit_record, client_ip
 from fangkong.core.http import AuthedRequest
-from fangkong.core.permissions import scoped_login_required
+from fangkong.core.models import AuditAction
+from fangkong.core.permissions import county_admin_required, scoped_login_required
 from fangkong.monitoring.models import today_local
-from fangkong.reports import exporting, figures, rollup, services
-from fangkong.reports.forms import AmendForm, DayForm, SubmitForm, TrendForm
-from fangkong.reports.models import DailyReport
+from fangkong.reports import exporting, figures, live, rollup, services
+from fangkong.reports.forms import (
+    AmendForm,
+    DayForm,
+    DeadlineForm,
+    FigureSelectionForm,
+    SubmitForm,
+    TrendForm,
+)
+from fangkong.reports.models import CountyReportForm, DailyReport, ReportDeadline
 
 
 def _area(request: AuthedRequest, pk: int, *, village: bool = False) -> Area:
@@ -88,7 +96,8 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Report submitted."))
                 return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")
-    live = figures.compute_with_links(area, day)
+    report_form = figures.form_for(area.county_id)
+    live = figures.compute_with_links(area, day, report_form)
     live_values = {v.figure.key: v.value for v in live}
     context = {
         "area": area,
@@ -96,7 +105,7 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
         "today": today_local(),
         "report": report,
         "live": live,
-        "live_is_zero": figures.is_zero(live_values),
+        "live_is_zero": figures.is_zero(live_values, report_form),
         "frozen": [(v, report.figures.get(v.figure.key)) for v in live] if report else [],
         "deadline": services.deadline_of(area, day),
         "form": form,
@@ -137,7 +146,7 @@ def village_amend(request: AuthedRequest, pk: int) -> HttpResponse:
             "day": day,
             "report": report,
             "form": form,
-            "live": figures.compute_with_links(area, day),
+            "live": figures.compute_with_links(area, day, figures.form_for(area.county_id)),
         },
     )
 
@@ -152,7 +161,7 @@ def area_rollup(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reports/area_rollup.html",
-        {"area": area, "day": day, "r": result, "trail": trail, "form": figures.VILLAGE_DAILY},
+        {"area": area, "day": day, "r": result, "trail": trail, "form": result.form},
     )
 
 
@@ -167,9 +176,17 @@ def area_export(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @scoped_login_required
 def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Trends from the snapshots and a bar per child area, with ECharts (this page only)."""
-    area = _area(request, pk)
+    """Cards and a table per child area live from the records (drill-down to the grids), trends
+    from the snapshots; ECharts on this page only. htmx refreshes the live part every two
+    minutes and the chart when the figure or the period changes."""
+    area = get_object_or_404(Area.objects.for_user(request.user), pk=pk)
     day = _day(request)
+    if request.htmx and request.GET.get("part") == "live":
+        return render(
+            request,
+            "reports/dashboard.html#live",
+            {"area": area, "day": day, "live": live.live_table(area, day)},
+        )
     form = TrendForm(request.GET)
     chosen = form.cleaned_data if form.is_valid() else {}
     figure = figures.FIGURES[chosen.get("figure") or "monitored_now"]
@@ -187,22 +204,53 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
             "values": [row.figures.get(figure.key, 0) for row in result.rows],
         },
     }
-    template = "reports/dashboard.html"
+    context = {
+        "area": area,
+        "day": day,
+        "figure": figure,
+        "days": days,
+        "points": points,
+        "r": result,
+        "chart": json.dumps(chart, ensure_ascii=False),
+        "chart_data": chart,
+        "trend_form": form,
+        "figures": figures.FIGURES.values(),
+    }
     if request.htmx:
-        template += "#panel"
+        return render(request, "reports/dashboard.html#panel", context)
+    trail = list(area.ancestors().filter(path__startswith=request.user.area.path))  # type: ignore[union-attr]
+    context |= {"live": live.live_table(area, day), "trail": trail}
+    return render(request, "reports/dashboard.html", context)
+
+
+@county_admin_required
+def report_settings(request: AuthedRequest) -> HttpResponse:
+    """The county's deadlines per level and its choice of figures for the village report."""
+    county = get_object_or_404(Area, pk=request.user.area.county_id)  # type: ignore[union-attr]
+    deadline = ReportDeadline.objects.filter(county=county).first() or ReportDeadline(county=county)
+    selection = CountyReportForm.objects.filter(county=county).first() or CountyReportForm(
+        county=county, figure_keys=list(figures.VILLAGE_DAILY.figure_keys)
+    )
+    which = request.POST.get("which") if request.method == "POST" else None
+    deadline_form = DeadlineForm(request.POST if which == "deadlines" else None, instance=deadline)
+    figure_form = FigureSelectionForm(
+        request.POST if which == "figures" else None, instance=selection
+    )
+    chosen = {"deadlines": deadline_form, "figures": figure_form}.get(which or "")
+    if chosen is not None and chosen.is_valid():
+        chosen.save()
+        audit_record(
+            user=request.user,
+            action=AuditAction.UPDATE,
+            area=county,
+            obj=chosen.instance,
+            ip=client_ip(request),
+            detail=f"report settings: {which}",
+        )
+        messages.success(request, _("Saved. It applies to reports submitted from now on."))
+        return redirect("reports:settings")
     return render(
         request,
-        template,
-        {
-            "area": area,
-            "day": day,
-            "figure": figure,
-            "days": days,
-            "points": points,
-            "r": result,
-            "chart": json.dumps(chart, ensure_ascii=False),
-            "chart_data": chart,
-            "trend_form": form,
-            "figures": figures.FIGURES.values(),
-        },
+        "reports/settings.html",
+        {"county": county, "deadline_form": deadline_form, "figure_form": figure_form},
     )

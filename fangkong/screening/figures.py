@@ -160,6 +160,17 @@ def households_visited_on(area: Area, day: dt.date) -> int:
     )
 
 
+def risk_area_travellers(area: Area, on: dt.date) -> int:
+    """People found by visits on or before ``on`` to have been in a risk area, each once: one
+    query (the daily report's figure; ``returnees_found`` adds the breakdown by origin)."""
+    return (
+        PersonCheck.objects.in_area(area)
+        .travelled()
+        .filter(via_risk_area=True, visit__visited_on__lte=on)
+        .aggregate(n=Count("person_key", distinct=True))["n"]
+    )
+
+
 @dataclass(frozen=True)
 class OriginCount:
     origin: str  # '湖北省武汉市', or '' for a place the table does not know

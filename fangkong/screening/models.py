@@ -152,7 +152,7 @@ class VisitOutcome(models.TextChoices):
 
 class HouseholdVisitQuerySet(AreaScopedQuerySet["HouseholdVisit"]):
     def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, household__area__path__startswith=area.path)
+        return self.under(area, "household__area__path")
 
     def current(self) -> HouseholdVisitQuerySet:
         """The visit that counts for each household in each round (its latest)."""
@@ -211,11 +211,9 @@ class HouseholdVisit(models.Model):
         return f"{self.visited_on} {self.household_id} {self.outcome}"
 
 
-class PersonCheckQuerySet(models.QuerySet["PersonCheck"]):
-    def in_area(self, area: Area) -> PersonCheckQuerySet:
-        return self.filter(
-            county_id=area.county_id, visit__household__area__path__startswith=area.path
-        )
+class PersonCheckQuerySet(AreaScopedQuerySet["PersonCheck"]):
+    def in_area(self, area: Area) -> Self:
+        return self.under(area, "visit__household__area__path")
 
     def travelled(self) -> PersonCheckQuerySet:
         return self.exclude(travel_from="")

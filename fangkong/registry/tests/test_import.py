@@ -186,6 +186,7 @@ def test_import_refuses_an_area_outside_the_users_scope(tree, users):
     assert Resident.objects.count() == 0
 
 
+@pytest.mark.serial  # forks worker processes: not inside an xdist worker's threads
 def test_command_json_output_and_exit_codes(tree, tmp_path, capsys):
     path = tmp_path / "a.csv"
     path.write_bytes(sheet_csv([*GOOD, ["坏", "123", "", "", "", "x", "1网格", "", ""]]))
@@ -339,6 +340,7 @@ def test_an_interrupted_import_leaves_nothing_half_written(tree, monkeypatch):
     assert not AuditEvent.objects.filter(action="import").exists()
 
 
+@pytest.mark.serial  # forks worker processes: not inside an xdist worker's threads
 def test_worker_processes_give_the_same_result(tree, monkeypatch):
     from fangkong.registry.importing import importer
 

@@ -64,6 +64,6 @@ class Command(BaseCommand):
         table.add_column("user")
         table.add_column("role")
         table.add_column("area")
-        for spec in users:
+        for spec in (u for u in users if u.listed):
             table.add_row(spec.username, str(spec.role.label), areas[spec.area_code].name)
         console.print(table)

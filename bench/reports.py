@@ -1,0 +1,617 @@
+"""Daily report roll-up and command dashboard at full county size, on PostgreSQL 15.
+
+Builds a county on a throw-away cluster: 10 townships × 30 villages × 5 grids, 1,000,000 residents
+in 333,334 households, a finished screening round (a visit per household, travellers checked),
+50,000 observation cases started over the last 44 days (14 days each, so about 16,000 active on
+the day measured), 30 days of twice-daily check-ins (about 1 million), alerts, and 30 days of
+submitted village reports (9,000; 5 % missing, 10 % late). The rows are generated inside
+PostgreSQL (INSERT … SELECT generate_series), then ANALYZEd.
+
+Measured in the same run, each the median of --repeat runs after one warm-up:
+  1. the county roll-up of one day (completeness, timeliness, missing villages with the cadres'
+     phones, figures summed from the snapshots per township, live figures from the records):
+     ours = ``fangkong.reports.rollup.rollup(county, day)``;
+     baseline = hand-written SQL computing the same figures over the same rows (psycopg, fetchall).
+  2. the dashboard's data request: ours = GET /reports/area/<county>/dashboard/ as the county
+     administrator through Django's test client (trend of 30 days, roll-up, live table per
+     township, rendered); baseline = hand-written SQL for the same figures.
+  3. the number of queries for the county (300 villages), one township (30) and one village.
+
+Goals (issue 6): under 1 s, within 3× of the hand-written SQL, query count constant.
+
+    python bench/reports.py [--residents 1000000] [--villages-per-township 30] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import json
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+import pgcluster  # noqa: E402
+
+console = Console(width=130)
+TOWNSHIPS = 10
+GRIDS = 5
+CASES = 50_000
+CASE_DAYS = 14
+SPREAD_DAYS = 44  # cases start over the 44 days up to the day measured
+DAYS = 30
+
+
+def setup_django(database_url: str) -> None:
+    var = tempfile.mkdtemp(prefix="fangkong-bench-reports.")
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "FANGKONG_VAR_DIR": var,
+            "DATABASE_URL": database_url,
+            "FANGKONG_SECRET_KEY": secrets.token_urlsafe(32),
+            "FANGKONG_FIELD_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            "FANGKONG_DEBUG": "0",
+        }
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # the manifest, as deployed
+
+
+def timed(label: str, fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    seconds = time.perf_counter() - start
+    console.print(f"  {label}: {seconds:.1f} s")
+    return seconds
+
+
+def build(args: argparse.Namespace, day: dt.date) -> dict:
+    """The county, its users and every record; returns what the measurements need."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from fangkong.accounts.models import Role, User
+    from fangkong.areas.models import Area, Level
+    from fangkong.monitoring.models import ObservationPolicy
+
+    county = Area.objects.create(name="大县", level=Level.COUNTY, code="430599000000")
+    townships = Area.objects.bulk_create(
+        [
+            Area(
+                name=f"{t + 1}镇",
+                level=Level.TOWNSHIP,
+                code=f"430599{t + 1:03d}000",
+                parent=county,
+                county=county,
+                path=f"{county.path}430599{t + 1:03d}000/",
+                depth=1,
+            )
+            for t in range(TOWNSHIPS)
+        ]
+    )
+    villages = Area.objects.bulk_create(
+        [
+            Area(
+                name=f"{t.name}{v + 1}村",
+                level=Level.VILLAGE,
+                code=f"{t.code[:9]}{v + 201:03d}",
+                parent=t,
+                county=county,
+                path=f"{t.path}{t.code[:9]}{v + 201:03d}/",
+                depth=2,
+            )
+            for t in townships
+            for v in range(args.villages_per_township)
+        ]
+    )
+    grids = Area.objects.bulk_create(
+        [
+            Area(
+                name=f"{v.name}{g + 1}网格",
+                level=Level.GRID,
+                code=f"{g + 1:02d}",
+                parent=v,
+                county=county,
+                path=f"{v.path}{g + 1:02d}/",
+                depth=3,
+            )
+            for v in villages
+            for g in range(GRIDS)
+        ]
+    )
+    admin = User.objects.create_user("county_admin", password="x", role=Role.COUNTY_ADMIN)
+    admin.area = county
+    admin.save()
+    cadre = User.objects.create_user("cadre", password="x", role=Role.VILLAGE_CADRE)
+    cadre.area = villages[0]
+    cadre.save()
+    # A cadre with a phone in every village (what the missing list shows).
+    User.objects.bulk_create(
+        [
+            User(
+                username=f"cadre_{v.pk}",
+                role=Role.VILLAGE_CADRE,
+                area=v,
+                phone=f"154{v.pk:08d}",
+                password="!",
+            )
+            for v in villages
+        ]
+    )
+    policy = ObservationPolicy.objects.in_force_on(day) or ObservationPolicy.objects.create(
+        name="bench", effective_from=day - dt.timedelta(days=400)
+    )
+    from fangkong.screening.models import RiskArea
+
+    wuhan = RiskArea.objects.create(
+        name="湖北省武汉市",
+        level=RiskArea._meta.get_field("level").choices[-1][0],
+        code="420100",
+        valid_from=day - dt.timedelta(days=400),
+    )
+    grid_ids = [g.pk for g in grids]
+    village_ids = [v.pk for v in villages]
+    households = -(-args.residents // 3)
+    start = day - dt.timedelta(days=SPREAD_DAYS - 1)
+    first_report_day = day - dt.timedelta(days=DAYS - 1)
+    params = {
+        "county": county.pk,
+        "grids": grid_ids,
+        "villages": village_ids,
+        "households": households,
+        "residents": args.residents,
+        "cases": args.cases,
+        "day": day,
+        "start": start,
+        "first": first_report_day,
+        "policy": policy.pk,
+        "wuhan": wuhan.pk,
+        "by": cadre.pk,
+        "now": timezone.now(),
+        "case_days": CASE_DAYS,
+        "spread": SPREAD_DAYS,
+        "days": DAYS,
+    }
+    console.print(
+        f"building: {len(villages)} villages, {len(grids)} grids, {households:,} households, "
+        f"{args.residents:,} residents, {args.cases:,} cases, {DAYS} days"
+    )
+    steps = [
+        (
+            "households",
+            """INSERT INTO registry_household (county_id, area_id, number, address, head_name,
+                 phone, phone_index, notes, created_at, updated_at)
+               SELECT %(county)s, (%(grids)s::int[])[1 + g %% cardinality(%(grids)s::int[])],
+                      g::text, '', '户主', '', '', '', %(now)s, %(now)s
+               FROM generate_series(1, %(households)s) g""",
+        ),
+        (
+            "residents",
+            """INSERT INTO registry_resident (county_id, household_id, relationship, name, id_type,
+                 id_number, id_number_index, sex, birth_date, phone, phone_index,
+                 residence_status, low_income, elderly_alone, chronic_illness, pregnant, disabled,
+                 notes, created_at, updated_at)
+               SELECT %(county)s, h.id, CASE WHEN r %% 3 = 0 THEN 'head' ELSE 'other' END, '居民',
+                      'resident_id', 'x', NULL, CASE WHEN r %% 2 = 0 THEN 'M' ELSE 'F' END,
+                      NULL, '', '', 'permanent', false, false, false, false, false, '',
+                      %(now)s, %(now)s
+               FROM generate_series(0, %(residents)s - 1) r
+               JOIN registry_household h ON h.number = (1 + r / 3)::text
+                AND h.county_id = %(county)s""",
+        ),
+        (
+            "screening round and visits",
+            """WITH round AS (
+                 INSERT INTO screening_screeninground (county_id, area_id, name, started_on,
+                   ended_on, created_by_id, created_at)
+                 VALUES (%(county)s, %(county)s, '全面排查', %(start)s, %(first)s, %(by)s, %(now)s)
+                 RETURNING id)
+               INSERT INTO screening_householdvisit (county_id, round_id, household_id,
+                 visited_on, by_id, method, outcome, notes, is_latest, created_at)
+               SELECT %(county)s, round.id, h.id, %(start)s + (h.id %% 10)::int, %(by)s,
+                      'door', 'visited', '', true, %(now)s
+               FROM registry_household h, round WHERE h.county_id = %(county)s""",
+        ),
+        (
+            "travellers checked",
+            """INSERT INTO screening_personcheck (county_id, visit_id, resident_id, name,
+                 person_key, at_home, travel_from, returned_on, route, origin_code, origin_name,
+                 via_risk_area, risk_area_id, fever, cough, fatigue, other_symptoms,
+                 contact_with_case)
+               SELECT %(county)s, v.id, NULL, '返乡人员', 'k' || v.household_id, true,
+                      '湖北省武汉市', v.visited_on - 3, '', '420100', '湖北省武汉市',
+                      v.household_id %% 4 = 0,
+                      CASE WHEN v.household_id %% 4 = 0 THEN %(wuhan)s END,
+                      false, false, false, '', false
+               FROM screening_householdvisit v
+               WHERE v.county_id = %(county)s AND v.household_id %% 5 = 0""",
+        ),
+        (
+            "observation cases",
+            """INSERT INTO monitoring_observationcase (county_id, resident_id, category, mode,
+                 site_name, policy_id, period_days, start_date, planned_end, ended_on, status,
+                 grid_worker_id, doctor_id, source, source_ref, link_hash, opened_at)
+               SELECT %(county)s, r.id, 'returnee',
+                      CASE WHEN k %% 10 = 0 THEN 'centralised' ELSE 'home' END,
+                      CASE WHEN k %% 10 = 0 THEN '集中隔离点' ELSE '' END, %(policy)s,
+                      %(case_days)s, s.d, s.d + %(case_days)s,
+                      CASE WHEN s.d + %(case_days)s <= %(day)s THEN s.d + %(case_days)s END,
+                      CASE WHEN s.d + %(case_days)s <= %(day)s THEN 'released' ELSE 'active' END,
+                      NULL, NULL, 'manual', '', NULL, %(now)s
+               FROM generate_series(0, %(cases)s - 1) k
+               JOIN registry_resident r
+                 ON r.id = 1 + (k::bigint * 19 %% %(residents)s) AND r.county_id = %(county)s
+               CROSS JOIN LATERAL (SELECT %(start)s + (k %% %(spread)s)::int AS d) s""",
+        ),
+        (
+            "check-ins",
+            """INSERT INTO monitoring_checkin (county_id, case_id, date, slot, temperature,
+                 symptoms, source, by_id, at)
+               SELECT c.county_id, c.id, c.start_date + o, slot,
+                      CASE WHEN c.id %% 97 = 0 AND o = 2 AND slot = 1 THEN 38.1 ELSE 36.5 END,
+                      '', 'self', NULL, %(now)s
+               FROM monitoring_observationcase c
+               CROSS JOIN generate_series(0, %(case_days)s - 1) o
+               CROSS JOIN generate_series(1, 2) slot
+               WHERE c.county_id = %(county)s
+                 AND c.start_date + o BETWEEN %(first)s AND %(day)s
+                 AND (c.ended_on IS NULL OR c.start_date + o < c.ended_on)
+                 AND NOT (c.start_date + o = %(day)s AND slot = 2)
+                 AND (c.id %% 41 <> 0 OR o %% 3 <> 1)""",
+        ),
+        (
+            "alerts",
+            """INSERT INTO monitoring_alert (county_id, case_id, kind, date, slot, checkin_id,
+                 raised_at, action, note, handled_by_id, handled_at)
+               SELECT ci.county_id, ci.case_id, 'fever', ci.date, ci.slot, ci.id, %(now)s,
+                      CASE WHEN ci.date < %(day)s THEN 'rechecked_normal' ELSE '' END, '',
+                      CASE WHEN ci.date < %(day)s THEN %(by)s END,
+                      CASE WHEN ci.date < %(day)s THEN %(now)s END
+               FROM monitoring_checkin ci
+               WHERE ci.county_id = %(county)s AND ci.temperature >= 37.3""",
+        ),
+        (
+            "reports",
+            """WITH rows AS (
+                 SELECT v, d::date AS d
+                 FROM unnest(%(villages)s::int[]) v,
+                      generate_series(%(first)s::date, %(day)s::date, '1 day') d
+                 WHERE (v + d::date - %(first)s::date) %% 20 <> 0)
+               INSERT INTO reports_dailyreport (county_id, area_id, date, form, figures, remarks,
+                 is_zero, submitted_by_id, submitted_at, late, version, amended_at)
+               SELECT %(county)s, v, d, 'village_daily',
+                      jsonb_build_object(
+                        'households', 1111, 'households_screened', 1100,
+                        'screening_coverage', 99.0, 'risk_area_travel', 10 + v %% 7,
+                        'monitored_total', 160 + v %% 11, 'monitored_now', 50 + v %% 9,
+                        'at_home', 45 + v %% 9, 'centralised', 5, 'new_today', v %% 4,
+                        'released_today', v %% 3, 'released_total', 100 + v %% 13,
+                        'checkins_due', 100 + 2 * (v %% 9), 'checkins_done', 98 + v %% 9,
+                        'fever_alerts', (v %% 50 = 0)::int, 'missed_checkins', v %% 2),
+                      '', false, %(by)s, d + time '15:00' - interval '8 hours',
+                      (v + d::date - %(first)s::date) %% 10 = 0, 1, NULL
+               FROM rows""",
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for label, sql in steps:
+            timed(label, lambda sql=sql: cursor.execute(sql, params))
+        timed("ANALYZE", lambda: cursor.execute("ANALYZE"))
+        for table in (
+            "registry_household",
+            "registry_resident",
+            "screening_householdvisit",
+            "screening_personcheck",
+            "monitoring_observationcase",
+            "monitoring_checkin",
+            "monitoring_alert",
+            "reports_dailyreport",
+        ):
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - our table names
+            console.print(f"  {table}: {cursor.fetchone()[0]:,} rows")
+    # A second, small county (1 township, 2 villages) to show the query count does not grow.
+    small = Area.objects.create(name="小县", level=Level.COUNTY, code="430598000000")
+    small_township = Area.objects.create(
+        name="小镇", level=Level.TOWNSHIP, code="430598001000", parent=small
+    )
+    small_villages = [
+        Area.objects.create(
+            name=f"小{n}村", level=Level.VILLAGE, code=f"430598001{200 + n}", parent=small_township
+        )
+        for n in (1, 2)
+    ]
+    small_admin = User.objects.create_user("small_admin", password="x", role=Role.COUNTY_ADMIN)
+    small_admin.area = small
+    small_admin.save()
+    return {
+        "county": county,
+        "township": townships[0],
+        "village": villages[0],
+        "admin": admin,
+        "small": {
+            "county": small,
+            "township": small_township,
+            "village": small_villages[0],
+            "admin": small_admin,
+        },
+    }
+
+
+# --- the hand-written SQL baselines ------------------------------------------------------------
+
+SUMMED = [
+    "households",
+    "households_screened",
+    "risk_area_travel",
+    "monitored_total",
+    "monitored_now",
+    "at_home",
+    "centralised",
+    "new_today",
+    "released_today",
+    "released_total",
+    "checkins_due",
+    "checkins_done",
+    "fever_alerts",
+    "missed_checkins",
+]
+SUMS = ", ".join(f"sum((r.figures->>'{k}')::numeric) AS {k}" for k in SUMMED)
+
+SQL_ROLLUP = [
+    # completeness, timeliness and the summed snapshots per township
+    f"""SELECT t.id, t.name, count(*) AS expected, count(r.id) AS submitted,
+           count(r.id) FILTER (WHERE r.late) AS late, count(r.id) FILTER (WHERE r.is_zero) AS zero,
+           {SUMS}
+       FROM areas_area v JOIN areas_area t ON t.id = v.parent_id
+       LEFT JOIN reports_dailyreport r
+         ON r.area_id = v.id AND r.date = %(day)s AND r.county_id = %(county)s
+       WHERE v.level = 'village' AND v.path LIKE %(prefix)s
+       GROUP BY t.id, t.name, t.path ORDER BY t.path""",
+    # every village with its report's status (the late list) and the missing ones' phones
+    """SELECT v.id, v.name, r.id, r.late, r.submitted_at,
+           array_agg(u.phone ORDER BY u.username) FILTER (WHERE r.id IS NULL AND u.phone <> '')
+       FROM areas_area v
+       LEFT JOIN reports_dailyreport r
+         ON r.area_id = v.id AND r.date = %(day)s AND r.county_id = %(county)s
+       LEFT JOIN accounts_user u
+         ON u.area_id = v.id AND u.role = 'village_cadre' AND u.is_active
+       WHERE v.level = 'village' AND v.path LIKE %(prefix)s
+       GROUP BY v.id, v.name, v.path, r.id ORDER BY v.path""",
+    # the county's total from the snapshots
+    f"""SELECT {SUMS} FROM reports_dailyreport r
+       JOIN areas_area v ON v.id = r.area_id
+       WHERE r.county_id = %(county)s AND r.date = %(day)s AND v.path LIKE %(prefix)s""",
+]
+# The live figures of the county: every row of the county carries it (the tenant key), so the
+# hand-written SQL, like ours, needs no join up to the area table.
+SQL_LIVE = [
+    "SELECT count(*) FROM registry_household h WHERE h.county_id = %(county)s",
+    """SELECT count(DISTINCT hv.household_id) FROM screening_householdvisit hv
+       WHERE hv.county_id = %(county)s AND hv.outcome = 'visited' AND hv.visited_on <= %(day)s""",
+    """SELECT count(DISTINCT pc.person_key) FROM screening_personcheck pc
+       JOIN screening_householdvisit hv ON hv.id = pc.visit_id
+       WHERE pc.county_id = %(county)s AND pc.travel_from <> '' AND pc.via_risk_area
+         AND hv.visited_on <= %(day)s""",
+    """SELECT count(*) FILTER (WHERE c.start_date <= %(day)s),
+              count(*) FILTER (WHERE c.start_date <= %(day)s
+                               AND (c.ended_on IS NULL OR c.ended_on > %(day)s)),
+              count(*) FILTER (WHERE c.start_date <= %(day)s AND c.mode = 'home'
+                               AND (c.ended_on IS NULL OR c.ended_on > %(day)s)),
+              count(*) FILTER (WHERE c.start_date <= %(day)s AND c.mode = 'centralised'
+                               AND (c.ended_on IS NULL OR c.ended_on > %(day)s)),
+              count(*) FILTER (WHERE c.start_date = %(day)s),
+              count(*) FILTER (WHERE c.status = 'released' AND c.ended_on = %(day)s),
+              count(*) FILTER (WHERE c.status = 'released' AND c.ended_on <= %(day)s)
+       FROM monitoring_observationcase c
+       WHERE c.county_id = %(county)s
+         AND c.status IN ('active', 'released', 'ended_early', 'transferred')""",
+    """SELECT count(*) FROM monitoring_checkin ci
+       JOIN monitoring_observationcase c ON c.id = ci.case_id
+       WHERE ci.county_id = %(county)s AND ci.date = %(day)s
+         AND c.status IN ('active', 'released', 'ended_early', 'transferred')
+         AND c.start_date <= %(day)s AND (c.ended_on IS NULL OR c.ended_on > %(day)s)""",
+    """SELECT count(*) FILTER (WHERE al.kind = 'fever'), count(*) FILTER (WHERE al.kind = 'missed')
+       FROM monitoring_alert al WHERE al.county_id = %(county)s AND al.date = %(day)s""",
+]
+# The dashboard: a 30-day trend of one figure, the roll-up without live figures, and the live
+# table per township (households, screened, cases, open alerts, reports), grouped in SQL.
+TOWNSHIP_OF = "split_part(a.path, '/', 2)"
+SQL_DASHBOARD = [
+    """SELECT r.date, count(*), count(*) FILTER (WHERE r.late),
+              sum((r.figures->>'monitored_now')::numeric)
+       FROM reports_dailyreport r JOIN areas_area a ON a.id = r.area_id
+       WHERE r.county_id = %(county)s AND a.path LIKE %(prefix)s
+         AND r.date BETWEEN %(day)s::date - 29 AND %(day)s
+       GROUP BY r.date ORDER BY r.date""",
+    *SQL_ROLLUP,
+    f"""SELECT {TOWNSHIP_OF}, count(*) FROM registry_household h
+       JOIN areas_area a ON a.id = h.area_id
+       WHERE h.county_id = %(county)s AND a.path LIKE %(prefix)s GROUP BY 1""",
+    f"""SELECT {TOWNSHIP_OF}, count(DISTINCT hv.household_id) FROM screening_householdvisit hv
+       JOIN registry_household h ON h.id = hv.household_id
+       JOIN areas_area a ON a.id = h.area_id
+       WHERE hv.county_id = %(county)s AND a.path LIKE %(prefix)s
+         AND hv.outcome = 'visited' AND hv.visited_on <= %(day)s GROUP BY 1""",
+    f"""SELECT {TOWNSHIP_OF},
+              count(*) FILTER (WHERE c.start_date <= %(day)s
+                               AND (c.ended_on IS NULL OR c.ended_on > %(day)s)),
+              count(*) FILTER (WHERE c.start_date <= %(day)s AND c.mode = 'home'
+                               AND (c.ended_on IS NULL OR c.ended_on > %(day)s)),
+              count(*) FILTER (WHERE c.start_date <= %(day)s AND c.mode = 'centralised'
+                               AND (c.ended_on IS NULL OR c.ended_on > %(day)s)),
+              count(*) FILTER (WHERE c.start_date = %(day)s),
+              count(*) FILTER (WHERE c.status = 'released' AND c.ended_on <= %(day)s)
+       FROM monitoring_observationcase c
+       JOIN registry_resident r ON r.id = c.resident_id
+       JOIN registry_household h ON h.id = r.household_id
+       JOIN areas_area a ON a.id = h.area_id
+       WHERE c.county_id = %(county)s AND a.path LIKE %(prefix)s
+         AND c.status IN ('active', 'released', 'ended_early', 'transferred') GROUP BY 1""",
+    f"""SELECT {TOWNSHIP_OF}, count(*) FROM monitoring_alert al
+       JOIN monitoring_observationcase c ON c.id = al.case_id
+       JOIN registry_resident r ON r.id = c.resident_id
+       JOIN registry_household h ON h.id = r.household_id
+       JOIN areas_area a ON a.id = h.area_id
+       WHERE al.county_id = %(county)s AND a.path LIKE %(prefix)s
+         AND al.handled_at IS NULL AND al.date <= %(day)s GROUP BY 1""",
+]
+
+
+def run_sql(statements: list[str], params: dict) -> Callable[[], object]:
+    from django.db import connection
+
+    def go() -> object:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+        return None
+
+    return go
+
+
+def median_seconds(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm-up: plans and caches, as on a server that has been running
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def queries(fn: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return len(captured.captured_queries)
+
+
+def measure(objs: dict, day: dt.date, repeat: int) -> list[dict]:
+    from django.test import Client
+    from django.urls import reverse
+
+    from fangkong.reports import rollup
+
+    county = objs["county"]
+    params = {"county": county.pk, "day": day, "prefix": county.path + "%"}
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(objs["admin"])
+
+    def ours_rollup(area=county) -> Callable[[], object]:  # type: ignore[no-untyped-def]
+        return lambda: rollup.rollup(area, day)
+
+    def ours_dashboard(area=county) -> Callable[[], object]:  # type: ignore[no-untyped-def]
+        url = reverse("reports:dashboard", args=[area.pk]) + f"?date={day}&days=30"
+
+        def get() -> object:
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+            return response
+
+        return get
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for what, fn in (("roll-up", ours_rollup()), ("dashboard", ours_dashboard())):
+        with CaptureQueriesContext(connection) as captured:
+            fn()
+        slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:4]
+        console.print(f"slowest queries of the county {what}:")
+        for q in slowest:
+            console.print(f"  {float(q['time']) * 1000:7.0f} ms  {q['sql'][:150]}")
+    result = rollup.rollup(county, day)
+    console.print(
+        f"check: county roll-up {result.submitted}/{result.expected} submitted, "
+        f"{len(result.late)} late, {len(result.missing)} missing; live monitored now "
+        f"{result.live['monitored_now']:,}, check-ins done {result.live['checkins_done']:,}"
+    )
+    rows = []
+    for label, ours, sql in (
+        ("county roll-up of one day", ours_rollup(), SQL_ROLLUP + SQL_LIVE),
+        ("dashboard data request", ours_dashboard(), SQL_DASHBOARD),
+    ):
+        ours_s = median_seconds(ours, repeat)
+        sql_s = median_seconds(run_sql(sql, params), repeat)
+        rows.append({"what": label, "ours": ours_s, "sql": sql_s, "ratio": ours_s / sql_s})
+    counts = {}
+    for level in ("county", "township", "village"):
+        big, small = objs[level], objs["small"][level]
+        counts[f"roll-up of a {level}"] = [
+            queries(ours_rollup(big)),
+            queries(ours_rollup(small)),
+        ]
+        client.force_login(objs["admin"])
+        on_big = queries(ours_dashboard(big))
+        client.force_login(objs["small"]["admin"])
+        counts[f"dashboard of a {level}"] = [on_big, queries(ours_dashboard(small))]
+    return rows + [{"counts": counts}]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=1_000_000)
+    parser.add_argument("--villages-per-township", type=int, default=30)
+    parser.add_argument("--cases", type=int, default=CASES)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args()
+    with pgcluster.cluster() as url:
+        setup_django(url)
+        from django.utils import timezone
+
+        from fangkong.monitoring.models import local_tz
+
+        day = timezone.localdate(timezone.now(), local_tz())
+        started = time.perf_counter()
+        objs = build(args, day)
+        console.print(f"built in {time.perf_counter() - started:.0f} s")
+        measured = measure(objs, day, args.repeat)
+    table = Table(title=f"Reports at county size (PostgreSQL 15, median of {args.repeat})")
+    for column in ("what", "fangkong", "hand-written SQL", "ratio", "goals"):
+        table.add_column(column)
+    for row in measured[:-1]:
+        met = row["ours"] < 1 and row["ratio"] <= 3
+        table.add_row(
+            row["what"],
+            f"{row['ours'] * 1000:.0f} ms",
+            f"{row['sql'] * 1000:.0f} ms",
+            f"{row['ratio']:.2f}×",
+            "< 1 s, ≤ 3×: " + ("met" if met else "NOT met"),
+        )
+    console.print(table)
+    counts = measured[-1]["counts"]
+    villages = TOWNSHIPS * args.villages_per_township
+    for name, (big, small) in counts.items():
+        constant = "same" if big == small else "NOT the same"
+        console.print(
+            f"queries, {name}: {big} in the big county ({villages} villages), {small} in a "
+            f"county of 2 villages → {constant}"
+        )
+    if args.json:
+        print(json.dumps(measured, default=str))
+
+
+if __name__ == "__main__":
+    main()
