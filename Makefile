@@ -8,7 +8,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: demo test setup uv env assets messages migrate serve bench bench-checkins bench-reports browser-test clean
+.PHONY: demo test setup uv env assets messages migrate serve bench bench-checkins bench-reports bench-passages browser-test clean
 
 demo: setup migrate
 	$(RUN) fangkong load_demo
@@ -61,6 +61,11 @@ bench-reports: setup
 bench-checkins: setup
 	$(UV) sync --frozen --group bench
 	$(UV) run --frozen --group bench python bench/checkins.py $(CHECKIN_ARGS)
+
+# Passages registered at a checkpoint under the same load; PASSAGE_ARGS="--skip-pg --seconds 5".
+bench-passages: setup
+	$(UV) sync --frozen --group bench
+	$(UV) run --frozen --group bench python bench/passages.py $(PASSAGE_ARGS)
 
 clean:
 	rm -rf .venv node_modules fangkong/static/vendor var/staticfiles

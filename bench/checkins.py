@@ -195,8 +195,16 @@ class Server:
 # --- the clients -------------------------------------------------------------------------------
 
 
+# Other write benchmarks (bench/passages.py) register their route and their bodies here.
+PATHS = {"bare": "/bench/bare/", "checkins": "/api/v1/checkins/"}
+BODIES: dict[str, Any] = {}
+
+
 def _bodies(kind: str, client: int, clients: int, data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """This client's posts: distinct (case, date, slot) from every other client's."""
+    if kind in BODIES:
+        yield from BODIES[kind](client, clients, data)
+        return
     if kind == "bare":
         body = json.dumps(
             {"case": data["cases"][0], "date": data["dates"][0], "slot": 1, "temperature": "36.5"}
@@ -226,7 +234,7 @@ def _client_thread(
     until: float,
     out: list[tuple[float, int, bool]],
 ) -> None:
-    path = "/bench/bare/" if kind == "bare" else "/api/v1/checkins/"
+    path = PATHS[kind]
     headers = {
         "Content-Type": "application/json",
         "Authorization": f"Token {data['token']}",

@@ -6,10 +6,19 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from fangkong.areas.api import AreaViewSet
+from fangkong.checkpoints.api import CheckpointViewSet, PassageViewSet, PassViewSet
 from fangkong.monitoring.api import AlertViewSet, CaseViewSet, CheckInViewSet
 from fangkong.registry.api import HouseholdViewSet, ImportView, ResidentViewSet
 from fangkong.reports.api import ReportViewSet
 from fangkong.screening.api import ReconciliationEntryViewSet, RoundViewSet, VisitViewSet
+from fangkong.workforce.api import (
+    AssignmentViewSet,
+    BranchViewSet,
+    PointEntryViewSet,
+    ShiftViewSet,
+    TeamViewSet,
+    WorkerViewSet,
+)
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
@@ -24,6 +33,15 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("checkins", CheckInViewSet, basename="checkin")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("reports", ReportViewSet, basename="report")
+router.register("checkpoints", CheckpointViewSet, basename="checkpoint")
+router.register("passages", PassageViewSet, basename="passage")
+router.register("passes", PassViewSet, basename="pass")
+router.register("shifts", ShiftViewSet, basename="shift")
+router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("workers", WorkerViewSet, basename="worker")
+router.register("branches", BranchViewSet, basename="branch")
+router.register("teams", TeamViewSet, basename="team")
+router.register("points", PointEntryViewSet, basename="point")
 
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from fangkong.accounts import views as account_views
+from fangkong.checkpoints import views as checkpoint_views
 from fangkong.monitoring import views as monitoring_views
 
 urlpatterns = [
@@ -13,8 +14,14 @@ urlpatterns = [
     path("screening/", include("fangkong.screening.urls")),
     path("monitoring/", include("fangkong.monitoring.urls")),
     path("reports/", include("fangkong.reports.urls")),
+    path("checkpoints/", include("fangkong.checkpoints.urls")),
+    path("workforce/", include("fangkong.workforce.urls")),
     # The personal self-report link: public by design (no account), see monitoring.views.
     path("r/<str:token>/", monitoring_views.self_report, name="self_report"),
+    # A checkpoint's self-registration poster: public by design (no account), rate-limited.
+    path("k/<str:token>/", checkpoint_views.self_register, name="self_register"),
+    # Where a household pass's QR code leads (staff log in).
+    path("p/<str:token>/", checkpoint_views.pass_check, name="pass_check"),
     path("audit/", include("fangkong.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),

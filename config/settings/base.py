@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "fangkong.screening",
     "fangkong.monitoring",
     "fangkong.reports",
+    "fangkong.checkpoints",
+    "fangkong.workforce",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +191,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served by us: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two apps have an "outcome": name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {"PassageOutcomeEnum": "fangkong.checkpoints.models.Outcome"},
 }
 
 LOGGING = {

@@ -17,6 +17,7 @@ from fangkong.accounts.models import Role
 from fangkong.areas.models import Area
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
+from fangkong.core.signals import work_done
 from fangkong.monitoring.models import (
     TEMPERATURE_MAX,
     TEMPERATURE_MIN,
@@ -361,6 +362,7 @@ def checkin_record(
         )
     if by is not None:
         audit_record(user=by, action=AuditAction.CREATE, area=_area_of(case), obj=checkin)
+        work_done.send(sender=CheckIn, record=checkin, person=by, kind="checkin_taken", day=day)
     return checkin
 
 

@@ -16,6 +16,7 @@ from fangkong.accounts.models import Role
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
+from fangkong.core.signals import work_done
 from fangkong.core.validators import normalise_text
 from fangkong.monitoring import services as monitoring
 from fangkong.monitoring.models import Category, Mode, ObservationCase, Source, Status
@@ -311,6 +312,9 @@ def visit_record(
         obj=visit,
         rows=len(checks),
         detail=f"round {round.pk}: {outcome}",
+    )
+    work_done.send(
+        sender=HouseholdVisit, record=visit, person=by, kind="household_visited", day=visited_on
     )
     return visit
 

@@ -33,6 +33,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from fangkong.areas.models import Area
+from fangkong.checkpoints import services as checkpoint_services
+from fangkong.checkpoints.models import Checkpoint, HouseholdPass, Passage, PreRegistration
 from fangkong.core.models import AuditAction, AuditEvent
 from fangkong.monitoring import services as monitoring_services
 from fangkong.monitoring.models import Alert, CheckIn, ObservationCase, today_local
@@ -50,6 +52,18 @@ from fangkong.screening.models import (
     ScreeningRound,
 )
 from fangkong.screening.tests.factories import RiskAreaFactory, RoundFactory, record_visit
+from fangkong.workforce import services as workforce_services
+from fangkong.workforce.models import (
+    PartyBranch,
+    PointEntry,
+    PointRule,
+    Post,
+    Shift,
+    ShiftAssignment,
+    Team,
+    TeamMember,
+    Worker,
+)
 
 # Routes left out of the walk, and why. Anything else is walked.
 SKIPPED_PREFIXES = {
@@ -65,6 +79,11 @@ SKIPPED_NAMES = {
     "self_report": (
         "the personal self-report link (/r/<token>/) needs no account by design: only the holder "
         "of the unguessable token reaches one person's form (tested in monitoring/tests/test_views.py)"
+    ),
+    "self_register": (
+        "a checkpoint's self-registration poster (/k/<token>/) needs no account by design: it "
+        "shows a form and stores a pending entry, never reads anything back (tested in "
+        "checkpoints/tests/test_views.py)"
     ),
 }
 
@@ -91,6 +110,17 @@ class Objects:
     reconciliation_list: ReconciliationList
     entry: ReconciliationEntry
     report: DailyReport
+    checkpoint: Checkpoint
+    passage: Passage
+    household_pass: HouseholdPass
+    pre_registration: PreRegistration
+    worker: Worker
+    shift: Shift
+    assignment: ShiftAssignment
+    assignment_in: ShiftAssignment
+    branch: PartyBranch
+    team: Team
+    point: PointEntry
 
 
 KwargsFor = Callable[[Objects], dict[str, object]]
@@ -129,6 +159,25 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "reports:area_rollup": lambda o: {"pk": o.village.pk},
     "reports:area_export": lambda o: {"pk": o.village.pk},
     "reports:dashboard": lambda o: {"pk": o.village.pk},
+    "checkpoints:desk": lambda o: {"pk": o.checkpoint.pk},
+    "checkpoints:edit": lambda o: {"pk": o.checkpoint.pk},
+    "checkpoints:scan": lambda o: {"pk": o.checkpoint.pk},
+    "checkpoints:poster": lambda o: {"pk": o.checkpoint.pk},
+    "checkpoints:pending_confirm": lambda o: {
+        "pk": o.checkpoint.pk,
+        "pre_pk": o.pre_registration.pk,
+    },
+    "checkpoints:referral_propose": lambda o: {"pk": o.passage.pk},
+    "checkpoints:pass_create": lambda o: {"household_pk": o.household.pk},
+    "checkpoints:pass_detail": lambda o: {"pk": o.household_pass.pk},
+    "pass_check": lambda o: {"token": o.household_pass.token},
+    "workforce:clock_in": lambda o: {"pk": o.assignment.pk},
+    "workforce:clock_out": lambda o: {"pk": o.assignment_in.pk},
+    "workforce:swap": lambda o: {"pk": o.assignment.pk},
+    "workforce:shift_assign": lambda o: {"pk": o.shift.pk},
+    "workforce:worker_detail": lambda o: {"pk": o.worker.pk},
+    # Clocking out needs a clock-in: the assignment already clocked in.
+    "assignment-clock-out": lambda o: {"pk": o.assignment_in.pk},
 }
 # String kwargs that name an object (replaced by a missing one to compare answers); other string
 # kwargs (``kind``, ``field``) are part of the route and stay as they are.
@@ -141,6 +190,11 @@ OWNERS: dict[str, str] = {
     "registry:import_preview": "cadre",
     "registry:import_status": "cadre",
     "registry:import_errors": "cadre",
+    # One clocks in and out of one's own shifts only.
+    "workforce:clock_in": "grid_worker",
+    "workforce:clock_out": "grid_worker",
+    "assignment-clock-in": "grid_worker",
+    "assignment-clock-out": "grid_worker",
 }
 DEFAULT_OWNER = "county_admin"
 # DRF router routes are named ``<basename>-<action>``; ``pk`` is an object of that basename.
@@ -154,6 +208,15 @@ API_BASENAMES: dict[str, Callable[[Objects], object]] = {
     "alert": lambda o: o.alert,
     "reconciliation_entry": lambda o: o.entry,
     "report": lambda o: o.report,
+    "checkpoint": lambda o: o.checkpoint,
+    "passage": lambda o: o.passage,
+    "pass": lambda o: o.household_pass,
+    "shift": lambda o: o.shift,
+    "assignment": lambda o: o.assignment,
+    "worker": lambda o: o.worker,
+    "branch": lambda o: o.branch,
+    "team": lambda o: o.team,
+    "point": lambda o: o.point,
 }
 # Nested API routes name their parent objects by kwarg.
 API_PARENT_KWARGS: dict[str, Callable[[Objects], object]] = {
@@ -321,7 +384,75 @@ def objects(tree, users) -> Objects:
         title="协查名单",
         received_on=yesterday,
     )
+    # A checkpoint of 前进村 where the resident passed, a pass of the household, a visitor's
+    # pending self-registration; a party member of 前进村 (the grid worker's worker record) on
+    # two running shifts there (one clocked in), in a branch and a team, with points.
+    checkpoint = Checkpoint.objects.create(
+        area=tree["qianjin"], name="前进村东口", kind="village_entrance"
+    )
+    passage = checkpoint_services.passage_register(
+        by=users["cadre"],
+        checkpoint=checkpoint,
+        details=checkpoint_services.PassageDetails(
+            direction="in", name=SECRET_RESIDENT, phone=SECRET_PHONE, id_number=SECRET_ID
+        ),
+        outcome="referred",
+    )
+    household_pass = checkpoint_services.pass_issue(
+        by=users["cadre"],
+        household=household,
+        valid_from=yesterday,
+        valid_until=yesterday + dt.timedelta(days=10),
+    )
+    pre_registration = checkpoint_services.pre_registration_submit(
+        checkpoint=checkpoint,
+        details=checkpoint_services.PassageDetails(
+            direction="in", name=SECRET_RESIDENT + "丁", phone=SECRET_PHONE, travel_from="长沙"
+        ),
+    )
+    worker = Worker.objects.create(
+        area=tree["qianjin_g1"], name="前进村党员张", kind="party_member", user=users["grid_worker"]
+    )
+    post = Post.objects.create(
+        area=tree["qianjin"], name="前进村东口岗", kind="checkpoint", checkpoint=checkpoint
+    )
+    now = dt.datetime.now(dt.UTC)
+    shift = Shift.objects.create(
+        post=post,
+        day=today_local(),
+        starts_at=now - dt.timedelta(minutes=5),
+        ends_at=now + dt.timedelta(hours=8),
+    )
+    earlier = Shift.objects.create(
+        post=post,
+        day=today_local(),
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=7),
+    )
+    assignment = ShiftAssignment.objects.create(shift=shift, worker=worker)
+    assignment_in = ShiftAssignment.objects.create(
+        shift=earlier, worker=worker, clock_in_at=now - dt.timedelta(hours=1)
+    )
+    branch = PartyBranch.objects.create(area=tree["qianjin"], name="前进村党支部")
+    branch.members.add(worker)
+    team = Team.objects.create(area=tree["qianjin"], name="前进村工作队")
+    TeamMember.objects.create(team=team, worker=worker, serves_in=tree["qianjin_g1"])
+    PointRule.objects.create(county=tree["county"], kind="shift_worked", points=5)
+    point = workforce_services.points_grant(
+        record=assignment_in, kind="shift_worked", day=today_local(), worker=worker
+    )
     return Objects(
+        checkpoint=checkpoint,
+        passage=passage,
+        household_pass=household_pass,
+        pre_registration=pre_registration,
+        worker=worker,
+        shift=shift,
+        assignment=assignment,
+        assignment_in=assignment_in,
+        branch=branch,
+        team=team,
+        point=point,
         village=tree["qianjin"],
         grid=tree["qianjin_g1"],
         household=household,
@@ -429,6 +560,14 @@ def _snapshot() -> tuple:
         list(CheckIn.objects.order_by("pk").values_list("pk", "temperature")),
         list(Alert.objects.filter(kind="fever").order_by("pk").values_list("pk", "handled_at")),
         list(DailyReport.objects.order_by("pk").values_list("pk", "version", "remarks")),
+        list(Checkpoint.objects.order_by("pk").values_list("pk", "name", "register_token")),
+        list(Passage.objects.order_by("pk").values_list("pk", "outcome", "case_id")),
+        list(HouseholdPass.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(PreRegistration.objects.order_by("pk").values_list("pk", "passage_id", "dismissed")),
+        list(ShiftAssignment.objects.order_by("pk").values_list("pk", "worker_id", "clock_in_at")),
+        list(Shift.objects.order_by("pk").values_list("pk", "starts_at")),
+        list(PointEntry.objects.order_by("pk").values_list("pk", "points")),
+        list(PointRule.objects.order_by("pk").values_list("pk", "kind", "points")),
         list(
             AuditEvent.objects.exclude(action__in=READ_ACTIONS)
             .order_by("pk")

@@ -15,6 +15,7 @@ from fangkong.monitoring import demo as monitoring_demo
 from fangkong.registry import demo
 from fangkong.reports import demo as reports_demo
 from fangkong.screening import demo as screening_demo
+from fangkong.workforce import demo as workforce_demo
 
 
 class Command(BaseCommand):
@@ -49,6 +50,13 @@ class Command(BaseCommand):
             console.print(
                 f"demo: {monitored['cases']} people under observation "
                 f"({monitored['released']} released), {monitored['checkins']} check-ins"
+            )
+        if staffed := workforce_demo.build_workforce(areas):
+            console.print(
+                f"demo: {staffed['checkpoints']} checkpoints, {staffed['passages']} passages "
+                f"and {staffed['passes']} passes in {workforce_demo.DAYS} days; "
+                f"{staffed['workers']} people at work in {staffed['branches']} branches, "
+                f"{staffed['shifts']} shifts, {staffed['points']} red points"
             )
         if reported := reports_demo.build_reports(areas):
             console.print(f"demo: {reported} daily reports of the last {reports_demo.DAYS} days")

@@ -1,0 +1,216 @@
+"""``/api/v1/checkpoints``, ``/api/v1/passages`` and ``/api/v1/passes``: scoped, written through
+the same services as the pages. Checkpoint staff may write passages and scans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fangkong.checkpoints import services
+from fangkong.checkpoints.models import (
+    Checkpoint,
+    Direction,
+    HouseholdPass,
+    Outcome,
+    Passage,
+    Subject,
+    VehicleType,
+)
+from fangkong.core.api import ScopedPermission
+from fangkong.registry.api import _call
+
+
+class PassageWriterPermission(ScopedPermission):
+    """Reads: anyone scoped; writes: checkpoint staff and register writers."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return super().has_permission(request, view)
+        return services.can_register_passages(request.user)
+
+
+class CheckpointSerializer(serializers.ModelSerializer):
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    hours = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Checkpoint
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "area",
+            "area_name",
+            "opens_at",
+            "closes_at",
+            "hours",
+            "active",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedCheckpointField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Checkpoint.objects.for_user(self.context["request"].user).select_related("area")
+
+
+class PassageSerializer(serializers.ModelSerializer):
+    checkpoint = ScopedCheckpointField()
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    subject = serializers.ChoiceField(choices=Subject.choices, default=Subject.PERSON)
+    vehicle_type = serializers.ChoiceField(
+        choices=VehicleType.choices, required=False, allow_blank=True, default=""
+    )
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, default="")
+    phone_masked = serializers.CharField(read_only=True)
+    id_masked = serializers.CharField(read_only=True)
+    temperature = serializers.DecimalField(
+        max_digits=3, decimal_places=1, required=False, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Passage
+        fields = [
+            "id",
+            "checkpoint",
+            "at",
+            "day",
+            "direction",
+            "subject",
+            "plate",
+            "vehicle_type",
+            "people",
+            "name",
+            "phone",
+            "phone_masked",
+            "id_number",
+            "id_masked",
+            "travel_from",
+            "origin_name",
+            "via_risk_area",
+            "destination",
+            "purpose",
+            "temperature",
+            "outcome",
+            "source",
+            "household_pass",
+            "case",
+            "notes",
+        ]
+        read_only_fields = [
+            "at",
+            "day",
+            "origin_name",
+            "via_risk_area",
+            "source",
+            "household_pass",
+            "case",
+        ]
+
+    def create(self, validated_data: dict[str, Any]) -> Passage:
+        data = dict(validated_data)
+        checkpoint = data.pop("checkpoint")
+        outcome = data.pop("outcome")
+        temperature = data.pop("temperature", None)
+        details = services.PassageDetails(**data)
+        return _call(
+            services.passage_register,
+            by=self.context["request"].user,
+            checkpoint=checkpoint,
+            details=details,
+            outcome=outcome,
+            temperature=temperature,
+        )
+
+
+class PassSerializer(serializers.ModelSerializer):
+    household_head = serializers.CharField(source="household.head_name", read_only=True)
+    rule = serializers.CharField(source="rule_text", read_only=True)
+    revoked = serializers.BooleanField(source="is_revoked", read_only=True)
+
+    class Meta:
+        model = HouseholdPass
+        fields = [
+            "id",
+            "number",
+            "household",
+            "household_head",
+            "holders",
+            "valid_from",
+            "valid_until",
+            "uses_allowed",
+            "every_days",
+            "rule",
+            "revoked",
+        ]
+        read_only_fields = fields
+
+
+class ScanSerializer(serializers.Serializer):
+    checkpoint = ScopedCheckpointField()
+    code = serializers.CharField(max_length=200)
+    direction = serializers.ChoiceField(choices=Direction.choices)
+
+
+class CheckpointViewSet(viewsets.ReadOnlyModelViewSet):
+    """Checkpoints in the caller's scope."""
+
+    serializer_class = CheckpointSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return (
+            Checkpoint.objects.for_user(self.request.user).select_related("area").order_by("pk")  # type: ignore[arg-type]
+        )
+
+
+class PassageViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Passages in the caller's scope (``?day=``, ``?checkpoint=``); a POST registers one."""
+
+    serializer_class = PassageSerializer
+    permission_classes = [PassageWriterPermission]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        passages = Passage.objects.for_user(self.request.user).order_by("-at", "-pk")  # type: ignore[arg-type]
+        if day := self.request.query_params.get("day", ""):
+            passages = passages.filter(day=day) if len(day) == 10 else passages.none()
+        if (checkpoint := self.request.query_params.get("checkpoint", "")).isdigit():
+            passages = passages.filter(checkpoint_id=int(checkpoint))
+        return passages
+
+
+class PassViewSet(viewsets.ReadOnlyModelViewSet):
+    """Household passes in the caller's scope; ``scan/`` checks one and records its use."""
+
+    serializer_class = PassSerializer
+    permission_classes = [PassageWriterPermission]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return (
+            HouseholdPass.objects.for_user(self.request.user)  # type: ignore[arg-type]
+            .select_related("household")
+            .prefetch_related("holders")
+            .order_by("-pk")
+        )
+
+    @extend_schema(request=ScanSerializer, responses=PassageSerializer)
+    @action(detail=False, methods=["post"], serializer_class=ScanSerializer)
+    def scan(self, request: Request, **kwargs: Any) -> Response:
+        serializer = ScanSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        passage = _call(services.pass_scan, by=request.user, **serializer.validated_data)
+        return Response(PassageSerializer(passage, context={"request": request}).data, status=201)

@@ -1,0 +1,61 @@
+"""The duty and points figures of the daily report for (area, date): three queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, Sum
+
+from fangkong.areas.models import Area
+from fangkong.workforce.models import ADJUSTMENT, PointEntry, Shift, ShiftAssignment
+
+
+@dataclass(frozen=True)
+class DutyFigures:
+    shifts: int = 0
+    covered: int = 0
+    gaps: int = 0
+    on_duty: int = 0
+    checkpoints_staffed: int = 0
+    points: int = 0
+
+
+def duty_figures(area: Area, day: dt.date) -> DutyFigures:
+    """Shifts of the day at the area's posts: covered (as many people assigned as needed) or a
+    gap (fewer); people on duty (clocked in on a shift of the day); checkpoints staffed (someone
+    clocked in there that day); red points earned that day by people of the area (adjustments
+    are not work and are left out)."""
+    shifts = list(
+        Shift.objects.in_area(area)
+        .filter(day=day)
+        .annotate(assigned=Count("assignments"))
+        .values_list("min_staff", "assigned")
+    )
+    covered = sum(1 for need, have in shifts if have >= need)
+    duty = (
+        ShiftAssignment.objects.in_area(area)
+        .filter(shift__day=day, clock_in_at__isnull=False)
+        .aggregate(
+            on_duty=Count("worker", distinct=True),
+            checkpoints=Count(
+                "shift__post__checkpoint",
+                distinct=True,
+                filter=Q(shift__post__checkpoint__isnull=False),
+            ),
+        )
+    )
+    points = (
+        PointEntry.objects.in_area(area)
+        .filter(day=day)
+        .exclude(kind=ADJUSTMENT)
+        .aggregate(total=Sum("points"))["total"]
+    )
+    return DutyFigures(
+        shifts=len(shifts),
+        covered=covered,
+        gaps=len(shifts) - covered,
+        on_duty=duty["on_duty"] or 0,
+        checkpoints_staffed=duty["checkpoints"] or 0,
+        points=int(points or 0),
+    )

@@ -1,0 +1,366 @@
+"""Writes to workforce: rosters, assignments, swaps, clock-in/out, household contacts, the points
+scheme, grants and adjustments. Pages, the API, the demo and the ``work_done`` receiver come here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.models import Role
+from fangkong.areas.models import Area
+from fangkong.core.audit import audit_record
+from fangkong.core.models import AuditAction
+from fangkong.core.signals import work_done
+from fangkong.monitoring.models import local_tz
+from fangkong.registry.models import Household
+from fangkong.workforce.models import (
+    ADJUSTMENT,
+    CLOCK_IN_OPENS,
+    LATE_AFTER,
+    HouseholdContact,
+    PartyBranch,
+    PointEntry,
+    PointRule,
+    Post,
+    Shift,
+    ShiftAssignment,
+    ShiftPattern,
+    ShiftSwap,
+    Worker,
+)
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+SHIFT_WORKED = "shift_worked"
+# Who draws up rosters, assigns people and records swaps.
+DUTY_MANAGERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE}
+MAX_ADJUSTMENT = 100
+
+
+def can_manage_duty(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.area_id is not None
+        and user.role in DUTY_MANAGERS
+    )
+
+
+def _check_manager(*, by: User, area: Area) -> None:
+    if by.role not in DUTY_MANAGERS or by.area is None or not area.is_within(by.area):
+        raise PermissionDenied
+
+
+def worker_of(user: Any) -> Worker | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Worker.objects.filter(user=user).select_related("area").first()
+
+
+# --- rosters ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def roster_generate(
+    *, by: User, post: Post, pattern: ShiftPattern, first_day: dt.date, days: int
+) -> int:
+    """The shifts of ``pattern`` at ``post`` for ``days`` days; existing shifts stay. Returns the
+    number of new shifts."""
+    _check_manager(by=by, area=post.area)
+    if not 1 <= days <= 62:
+        raise ValidationError({"days": _("Between 1 and 62 days at a time.")})
+    tz = local_tz()
+    shifts = []
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        for start in pattern.start_times():
+            starts_at = dt.datetime.combine(day, start, tzinfo=tz)
+            shifts.append(
+                Shift(
+                    county_id=post.county_id,
+                    post=post,
+                    day=day,
+                    starts_at=starts_at,
+                    ends_at=starts_at + dt.timedelta(hours=pattern.hours),
+                    min_staff=post.min_staff,
+                )
+            )
+    before = Shift.objects.filter(county_id=post.county_id, post=post).count()
+    Shift.objects.bulk_create(shifts, ignore_conflicts=True)
+    created = Shift.objects.filter(county_id=post.county_id, post=post).count() - before
+    audit_record(
+        user=by, action=AuditAction.CREATE, area=post.area, obj=post, rows=created, detail="roster"
+    )
+    return created
+
+
+@transaction.atomic
+def shift_assign(*, by: User, shift: Shift, worker: Worker) -> ShiftAssignment:
+    _check_manager(by=by, area=shift.post.area)
+    if not worker.area.is_within(by.area):  # type: ignore[arg-type]
+        raise PermissionDenied
+    if shift.ends_at <= timezone.now():
+        raise ValidationError(_("This shift is over."))
+    assignment = ShiftAssignment(county_id=shift.county_id, shift=shift, worker=worker)
+    try:
+        with transaction.atomic():
+            assignment.save()
+    except IntegrityError as error:
+        raise ValidationError({"worker": _("This person is already on this shift.")}) from error
+    audit_record(user=by, action=AuditAction.CREATE, area=shift.post.area, obj=assignment)
+    return assignment
+
+
+@transaction.atomic
+def shift_swap(
+    *, by: User, assignment: ShiftAssignment, to_worker: Worker, reason: str
+) -> ShiftSwap:
+    """Someone else takes the shift; the swap and its reason are kept."""
+    assignment = (
+        ShiftAssignment.objects.select_for_update(of=("self",))
+        .select_related("shift__post__area", "worker")
+        .get(pk=assignment.pk)
+    )
+    _check_manager(by=by, area=assignment.shift.post.area)
+    if not to_worker.area.is_within(by.area):  # type: ignore[arg-type]
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the swap.")})
+    if assignment.clock_in_at is not None:
+        raise ValidationError(_("This person has already clocked in on this shift."))
+    if to_worker.pk == assignment.worker_id:
+        raise ValidationError({"to_worker": _("Choose someone else.")})
+    if ShiftAssignment.objects.filter(
+        county_id=assignment.county_id, shift_id=assignment.shift_id, worker=to_worker
+    ).exists():
+        raise ValidationError({"to_worker": _("This person is already on this shift.")})
+    swap = ShiftSwap.objects.create(
+        county_id=assignment.county_id,
+        assignment=assignment,
+        from_worker=assignment.worker,
+        to_worker=to_worker,
+        reason=reason[:200],
+        by=by,
+    )
+    assignment.worker = to_worker
+    assignment.save(update_fields=["worker"])
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE,
+        area=assignment.shift.post.area,
+        obj=assignment,
+        detail=f"swap: {reason}"[:500],
+    )
+    return swap
+
+
+def _own_assignment(*, by: User, assignment: ShiftAssignment) -> ShiftAssignment:
+    assignment = (
+        ShiftAssignment.objects.select_for_update(of=("self",))
+        .select_related("shift__post__area", "worker")
+        .get(pk=assignment.pk)
+    )
+    if assignment.worker.user_id != by.pk:
+        raise PermissionDenied
+    return assignment
+
+
+@transaction.atomic
+def clock_in(
+    *, by: User, assignment: ShiftAssignment, at: dt.datetime | None = None
+) -> ShiftAssignment:
+    """打卡 on one's own shift, from half an hour before it starts until it ends; more than ten
+    minutes after the start is late."""
+    assignment = _own_assignment(by=by, assignment=assignment)
+    at = at or timezone.now()
+    shift = assignment.shift
+    if assignment.clock_in_at is not None:
+        raise ValidationError(_("You have already clocked in on this shift."))
+    if at < shift.starts_at - CLOCK_IN_OPENS:
+        raise ValidationError(_("Clock-in opens half an hour before the shift."))
+    if at >= shift.ends_at:
+        raise ValidationError(_("This shift is over: the clock-in was missed."))
+    assignment.clock_in_at = at
+    assignment.late = at > shift.starts_at + LATE_AFTER
+    assignment.save(update_fields=["clock_in_at", "late"])
+    return assignment
+
+
+@transaction.atomic
+def clock_out(
+    *, by: User, assignment: ShiftAssignment, at: dt.datetime | None = None
+) -> ShiftAssignment:
+    """Clocking out closes the shift worked: it earns its points (``work_done``)."""
+    assignment = _own_assignment(by=by, assignment=assignment)
+    at = at or timezone.now()
+    if assignment.clock_in_at is None:
+        raise ValidationError(_("Clock in first."))
+    if assignment.clock_out_at is not None:
+        raise ValidationError(_("You have already clocked out of this shift."))
+    assignment.clock_out_at = max(at, assignment.clock_in_at)
+    assignment.save(update_fields=["clock_out_at"])
+    work_done.send(
+        sender=ShiftAssignment,
+        record=assignment,
+        person=by,
+        kind=SHIFT_WORKED,
+        day=assignment.shift.day,
+    )
+    return assignment
+
+
+# --- household contact (联户) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def contacts_assign(*, by: User, worker: Worker, households: list[Household]) -> int:
+    """Make ``worker`` responsible for these households (taking them from whoever had them)."""
+    _check_manager(by=by, area=worker.area)
+    for household in households:
+        if not household.area.is_within(by.area):  # type: ignore[arg-type]
+            raise PermissionDenied
+    HouseholdContact.objects.filter(county_id=worker.county_id, household__in=households).delete()
+    HouseholdContact.objects.bulk_create(
+        [
+            HouseholdContact(county_id=worker.county_id, worker=worker, household=h)
+            for h in households
+        ]
+    )
+    audit_record(
+        user=by, action=AuditAction.UPDATE, area=worker.area, obj=worker, rows=len(households)
+    )
+    return len(households)
+
+
+# --- red points ---------------------------------------------------------------------------------
+
+
+def points_grant(
+    *,
+    record: models.Model,
+    kind: str,
+    day: dt.date,
+    person: Any = None,
+    worker: Worker | None = None,
+) -> PointEntry | None:
+    """Grant what the county's scheme says for ``kind``, once per (record, kind).
+
+    The rule, written down: the county is the record's (its ``county_id``), else the person's.
+    A kind the scheme does not list (or lists as not in force) earns nothing and writes nothing.
+    The entry goes to the person's worker record (linked by user) when there is one; a user with
+    no worker record keeps the points on the user (shown under their login name) until a worker
+    record is linked; with neither, nothing is written."""
+    if worker is None and person is not None:
+        worker = worker_of(person)
+    if person is None and worker is not None:
+        person = worker.user
+    county_id = getattr(record, "county_id", None) or getattr(
+        getattr(person, "area", None), "county_id", None
+    )
+    if county_id is None or (worker is None and person is None):
+        return None
+    rule = PointRule.objects.filter(county_id=county_id, kind=kind, active=True).first()
+    if rule is None or rule.points == 0:
+        return None
+    area_id = worker.area_id if worker is not None else getattr(person, "area_id", None)
+    if area_id is None:
+        return None
+    entry = PointEntry(
+        county_id=county_id,
+        area_id=area_id,
+        worker=worker,
+        user=person if getattr(person, "pk", None) else None,
+        kind=kind,
+        points=rule.points,
+        day=day,
+        record_type=ContentType.objects.get_for_model(record),
+        record_id=record.pk,
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:  # granted before: once per record and kind
+        return None
+    return entry
+
+
+def points_on_work_done(
+    sender: Any, record: models.Model, kind: str, day: dt.date, person: Any = None, **kwargs: Any
+) -> None:
+    """The ``work_done`` receiver (connected in ``WorkforceConfig.ready``)."""
+    points_grant(record=record, kind=kind, day=day, person=person, worker=kwargs.get("worker"))
+
+
+work_done.connect(points_on_work_done, dispatch_uid="workforce_points_on_work_done")
+
+
+def is_secretary_of(user: Any, worker: Worker) -> bool:
+    """The user is the secretary of a party branch the worker belongs to."""
+    mine = worker_of(user)
+    if mine is None:
+        return False
+    return PartyBranch.objects.filter(
+        secretary=mine, members=worker, dissolved_on__isnull=True
+    ).exists()
+
+
+@transaction.atomic
+def points_adjust(
+    *, by: User, worker: Worker, points: int, reason: str, day: dt.date | None = None
+) -> PointEntry:
+    """An adjustment by the secretary of the worker's branch, always with a reason."""
+    if not is_secretary_of(by, worker):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the adjustment.")})
+    if points == 0 or abs(points) > MAX_ADJUSTMENT:
+        raise ValidationError(
+            {"points": _("Adjust by 1 to %(n)d points, up or down.") % {"n": MAX_ADJUSTMENT}}
+        )
+    entry = PointEntry.objects.create(
+        county_id=worker.county_id,
+        area_id=worker.area_id,
+        worker=worker,
+        user=worker.user,
+        kind=ADJUSTMENT,
+        points=points,
+        day=day or timezone.localdate(timezone.now(), local_tz()),
+        reason=reason[:200],
+        by=by,
+    )
+    audit_record(
+        user=by, action=AuditAction.CREATE, area=worker.area, obj=entry, detail=reason[:500]
+    )
+    return entry
+
+
+@transaction.atomic
+def point_rule_set(
+    *, by: User, kind: str, points: int, label: str = "", active: bool = True
+) -> PointRule:
+    """A county administrator sets what a kind of work earns in their county."""
+    if not by.is_county_admin or by.area is None:
+        raise PermissionDenied
+    kind = (kind or "").strip()
+    if not kind or len(kind) > 40 or not kind.replace("_", "").isalnum() or not kind.isascii():
+        raise ValidationError({"kind": _("A key of letters, digits and _, e.g. shift_worked.")})
+    if kind == ADJUSTMENT:
+        raise ValidationError({"kind": _("Adjustments are made by branch secretaries.")})
+    if not -100 <= points <= 100:
+        raise ValidationError({"points": _("Between -100 and 100 points.")})
+    rule, _created = PointRule.objects.update_or_create(
+        county_id=by.area.county_id,
+        kind=kind,
+        defaults={"points": points, "label": (label or "").strip()[:100], "active": active},
+    )
+    audit_record(user=by, action=AuditAction.UPDATE, area=by.area, obj=rule, detail=kind)
+    return rule
