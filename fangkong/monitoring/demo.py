@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
+from fangkong.core.db import analyze
 from fangkong.monitoring.models import (
     Alert,
     AlertKind,
@@ -172,6 +173,7 @@ def build_monitoring(areas: dict[str, Area], *, now: dt.datetime | None = None) 
         checkin=fever,
         raised_at=fever.at,
     )
+    analyze(ObservationCase, CheckIn, Alert, CaseEvent)
     return {
         "cases": len(cases),
         "released": sum(c.status == Status.RELEASED for c in cases),

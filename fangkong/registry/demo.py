@@ -16,6 +16,7 @@ from django.db import transaction
 
 from fangkong.accounts.models import Role, User
 from fangkong.areas.models import Area, Level
+from fangkong.core.db import analyze
 from fangkong.core.validators import id_check_char
 from fangkong.registry.models import (
     Household,
@@ -207,6 +208,7 @@ def build_register(
         n_residents += len(residents)
         if progress:
             progress(len(households))
+    analyze(Household, Resident)
     return n_households, n_residents
 
 

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
+from fangkong.core.db import analyze
 from fangkong.registry import demo as registry_demo
 from fangkong.registry.models import Household, ResidenceStatus, Resident
 from fangkong.screening.models import (
@@ -187,6 +188,7 @@ def build_screening(areas: dict[str, Area]) -> ScreeningDemo | None:
             )
     PersonCheck.objects.bulk_create(checks, batch_size=2000)
     _open_round(areas, users, members, rng)
+    analyze(HouseholdVisit, PersonCheck)
     return ScreeningDemo(round=screening_round, visits=len(visits), people=len(checks))
 
 
