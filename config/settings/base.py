@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "fangkong.screening",
     "fangkong.monitoring",
     "fangkong.reports",
+    "fangkong.care",
+    "fangkong.supplies",
+    "fangkong.measures",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +192,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served by us: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name with another app's: named here, not by a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryEnum": "fangkong.monitoring.models.Category",
+        "ItemCategoryEnum": "fangkong.supplies.models.ItemCategory",
+        "ErrandStatusEnum": "fangkong.care.models.ErrandStatus",
+        "VenueStatusEnum": "fangkong.measures.models.VenueStatus",
+        "GatheringOutcomeEnum": "fangkong.measures.models.GatheringOutcome",
+    },
 }
 
 LOGGING = {
