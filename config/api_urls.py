@@ -6,11 +6,28 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from fangkong.areas.api import AreaViewSet
+from fangkong.care.api import CarePlanViewSet, ErrandViewSet
 from fangkong.checkpoints.api import CheckpointViewSet, PassageViewSet, PassViewSet
+from fangkong.measures.api import (
+    DisinfectionViewSet,
+    FindingViewSet,
+    GatheringViewSet,
+    InspectionViewSet,
+    KeyPlaceViewSet,
+    PublicityViewSet,
+    VenueViewSet,
+)
 from fangkong.monitoring.api import AlertViewSet, CaseViewSet, CheckInViewSet
 from fangkong.registry.api import HouseholdViewSet, ImportView, ResidentViewSet
 from fangkong.reports.api import ReportViewSet
 from fangkong.screening.api import ReconciliationEntryViewSet, RoundViewSet, VisitViewSet
+from fangkong.supplies.api import (
+    DonationViewSet,
+    ItemViewSet,
+    LedgerViewSet,
+    StockViewSet,
+    StoreViewSet,
+)
 from fangkong.workforce.api import (
     AssignmentViewSet,
     BranchViewSet,
@@ -42,6 +59,20 @@ router.register("workers", WorkerViewSet, basename="worker")
 router.register("branches", BranchViewSet, basename="branch")
 router.register("teams", TeamViewSet, basename="team")
 router.register("points", PointEntryViewSet, basename="point")
+router.register("errands", ErrandViewSet, basename="errand")
+router.register("care-plans", CarePlanViewSet, basename="care_plan")
+router.register("items", ItemViewSet, basename="item")
+router.register("stores", StoreViewSet, basename="store")
+router.register("stock", StockViewSet, basename="stock")
+router.register("ledger", LedgerViewSet, basename="ledger")
+router.register("donations", DonationViewSet, basename="donation")
+router.register("key-places", KeyPlaceViewSet, basename="key_place")
+router.register("disinfections", DisinfectionViewSet, basename="disinfection")
+router.register("gatherings", GatheringViewSet, basename="gathering")
+router.register("venues", VenueViewSet, basename="venue")
+router.register("publicity", PublicityViewSet, basename="publicity")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("findings", FindingViewSet, basename="finding")
 
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),

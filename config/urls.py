@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from fangkong.accounts import views as account_views
+from fangkong.care import views as care_views
 from fangkong.checkpoints import views as checkpoint_views
 from fangkong.monitoring import views as monitoring_views
 
@@ -22,6 +23,12 @@ urlpatterns = [
     path("k/<str:token>/", checkpoint_views.self_register, name="self_register"),
     # Where a household pass's QR code leads (staff log in).
     path("p/<str:token>/", checkpoint_views.pass_check, name="pass_check"),
+    path("care/", include("fangkong.care.urls")),
+    path("supplies/", include("fangkong.supplies.urls")),
+    path("measures/", include("fangkong.measures.urls")),
+    # The personal self-report link: public by design (no account), see monitoring.views.
+    path("r/<str:token>/", monitoring_views.self_report, name="self_report"),
+    path("r/<str:token>/errand/", care_views.errand_request_public, name="errand_request"),
     path("audit/", include("fangkong.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),

@@ -10,6 +10,21 @@ from fangkong.areas.models import Area
 from fangkong.areas.tests.factories import build_tree
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.postgresql``: what only a real PostgreSQL can show (row locks, parallel
+    writers); skipped on SQLite, which serialises every writer (``BEGIN IMMEDIATE``) instead."""
+    if item.get_closest_marker("postgresql") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            f"needs PostgreSQL: the test database is {connection.vendor}, which serialises "
+            "writers and has no row locks (CI runs the suite on PostgreSQL 15 too; "
+            "see .ci/run or bench/pgcluster.py)"
+        )
+
+
 @pytest.fixture
 def tree(db) -> dict[str, Area]:
     """county 双清区 → 火车站乡 → 前进村 (grids 01, 02) and 白云村 (grid 01)."""

@@ -88,6 +88,9 @@ INSTALLED_APPS = [
     "fangkong.reports",
     "fangkong.checkpoints",
     "fangkong.workforce",
+    "fangkong.care",
+    "fangkong.supplies",
+    "fangkong.measures",
 ]
 
 MIDDLEWARE = [
@@ -191,8 +194,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served by us: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Two apps have an "outcome": name each set of choices after its model.
-    "ENUM_NAME_OVERRIDES": {"PassageOutcomeEnum": "fangkong.checkpoints.models.Outcome"},
+    # Choice sets that share a field name with another app's: named here, not by a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryEnum": "fangkong.monitoring.models.Category",
+        "ItemCategoryEnum": "fangkong.supplies.models.ItemCategory",
+        "ErrandStatusEnum": "fangkong.care.models.ErrandStatus",
+        "VenueStatusEnum": "fangkong.measures.models.VenueStatus",
+        "GatheringOutcomeEnum": "fangkong.measures.models.GatheringOutcome",
+        "PassageOutcomeEnum": "fangkong.checkpoints.models.Outcome",
+    },
 }
 
 LOGGING = {

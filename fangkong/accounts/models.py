@@ -28,6 +28,13 @@ REGISTER_WRITERS = {
     Role.GRID_WORKER,
     Role.DOCTOR,
 }
+# Roles that work in the field beyond the register: errands, care visits, hand-outs of supplies,
+# disinfection, gatherings (checkpoint staff stand for the volunteers and party members on duty).
+FIELD_WORKERS = REGISTER_WRITERS | {Role.CHECKPOINT_STAFF}
+# Roles that keep the stores of supplies and take donations.
+STOREKEEPERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE}
+# Roles that inspect (督查) and hold people to account.
+INSPECTORS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.INSPECTOR}
 # Roles that may reveal a full ID or phone number (each reveal is audited).
 REVEALERS = REGISTER_WRITERS
 # Roles that write nothing at all.

@@ -156,10 +156,13 @@ class Area(models.Model):
         names = list(self.ancestors().exclude(level=Level.COUNTY).values_list("name", flat=True))
         return " ".join([*names, self.name])
 
-    def ancestors(self) -> AreaQuerySet:
+    def lineage_paths(self) -> list[str]:
+        """The paths of the county, the township … down to this area itself."""
         parts = self.path.strip("/").split("/")
-        prefixes = ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
-        return Area.objects.filter(path__in=prefixes).order_by("depth")
+        return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+    def ancestors(self) -> AreaQuerySet:
+        return Area.objects.filter(path__in=self.lineage_paths()[:-1]).order_by("depth")
 
     def is_within(self, other: Area) -> bool:
         return self.path.startswith(other.path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import wraps
 from typing import Any
 
@@ -49,3 +49,20 @@ def county_admin_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def roles_required(roles: Collection[str]) -> Callable[[View], View]:
+    """The writes of a capability that only some roles do (errands, stock, inspections ...):
+    403 for every other role, the read-only viewer included, also on GET of a form page."""
+
+    def decorator(view: View) -> View:
+        @scoped_login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if getattr(request.user, "role", None) not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

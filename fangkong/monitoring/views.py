@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from fangkong.core.audit import client_ip
+from fangkong.core.forms import apply_errors
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import register_writer_required, scoped_login_required
@@ -51,14 +52,6 @@ from fangkong.registry.models import Resident
 # Self-report posts allowed per link and per address, per hour.
 SELF_REPORT_LIMIT = 10
 SELF_REPORT_WINDOW = 3600
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # Pages never need the encrypted numbers of the people they list: not even decrypted in memory.
@@ -198,7 +191,7 @@ def case_create(request: AuthedRequest) -> HttpResponse:
         try:
             case = services.case_open(by=request.user, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Observation case opened."))
             return redirect("monitoring:case_detail", pk=case.pk)
@@ -231,7 +224,7 @@ def _case_change(
             if form is None:
                 messages.error(request, " ".join(error.messages))
                 return redirect("monitoring:case_detail", pk=case.pk)
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("monitoring:case_detail", pk=case.pk)
@@ -306,7 +299,7 @@ def checkin_create(request: AuthedRequest, pk: int) -> HttpResponse:
                 symptoms=form.cleaned_data["symptoms"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             if checkin.temperature >= case.policy.fever_threshold:
                 messages.warning(request, _("Fever: an alert is open for this person."))
@@ -350,7 +343,7 @@ def alert_handle(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.alert_handle(by=request.user, alert=alert, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Alert handled."))
             return redirect("monitoring:today")
@@ -384,7 +377,14 @@ def _rate_limited(key: str) -> bool:
     return count > SELF_REPORT_LIMIT
 
 
-def _first_name(name: str) -> str:
+def link_rate_limited(request: HttpRequest, case: ObservationCase) -> bool:
+    """One budget per personal link and per address, shared by everything posted through the
+    link (temperatures here, errand requests in ``care``)."""
+    ip = client_ip(request) or "unknown"
+    return _rate_limited(f"selfreport:link:{case.pk}") | _rate_limited(f"selfreport:ip:{ip}")
+
+
+def first_name(name: str) -> str:
     """The given name only (王小明 → 小明): nothing on the public page identifies the person."""
     return name[1:] if len(name) >= 2 else name
 
@@ -403,12 +403,11 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
     done = CheckIn.objects.filter(case=case, date=day, slot=slot).exists() if slot else False
     status = 200
     if request.method == "POST":
-        ip = client_ip(request) or "unknown"
-        if _rate_limited(f"selfreport:link:{case.pk}") | _rate_limited(f"selfreport:ip:{ip}"):
+        if link_rate_limited(request, case):
             return render(
                 request,
                 "monitoring/self_report.html",
-                {"name": _first_name(case.resident.name), "limited": True},
+                {"name": first_name(case.resident.name), "limited": True},
                 status=429,
             )
         if slot is None:
@@ -425,14 +424,14 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
                     at=now,
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
                 status = 400
             else:
                 return redirect(request.path + "?ok=1")
         else:
             status = 400
     context = {
-        "name": _first_name(case.resident.name),
+        "name": first_name(case.resident.name),
         "form": form,
         "slot": slot,
         "slot_label": case.policy.slot_label(slot) if slot else "",

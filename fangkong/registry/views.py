@@ -12,20 +12,13 @@ from django.views.decorators.http import require_POST
 
 from fangkong.areas.models import Area
 from fangkong.core.audit import client_ip
+from fangkong.core.forms import apply_errors
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import register_writer_required, scoped_login_required
 from fangkong.registry import services
 from fangkong.registry.forms import HouseholdForm, ResidentForm
 from fangkong.registry.models import Household, Resident
-
-
-def _apply_errors(form: HouseholdForm | ResidentForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @scoped_login_required
@@ -77,7 +70,7 @@ def household_create(request: AuthedRequest) -> HttpResponse:
         try:
             household = services.household_create(by=request.user, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Household added."))
             return redirect("registry:household_detail", pk=household.pk)
@@ -93,7 +86,7 @@ def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.household_update(by=request.user, household=household, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Household saved."))
             return redirect("registry:household_detail", pk=household.pk)
@@ -128,7 +121,7 @@ def resident_create(request: AuthedRequest, household_pk: int) -> HttpResponse:
         try:
             services.resident_create(by=request.user, household=household, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Resident added."))
             return redirect("registry:household_detail", pk=household.pk)
@@ -146,7 +139,7 @@ def resident_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.resident_update(by=request.user, resident=resident, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Resident saved."))
             return redirect("registry:resident_detail", pk=resident.pk)

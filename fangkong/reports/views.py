@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record, client_ip
+from fangkong.core.forms import apply_errors
 from fangkong.core.http import AuthedRequest
 from fangkong.core.models import AuditAction
 from fangkong.core.permissions import county_admin_required, scoped_login_required
@@ -38,14 +39,6 @@ def _area(request: AuthedRequest, pk: int, *, village: bool = False) -> Area:
 
 def _day(request: AuthedRequest):  # type: ignore[no-untyped-def]
     return DayForm(request.GET).day(today_local())
-
-
-def _apply_errors(form: SubmitForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @scoped_login_required
@@ -92,7 +85,7 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
                     ip=client_ip(request),
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("Report submitted."))
                 return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")
@@ -134,7 +127,7 @@ def village_amend(request: AuthedRequest, pk: int) -> HttpResponse:
                 ip=client_ip(request),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Amendment saved; the earlier version is kept."))
             return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
+from fangkong.core.forms import apply_errors
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import (
@@ -64,14 +64,6 @@ def round_manager_required(
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _apply_errors(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _get_round(request: AuthedRequest, pk: int) -> ScreeningRound:
@@ -126,7 +118,7 @@ def round_create(request: AuthedRequest) -> HttpResponse:
         try:
             screening_round = services.round_create(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Screening round created."))
             return redirect("screening:round_detail", pk=screening_round.pk)
@@ -170,7 +162,7 @@ def round_close(request: AuthedRequest, pk: int) -> HttpResponse:
                 by=request.user, round=screening_round, ended_on=form.cleaned_data["ended_on"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The round is closed."))
             return redirect("screening:round_detail", pk=screening_round.pk)
@@ -243,7 +235,7 @@ def visit_create(request: AuthedRequest, pk: int, household_pk: int) -> HttpResp
                     **form.cleaned_data,
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 if nobody_home:
                     messages.info(
@@ -309,7 +301,7 @@ def risk_areas(request: AuthedRequest) -> HttpResponse:
         try:
             services.risk_area_save(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Risk area saved."))
             return redirect("screening:risk_areas")
@@ -328,7 +320,7 @@ def risk_area_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.risk_area_save(by=request.user, risk_area=risk_area, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Risk area saved."))
             return redirect("screening:risk_areas")
@@ -389,7 +381,7 @@ def list_upload(request: AuthedRequest) -> HttpResponse:
                 received_on=form.cleaned_data["received_on"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("List uploaded and matched against the register."))
             return redirect("screening:list_detail", pk=reconciliation.pk)
@@ -466,7 +458,7 @@ def entry_close(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.entry_close(by=request.user, entry=entry, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("%(name)s: closed.") % {"name": entry.name})
             return redirect("screening:entry_tasks")

@@ -33,9 +33,23 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from fangkong.areas.models import Area
+from fangkong.care import services as care_services
+from fangkong.care.models import CarePlan, CareVisit, Errand
 from fangkong.checkpoints import services as checkpoint_services
 from fangkong.checkpoints.models import Checkpoint, HouseholdPass, Passage, PreRegistration
 from fangkong.core.models import AuditAction, AuditEvent
+from fangkong.measures import services as measure_services
+from fangkong.measures.models import (
+    Accountability,
+    Disinfection,
+    Finding,
+    Gathering,
+    Inspection,
+    KeyPlace,
+    Publicity,
+    Venue,
+    VenueCheck,
+)
 from fangkong.monitoring import services as monitoring_services
 from fangkong.monitoring.models import Alert, CheckIn, ObservationCase, today_local
 from fangkong.registry.importing import jobs as import_jobs
@@ -52,6 +66,8 @@ from fangkong.screening.models import (
     ScreeningRound,
 )
 from fangkong.screening.tests.factories import RiskAreaFactory, RoundFactory, record_visit
+from fangkong.supplies import services as supply_services
+from fangkong.supplies.models import Donation, LedgerEntry, StockBalance, Store
 from fangkong.workforce import services as workforce_services
 from fangkong.workforce.models import (
     PartyBranch,
@@ -84,6 +100,10 @@ SKIPPED_NAMES = {
         "a checkpoint's self-registration poster (/k/<token>/) needs no account by design: it "
         "shows a form and stores a pending entry, never reads anything back (tested in "
         "checkpoints/tests/test_views.py)"
+    ),
+    "errand_request": (
+        "the errand form on the same personal link (/r/<token>/errand/): no account by design, "
+        "same token and rate limit (tested in care/tests/test_views.py)"
     ),
 }
 
@@ -121,6 +141,15 @@ class Objects:
     branch: PartyBranch
     team: Team
     point: PointEntry
+    errand: Errand
+    care_plan: CarePlan
+    store: Store
+    donation: Donation
+    key_place: KeyPlace
+    gathering: Gathering
+    venue: Venue
+    inspection: Inspection
+    finding: Finding
 
 
 KwargsFor = Callable[[Objects], dict[str, object]]
@@ -178,6 +207,25 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "workforce:worker_detail": lambda o: {"pk": o.worker.pk},
     # Clocking out needs a clock-in: the assignment already clocked in.
     "assignment-clock-out": lambda o: {"pk": o.assignment_in.pk},
+    "care:errand_detail": lambda o: {"pk": o.errand.pk},
+    "care:errand_take": lambda o: {"pk": o.errand.pk},
+    "care:errand_assign": lambda o: {"pk": o.errand.pk},
+    "care:errand_done": lambda o: {"pk": o.errand.pk},
+    "care:errand_cancel": lambda o: {"pk": o.errand.pk},
+    "care:errand_repay": lambda o: {"pk": o.errand.pk},
+    "care:plan_detail": lambda o: {"pk": o.care_plan.pk},
+    "care:plan_visit": lambda o: {"pk": o.care_plan.pk},
+    "care:plan_end": lambda o: {"pk": o.care_plan.pk},
+    "supplies:store_detail": lambda o: {"pk": o.store.pk},
+    "supplies:movement": lambda o: {"pk": o.store.pk, "kind": "handout"},
+    "supplies:donation_receipt": lambda o: {"pk": o.donation.pk},
+    "measures:disinfection_record": lambda o: {"pk": o.key_place.pk},
+    "measures:gathering_outcome": lambda o: {"pk": o.gathering.pk},
+    "measures:venue_check": lambda o: {"pk": o.venue.pk},
+    "measures:inspection_detail": lambda o: {"pk": o.inspection.pk},
+    "measures:finding_add": lambda o: {"pk": o.inspection.pk},
+    "measures:accountability_add": lambda o: {"pk": o.inspection.pk},
+    "measures:finding_close": lambda o: {"pk": o.finding.pk},
 }
 # String kwargs that name an object (replaced by a missing one to compare answers); other string
 # kwargs (``kind``, ``field``) are part of the route and stay as they are.
@@ -217,6 +265,15 @@ API_BASENAMES: dict[str, Callable[[Objects], object]] = {
     "branch": lambda o: o.branch,
     "team": lambda o: o.team,
     "point": lambda o: o.point,
+    "errand": lambda o: o.errand,
+    "care_plan": lambda o: o.care_plan,
+    "store": lambda o: o.store,
+    "donation": lambda o: o.donation,
+    "key_place": lambda o: o.key_place,
+    "gathering": lambda o: o.gathering,
+    "venue": lambda o: o.venue,
+    "inspection": lambda o: o.inspection,
+    "finding": lambda o: o.finding,
 }
 # Nested API routes name their parent objects by kwarg.
 API_PARENT_KWARGS: dict[str, Callable[[Objects], object]] = {
@@ -352,7 +409,11 @@ def objects(tree, users) -> Objects:
         phone=SECRET_HOUSEHOLD_PHONE,
     )
     resident = ResidentFactory(
-        household=household, name=SECRET_RESIDENT, id_number=SECRET_ID, phone=SECRET_PHONE
+        household=household,
+        name=SECRET_RESIDENT,
+        id_number=SECRET_ID,
+        phone=SECRET_PHONE,
+        chronic_illness=True,  # flagged: it has a care plan
     )
     # The stranger's own village has a household too, so his lists are not trivially empty.
     own = HouseholdFactory(area=tree["baiyun_g1"], head_name="白云户主", address="白云村1号")
@@ -441,6 +502,7 @@ def objects(tree, users) -> Objects:
     point = workforce_services.points_grant(
         record=assignment_in, kind="shift_worked", day=today_local(), worker=worker
     )
+    care = _care_and_measures(tree, users, household, resident, yesterday)
     return Objects(
         checkpoint=checkpoint,
         passage=passage,
@@ -453,6 +515,7 @@ def objects(tree, users) -> Objects:
         branch=branch,
         team=team,
         point=point,
+        **care,
         village=tree["qianjin"],
         grid=tree["qianjin_g1"],
         household=household,
@@ -470,6 +533,98 @@ def objects(tree, users) -> Objects:
             by=users["cadre"], area=tree["qianjin"], day=today_local()
         ),
     )
+
+
+def _care_and_measures(tree, users, household, resident, yesterday) -> dict[str, object]:
+    """前进村's errands (one open, one done), an overdue care plan, a store handing out to the
+    household, a donation, key places (one done today, one not), a gathering, a venue and an
+    inspection with a finding and a person held accountable."""
+    cadre, village, grid = users["cadre"], tree["qianjin"], tree["qianjin_g1"]
+    errand = care_services.errand_request(
+        by=cadre, household=household, kind="medicine", details="降压药两盒"
+    )
+    done = care_services.errand_request(
+        by=cadre, household=household, kind="groceries", details="米"
+    )
+    care_services.errand_done(by=cadre, errand=done, money_spent="35.50")
+    plan = care_services.care_plan_create(
+        by=cadre,
+        resident=resident,
+        kind="doctor_visit",
+        description="每周上门",
+        every_days=1,
+        starts_on=yesterday,
+        responsible=cadre,
+    )
+    store = supply_services.store_create(
+        by=cadre, area=village, name="前进村物资点", kind="village"
+    )
+    item = supply_services.item_create(by=cadre, name="84消毒液", category="disinfectant")
+    supply_services.stock_receive(by=cadre, store=store, item=item, quantity=20)
+    supply_services.stock_hand_out(
+        by=cadre,
+        store=store,
+        item=item,
+        quantity=2,
+        recipient_kind="household",
+        household=household,
+    )
+    donation = supply_services.donation_record(
+        by=cadre,
+        area=village,
+        donor_name="前进村党员岳某",
+        donor_kind="person",
+        received_on=yesterday,
+        money="10000",
+    )
+    place = measure_services.place_create(by=cadre, area=grid, name="前进村村部", kind="office")
+    done_place = measure_services.place_create(
+        by=cadre, area=grid, name="前进村垃圾站", kind="bins"
+    )
+    measure_services.disinfection_record(
+        by=cadre, place=done_place, agent=item, quantity=1, store=store
+    )
+    gathering = measure_services.gathering_report(
+        by=cadre,
+        area=village,
+        kind="funeral",
+        family=SECRET_HEAD,
+        event_date=yesterday,
+        outcome="simplified",
+    )
+    venue = measure_services.venue_create(
+        by=cadre, area=village, name="前进村饭店", kind="restaurant", status="closed"
+    )
+    measure_services.publicity_record(by=cadre, area=village, kind="letter", quantity=300)
+    inspection = measure_services.inspection_record(
+        by=users["township"],
+        area=village,
+        day=yesterday,
+        mode="unannounced",
+        checklist={"on_post": False},
+        summary="前进村卡口暗访",
+    )
+    finding = measure_services.finding_add(
+        by=users["township"],
+        inspection=inspection,
+        item="on_post",
+        description="前进村卡口无人值守",
+        deadline=today_local(),
+    )
+    measure_services.accountability_add(
+        by=users["township"], inspection=inspection, person_name="王某", measure="criticism"
+    )
+    return {
+        "errand": errand,
+        "care_plan": plan,
+        "store": store,
+        "donation": donation,
+        "key_place": place,
+        "gathering": gathering,
+        "venue": venue,
+        "inspection": inspection,
+        "finding": finding,
+    }
 
 
 def _payload(objects: Objects, *, with_file: bool = True) -> dict[str, object]:
@@ -503,6 +658,32 @@ def _payload(objects: Objects, *, with_file: bool = True) -> dict[str, object]:
         "outcome": "not_in_area",
         "reason": "越权",
         "days": 7,
+        # care, supplies, measures: an errand done, stock handed out, a finding closed …
+        "kind": "medicine",
+        "details": "越权代办",
+        "money_spent": "10",
+        "amount": "1",
+        "store": objects.store.pk,
+        "quantity": 1,
+        "recipient_kind": "household",
+        "family": "越权",
+        "event_date": "2020-02-01",
+        "place": objects.key_place.pk,
+        "status": "open",
+        "closure": "越权整改",
+        "person_name": "越权",
+        "measure": "criticism",
+        "description": "越权",
+        "deadline": "2020-02-01",
+        "donor_name": "越权",
+        "donor_kind": "person",
+        "money": "1",
+        "received_on": "2020-02-01",
+        "every_days": 1,
+        "starts_on": "2020-02-01",
+        "change": -1,
+        "threshold": 1,
+        "checklist": "",
     }
     if with_file:  # for uploads: a sheet of people to put into 前进村
         sheet = f"姓名,身份证号,家庭住址\n越权居民,{make_id_number(seq=98)},越权地址\n"
@@ -568,6 +749,25 @@ def _snapshot() -> tuple:
         list(Shift.objects.order_by("pk").values_list("pk", "starts_at")),
         list(PointEntry.objects.order_by("pk").values_list("pk", "points")),
         list(PointRule.objects.order_by("pk").values_list("pk", "kind", "points")),
+        list(
+            Errand.objects.order_by("pk").values_list(
+                "pk", "status", "assignee_id", "money_spent", "money_repaid"
+            )
+        ),
+        list(CarePlan.objects.order_by("pk").values_list("pk", "ends_on")),
+        list(CareVisit.objects.order_by("pk").values_list("pk")),
+        list(StockBalance.objects.order_by("pk").values_list("pk", "quantity", "low_threshold")),
+        list(LedgerEntry.objects.order_by("pk").values_list("pk")),
+        list(Donation.objects.order_by("pk").values_list("pk")),
+        list(KeyPlace.objects.order_by("pk").values_list("pk", "until")),
+        list(Disinfection.objects.order_by("pk").values_list("pk")),
+        list(Gathering.objects.order_by("pk").values_list("pk", "outcome")),
+        list(Venue.objects.order_by("pk").values_list("pk")),
+        list(VenueCheck.objects.order_by("pk").values_list("pk")),
+        list(Publicity.objects.order_by("pk").values_list("pk")),
+        list(Inspection.objects.order_by("pk").values_list("pk")),
+        list(Finding.objects.order_by("pk").values_list("pk", "closed_on")),
+        list(Accountability.objects.order_by("pk").values_list("pk")),
         list(
             AuditEvent.objects.exclude(action__in=READ_ACTIONS)
             .order_by("pk")
@@ -643,7 +843,11 @@ def test_stranger_of_another_village(client, users, objects, route):
     # Someone who may see 前进村 gets the page: the URL is right and the object is there.
     client.force_login(users[OWNERS.get(route.name, DEFAULT_OWNER)])
     control = _owner_response(client, url, objects)
-    if route.object_kwargs:
+    if route.object_kwargs and control.request["REQUEST_METHOD"] == "POST":
+        # A POST-only action on the object (handle, take, close …): past the object lookup, it
+        # does the work (200/201) or says what is wrong with our generic payload (400).
+        assert control.status_code in {200, 201, 400}, (url, control.status_code)
+    elif route.object_kwargs:
         assert control.status_code == 200, (url, control.status_code)
     else:  # reachable (a POST-only route may answer 400/422 to our payload)
         assert control.status_code not in {401, 403, 404, 405}, (url, control.status_code)

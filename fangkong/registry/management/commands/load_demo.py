@@ -11,10 +11,13 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from fangkong.care import demo as care_demo
+from fangkong.measures import demo as measures_demo
 from fangkong.monitoring import demo as monitoring_demo
 from fangkong.registry import demo
 from fangkong.reports import demo as reports_demo
 from fangkong.screening import demo as screening_demo
+from fangkong.supplies import demo as supplies_demo
 from fangkong.workforce import demo as workforce_demo
 
 
@@ -57,6 +60,18 @@ class Command(BaseCommand):
                 f"and {staffed['passes']} passes in {workforce_demo.DAYS} days; "
                 f"{staffed['workers']} people at work in {staffed['branches']} branches, "
                 f"{staffed['shifts']} shifts, {staffed['points']} red points"
+            )
+        if supplies_demo.build_supplies(areas):
+            console.print("demo: stores of the township and its villages, with their stock")
+        if measured := measures_demo.build_measures(areas):
+            console.print(
+                f"demo: {measured['disinfections']} disinfections, {measured['venues']} venues "
+                f"closed, {measured['inspections']} inspections"
+            )
+        if cared := care_demo.build_care(areas):
+            console.print(
+                f"demo: {cared['errands']} errands ({cared['waiting']} waiting), "
+                f"{cared['plans']} care plans"
             )
         if reported := reports_demo.build_reports(areas):
             console.print(f"demo: {reported} daily reports of the last {reports_demo.DAYS} days")

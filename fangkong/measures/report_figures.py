@@ -1,0 +1,156 @@
+"""Field measures in the daily report: disinfection coverage of the day; gatherings by outcome,
+venues closed, publicity and inspections to date. One shared aggregate for all of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.measures.figures import MeasureFigures, measure_figures
+from fangkong.measures.models import PUBLICITY_UNITS, PublicityKind
+from fangkong.reports.figures import TIMES, Figure, FigureContext, register
+
+DISINFECTION = _("Disinfection")
+GATHERINGS = _("Gatherings and venues")
+PUBLICITY = _("Publicity")
+INSPECTIONS = _("Inspections")
+PLACES = _("places")
+
+
+def _m(ctx: FigureContext) -> MeasureFigures:
+    return ctx.shared("measures", measure_figures)
+
+
+def _page(name: str, query: str = "") -> Callable[[FigureContext], str]:
+    return lambda ctx: reverse(f"measures:{name}") + (f"?{query}" if query else "")
+
+
+_SECTIONS = [
+    (
+        DISINFECTION,
+        [
+            Figure(
+                "disinfection_places", _("Key places to disinfect"), PLACES, lambda c: _m(c).places
+            ),
+            Figure(
+                "disinfection_done",
+                _("Key places disinfected today"),
+                PLACES,
+                lambda c: _m(c).disinfected,
+            ),
+            Figure(
+                "disinfection_coverage",
+                _("Disinfection coverage"),
+                "%",
+                lambda c: _m(c).disinfection_coverage,
+                ratio_of=("disinfection_done", "disinfection_places"),
+            ),
+        ],
+        _page("disinfection"),
+    ),
+    (
+        GATHERINGS,
+        [
+            Figure(
+                "gatherings_dissuaded", _("Gatherings dissuaded"), TIMES, lambda c: _m(c).dissuaded
+            ),
+            Figure(
+                "gatherings_postponed",
+                _("Weddings and banquets postponed"),
+                TIMES,
+                lambda c: _m(c).postponed,
+            ),
+            Figure(
+                "gatherings_simplified",
+                _("Funerals and weddings simplified"),
+                TIMES,
+                lambda c: _m(c).simplified,
+            ),
+            Figure(
+                "gatherings_cancelled", _("Gatherings cancelled"), TIMES, lambda c: _m(c).cancelled
+            ),
+            Figure("venues_closed", _("Venues closed"), PLACES, lambda c: _m(c).venues_closed),
+            Figure(
+                "restaurants_closed",
+                _("Restaurants closed"),
+                PLACES,
+                lambda c: _m(c).restaurants_closed,
+            ),
+        ],
+        _page("gathering_list"),
+    ),
+    (
+        PUBLICITY,
+        [
+            Figure(
+                "publicity_broadcasts",
+                _("Loudspeaker broadcasts"),
+                PUBLICITY_UNITS[PublicityKind.BROADCAST],
+                lambda c: _m(c).broadcasts,
+            ),
+            Figure(
+                "publicity_van_trips",
+                _("Publicity van trips"),
+                PUBLICITY_UNITS[PublicityKind.VAN_TRIP],
+                lambda c: _m(c).van_trips,
+            ),
+            Figure(
+                "publicity_letters",
+                _("Letters to residents"),
+                PUBLICITY_UNITS[PublicityKind.LETTER],
+                lambda c: _m(c).letters,
+            ),
+            Figure(
+                "publicity_leaflets",
+                _("Leaflets"),
+                PUBLICITY_UNITS[PublicityKind.LEAFLET],
+                lambda c: _m(c).leaflets,
+            ),
+            Figure(
+                "publicity_banners",
+                _("Banners and posters"),
+                PUBLICITY_UNITS[PublicityKind.BANNER],
+                lambda c: _m(c).banners,
+            ),
+            Figure(
+                "publicity_chat_messages",
+                _("Messages to chat groups"),
+                PUBLICITY_UNITS[PublicityKind.CHAT_MESSAGE],
+                lambda c: _m(c).chat_messages,
+            ),
+        ],
+        _page("publicity_list"),
+    ),
+    (
+        INSPECTIONS,
+        [
+            Figure("inspections", _("Inspections"), TIMES, lambda c: _m(c).inspections),
+            Figure(
+                "inspection_findings_open",
+                _("Findings still to put right"),
+                _("findings"),
+                lambda c: _m(c).findings_open,
+            ),
+            Figure(
+                "inspection_findings_overdue",
+                _("Findings past their deadline"),
+                _("findings"),
+                lambda c: _m(c).findings_overdue,
+            ),
+            Figure(
+                "people_held_accountable",
+                _("People held accountable"),
+                _("people"),
+                lambda c: _m(c).accountable,
+            ),
+        ],
+        _page("inspection_list"),
+    ),
+]
+
+for _section, _figures, _link in _SECTIONS:
+    for _figure in _figures:
+        register(replace(_figure, section=_section, link=_figure.link or _link))

@@ -1,0 +1,74 @@
+"""What the supplies add up to for (area, date): hand-outs by item and by category, donations,
+and the stock running low. By the store's area: a township store's hand-outs count for the
+township, a village store's for the village."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from fangkong.areas.models import Area
+from fangkong.supplies.models import Donation, EntryKind, ItemCategory, LedgerEntry, unit_of
+
+
+@dataclass(frozen=True)
+class SupplyFigures:
+    handouts_today: int
+    masks_handed_out: int
+    disinfectant_handed_out: int
+    donations_money: Decimal
+    donations: int
+
+
+def supply_figures(area: Area, day: dt.date) -> SupplyFigures:
+    """Two aggregates: hand-outs (today; masks and bottles of disinfectant to date) and
+    donations to date."""
+    handed = LedgerEntry.objects.in_area(area).filter(kind=EntryKind.HANDED_OUT, day__lte=day)
+    counts = handed.aggregate(
+        today=Count("pk", filter=Q(day=day)),
+        masks=Sum("change", filter=Q(item__category=ItemCategory.MASK)),
+        disinfectant=Sum("change", filter=Q(item__category=ItemCategory.DISINFECTANT)),
+    )
+    given = Donation.objects.in_area(area).filter(received_on__lte=day)
+    donations = given.aggregate(n=Count("pk"), money=Sum("money"))
+    return SupplyFigures(
+        handouts_today=counts["today"],
+        masks_handed_out=-(counts["masks"] or 0),
+        disinfectant_handed_out=-(counts["disinfectant"] or 0),
+        donations_money=donations["money"] or Decimal("0"),
+        donations=donations["n"],
+    )
+
+
+@dataclass(frozen=True)
+class HandedOut:
+    item_id: int
+    name: str
+    unit: str
+    quantity: int
+    times: int
+
+
+def handed_out_by_item(area: Area, day: dt.date) -> list[HandedOut]:
+    """Everything handed out up to ``day``, per item with its unit: one query."""
+    rows = (
+        LedgerEntry.objects.in_area(area)
+        .filter(kind=EntryKind.HANDED_OUT, day__lte=day)
+        .order_by()
+        .values("item_id", "item__name", "item__category", "item__unit")
+        .annotate(total=Sum("change"), times=Count("pk"))
+        .order_by("item__category", "item__name")
+    )
+    return [
+        HandedOut(
+            item_id=r["item_id"],
+            name=r["item__name"],
+            unit=unit_of(r["item__category"], r["item__unit"]),
+            quantity=-r["total"],
+            times=r["times"],
+        )
+        for r in rows
+    ]

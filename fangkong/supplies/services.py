@@ -1,0 +1,478 @@
+"""Writes of supplies. Every movement goes through ``_move``: it locks the (store, item) balance
+row, refuses to take it below zero, changes it and writes the ledger entry in one transaction.
+
+Many people may hand out from one store at the same moment: each waits for the row lock held by
+the one before, then sees the stock that one left. Balance rows are always locked in the order
+of their store and item ids, so two transfers in opposite directions cannot deadlock. The check
+constraint ``stock_balance_never_negative`` stays as the last guard. (On SQLite, writers are
+serialised by ``BEGIN IMMEDIATE`` instead, and ``FOR UPDATE`` is a no-op.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.models import FIELD_WORKERS, STOREKEEPERS
+from fangkong.areas.models import Area
+from fangkong.core.audit import audit_record
+from fangkong.core.models import AuditAction
+from fangkong.monitoring.models import local_tz
+from fangkong.registry.models import Household
+from fangkong.supplies.models import (
+    Donation,
+    DonorKind,
+    EntryKind,
+    Item,
+    ItemCategory,
+    LedgerEntry,
+    RecipientKind,
+    StockBalance,
+    Store,
+    StoreKind,
+)
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+QUANTITY_MAX = 1_000_000
+
+
+def _within(user: User, area: Area) -> bool:
+    return user.area is not None and area.is_within(user.area)
+
+
+def _check_keeper(by: User, area: Area) -> None:
+    """Receiving, transferring, adjusting, items, stores and donations: the storekeepers."""
+    if by.role not in STOREKEEPERS or not _within(by, area):
+        raise PermissionDenied
+
+
+def _check_hander(by: User, store: Store) -> None:
+    """Handing out: anyone who works in the field where the store serves (its area, and the
+    areas below it) or above it."""
+    if by.role not in FIELD_WORKERS or by.area is None:
+        raise PermissionDenied
+    if not (store.area.is_within(by.area) or by.area.is_within(store.area)):
+        raise PermissionDenied
+
+
+def _quantity(value: object, field: str = "quantity") -> int:
+    try:
+        quantity = int(str(value).strip())
+    except (TypeError, ValueError) as error:
+        raise ValidationError({field: _("Enter a whole number.")}) from error
+    if not 0 < quantity <= QUANTITY_MAX:
+        raise ValidationError({field: _("Enter a number from 1 to 1,000,000.")})
+    return quantity
+
+
+def _same_county(store: Store, item: Item) -> None:
+    if store.county_id != item.county_id:
+        raise ValidationError({"item": _("This item belongs to another county's catalogue.")})
+
+
+def _locked_balances(
+    store_items: Iterable[tuple[Store, Item]],
+) -> dict[tuple[int, int], StockBalance]:
+    """The balance rows of these (store, item) pairs, created at 0 when missing, locked in the
+    order of their ids (one order for everyone: no deadlock)."""
+    keys = sorted({(s.pk, i.pk): (s, i) for s, i in store_items}.items())
+    found: dict[tuple[int, int], StockBalance] = {}
+    for (store_id, item_id), (store, _item) in keys:
+        balance = (
+            StockBalance.objects.select_for_update()
+            .filter(county_id=store.county_id, store_id=store_id, item_id=item_id)
+            .first()
+        )
+        if balance is None:
+            try:
+                with transaction.atomic():  # a savepoint: someone else may create it first
+                    StockBalance.objects.create(
+                        county_id=store.county_id, store_id=store_id, item_id=item_id, quantity=0
+                    )
+            except IntegrityError:
+                pass
+            balance = StockBalance.objects.select_for_update().get(
+                county_id=store.county_id, store_id=store_id, item_id=item_id
+            )
+        found[(store_id, item_id)] = balance
+    return found
+
+
+def _short(balance: StockBalance, store: Store, item: Item) -> ValidationError:
+    return ValidationError(
+        {
+            "quantity": _("Only %(n)s %(unit)s of %(item)s left in %(store)s.")
+            % {
+                "n": balance.quantity,
+                "unit": item.unit_label,
+                "item": item.name,
+                "store": store.name,
+            }
+        },
+        code="insufficient",
+    )
+
+
+def _move(
+    balance: StockBalance,
+    *,
+    store: Store,
+    item: Item,
+    change: int,
+    kind: EntryKind,
+    by: User,
+    at: dt.datetime,
+    **fields: object,
+) -> LedgerEntry:
+    """Change a locked balance and write its ledger entry; never below zero."""
+    after = balance.quantity + change
+    if after < 0:
+        raise _short(balance, store, item)
+    try:
+        with transaction.atomic():
+            StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + change)
+    except IntegrityError as error:  # the check constraint: only if the lock was not held
+        raise _short(balance, store, item) from error
+    balance.quantity = after
+    return LedgerEntry.objects.create(
+        county_id=store.county_id,
+        store=store,
+        item=item,
+        kind=kind,
+        change=change,
+        balance_after=after,
+        at=at,
+        day=timezone.localdate(at, local_tz()),
+        by=by,
+        **fields,
+    )
+
+
+# --- catalogue and stores ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def item_create(*, by: User, name: str, category: str, unit: str = "", low_stock: int = 0) -> Item:
+    """An item of the county's catalogue (the user's county)."""
+    if by.area is None or by.role not in STOREKEEPERS:
+        raise PermissionDenied
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name the item.")})
+    if category not in ItemCategory.values:
+        raise ValidationError({"category": _("Choose a category.")})
+    unit = (unit or "").strip()
+    if category == ItemCategory.OTHER and not unit:
+        raise ValidationError({"unit": _("Name the unit (box, bag, piece …).")})
+    if category != ItemCategory.OTHER:
+        unit = ""
+    county_id = by.area.county_id
+    assert county_id is not None
+    if Item.objects.filter(county_id=county_id, name=name).exists():
+        raise ValidationError({"name": _("An item of this name is already in the catalogue.")})
+    item = Item.objects.create(
+        county_id=county_id, name=name[:100], category=category, unit=unit[:20], low_stock=low_stock
+    )
+    audit_record(user=by, action=AuditAction.CREATE, area=by.area, obj=item)
+    return item
+
+
+@transaction.atomic
+def store_create(*, by: User, area: Area, name: str, kind: str) -> Store:
+    _check_keeper(by, area)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name the store.")})
+    if kind not in StoreKind.values:
+        raise ValidationError({"kind": _("Choose the kind of store.")})
+    if Store.objects.filter(county_id=area.county_id, name=name).exists():
+        raise ValidationError({"name": _("A store of this name already exists.")})
+    store = Store(area=area, name=name[:100], kind=kind)
+    store.save()
+    audit_record(user=by, action=AuditAction.CREATE, area=area, obj=store)
+    return store
+
+
+@transaction.atomic
+def stock_set_threshold(
+    *, by: User, store: Store, item: Item, threshold: int | None
+) -> StockBalance:
+    """The store's own low-stock warning level for the item (None: the item's level)."""
+    _check_keeper(by, store.area)
+    _same_county(store, item)
+    if threshold is not None and threshold < 0:
+        raise ValidationError({"threshold": _("Enter 0 or more.")})
+    balance = _locked_balances([(store, item)])[(store.pk, item.pk)]
+    balance.low_threshold = threshold
+    balance.save(update_fields=["low_threshold"])
+    return balance
+
+
+# --- movements --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    by: User,
+    store: Store,
+    item: Item,
+    quantity: object,
+    source: str = "",
+    at: dt.datetime | None = None,
+) -> LedgerEntry:
+    """Goods arriving (bought, allocated from above): ``source`` says from where."""
+    _check_keeper(by, store.area)
+    _same_county(store, item)
+    amount = _quantity(quantity)
+    balance = _locked_balances([(store, item)])[(store.pk, item.pk)]
+    entry = _move(
+        balance,
+        store=store,
+        item=item,
+        change=amount,
+        kind=EntryKind.RECEIVED,
+        by=by,
+        at=at or timezone.now(),
+        reason=(source or "").strip()[:300],
+    )
+    audit_record(user=by, action=AuditAction.CREATE, area=store.area, obj=entry)
+    return entry
+
+
+@transaction.atomic
+def stock_hand_out(
+    *,
+    by: User,
+    store: Store,
+    item: Item,
+    quantity: object,
+    recipient_kind: str,
+    household: Household | None = None,
+    staff: User | None = None,
+    recipient_name: str = "",
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> LedgerEntry:
+    """Hand out to a household, a checkpoint, a staff member or someone else; refused with the
+    stock left when there is not enough."""
+    _check_hander(by, store)
+    _same_county(store, item)
+    amount = _quantity(quantity)
+    recipient_name = (recipient_name or "").strip()[:100]
+    if recipient_kind not in RecipientKind.values:
+        raise ValidationError({"recipient_kind": _("Choose who receives it.")})
+    if recipient_kind == RecipientKind.HOUSEHOLD:
+        if household is None:
+            raise ValidationError({"household": _("Choose the household.")})
+        if not household.area.is_within(store.area) or not _within(by, household.area):
+            raise ValidationError({"household": _("This household is not served by this store.")})
+        staff, recipient_name = None, ""
+    elif recipient_kind == RecipientKind.STAFF:
+        if staff is None and not recipient_name:
+            raise ValidationError({"recipient_name": _("Name the staff member.")})
+        if staff is not None and (staff.area is None or staff.area.county_id != store.county_id):
+            raise ValidationError({"staff": _("Choose a staff member of this county.")})
+        household = None
+    else:
+        if not recipient_name:
+            raise ValidationError({"recipient_name": _("Name the recipient.")})
+        household, staff = None, None
+    balance = _locked_balances([(store, item)])[(store.pk, item.pk)]
+    entry = _move(
+        balance,
+        store=store,
+        item=item,
+        change=-amount,
+        kind=EntryKind.HANDED_OUT,
+        by=by,
+        at=at or timezone.now(),
+        recipient_kind=recipient_kind,
+        household=household,
+        staff=staff,
+        recipient_name=recipient_name,
+        reason=(note or "").strip()[:300],
+    )
+    audit_record(user=by, action=AuditAction.CREATE, area=store.area, obj=entry)
+    return entry
+
+
+@transaction.atomic
+def stock_transfer(
+    *,
+    by: User,
+    source: Store,
+    destination: Store,
+    item: Item,
+    quantity: object,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Out of one store and into another: two entries naming each other, or nothing."""
+    _check_keeper(by, source.area)
+    _check_keeper(by, destination.area)
+    _same_county(source, item)
+    _same_county(destination, item)
+    if source.pk == destination.pk:
+        raise ValidationError({"destination": _("Choose another store.")})
+    amount = _quantity(quantity)
+    at = at or timezone.now()
+    balances = _locked_balances([(source, item), (destination, item)])
+    note = (note or "").strip()[:300]
+    out = _move(
+        balances[(source.pk, item.pk)],
+        store=source,
+        item=item,
+        change=-amount,
+        kind=EntryKind.TRANSFERRED,
+        by=by,
+        at=at,
+        reason=note,
+    )
+    into = _move(
+        balances[(destination.pk, item.pk)],
+        store=destination,
+        item=item,
+        change=amount,
+        kind=EntryKind.TRANSFERRED,
+        by=by,
+        at=at,
+        reason=note,
+        peer=out,
+    )
+    out.peer = into
+    out.save(update_fields=["peer"])
+    audit_record(user=by, action=AuditAction.CREATE, area=source.area, obj=out)
+    return out, into
+
+
+@transaction.atomic
+def stock_adjust(
+    *,
+    by: User,
+    store: Store,
+    item: Item,
+    change: object,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> LedgerEntry:
+    """Put the stock right after a count (lost, broken, found), always with the reason."""
+    _check_keeper(by, store.area)
+    _same_county(store, item)
+    try:
+        delta = int(str(change).strip())
+    except (TypeError, ValueError) as error:
+        raise ValidationError({"change": _("Enter a whole number, e.g. -3 or 5.")}) from error
+    if delta == 0 or abs(delta) > QUANTITY_MAX:
+        raise ValidationError({"change": _("Enter a change other than 0, e.g. -3 or 5.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason.")})
+    balance = _locked_balances([(store, item)])[(store.pk, item.pk)]
+    try:
+        entry = _move(
+            balance,
+            store=store,
+            item=item,
+            change=delta,
+            kind=EntryKind.ADJUSTED,
+            by=by,
+            at=at or timezone.now(),
+            reason=reason[:300],
+        )
+    except ValidationError as error:
+        raise ValidationError({"change": error.message_dict["quantity"]}) from error
+    audit_record(user=by, action=AuditAction.CREATE, area=store.area, obj=entry, detail=reason)
+    return entry
+
+
+# --- donations --------------------------------------------------------------------------------
+
+
+def _money(value: object) -> Decimal:
+    message = _("Enter an amount in yuan, e.g. 10000 or 500.50.")
+    try:
+        amount = Decimal(str(value if value not in (None, "") else "0").strip().replace(",", ""))
+    except (InvalidOperation, ValueError) as error:
+        raise ValidationError({"money": message}) from error
+    if not amount.is_finite() or not Decimal("0") <= amount < Decimal("10000000000"):
+        raise ValidationError({"money": message})
+    return amount.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def donation_record(
+    *,
+    by: User,
+    area: Area,
+    donor_name: str,
+    donor_kind: str,
+    received_on: dt.date,
+    money: object = "0",
+    goods: Iterable[tuple[Item, object]] = (),
+    store: Store | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> Donation:
+    """Money and goods from a donor; the goods are received into ``store`` (in the donation's
+    area) as ledger entries naming the donation. Prints as a receipt."""
+    _check_keeper(by, area)
+    donor_name = (donor_name or "").strip()
+    if not donor_name:
+        raise ValidationError({"donor_name": _("Name the donor.")})
+    if donor_kind not in DonorKind.values:
+        raise ValidationError({"donor_kind": _("Choose who the donor is.")})
+    amount = _money(money)
+    lines = [(item, _quantity(q)) for item, q in goods]
+    if not amount and not lines:
+        raise ValidationError(_("Enter the money or the goods given."))
+    if lines:
+        if store is None:
+            raise ValidationError({"store": _("Choose the store that receives the goods.")})
+        if not store.area.is_within(area) and not area.is_within(store.area):
+            raise ValidationError({"store": _("Choose a store of this area.")})
+        _check_keeper(by, store.area)
+        if len({item.pk for item, _q in lines}) != len(lines):
+            raise ValidationError({"goods": _("List each item once.")})
+        for item, _q in lines:
+            _same_county(store, item)
+    if received_on > timezone.localdate(timezone.now(), local_tz()):
+        raise ValidationError({"received_on": _("The date cannot be in the future.")})
+    donation = Donation(
+        area=area,
+        donor_name=donor_name[:100],
+        donor_kind=donor_kind,
+        money=amount,
+        received_on=received_on,
+        received_by=by,
+        note=(note or "").strip()[:300],
+    )
+    donation.save()
+    if lines:
+        assert store is not None
+        at = at or timezone.now()
+        balances = _locked_balances([(store, item) for item, _q in lines])
+        for item, quantity in sorted(lines, key=lambda line: line[0].pk):
+            _move(
+                balances[(store.pk, item.pk)],
+                store=store,
+                item=item,
+                change=quantity,
+                kind=EntryKind.RECEIVED,
+                by=by,
+                at=at,
+                donation=donation,
+                reason=donor_name[:300],
+            )
+    audit_record(user=by, action=AuditAction.CREATE, area=area, obj=donation)
+    return donation
