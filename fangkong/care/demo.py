@@ -20,13 +20,14 @@ from django.utils import timezone
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
 from fangkong.care import services
-from fangkong.care.models import CareKind, Errand, ErrandKind, ErrandSource
+from fangkong.care.models import CareKind, CarePlan, CareVisit, Errand, ErrandKind, ErrandSource
+from fangkong.core.db import analyze
 from fangkong.monitoring.models import Mode, ObservationCase, Status, local_tz
 from fangkong.registry import demo as registry_demo
 from fangkong.registry.models import Resident
 from fangkong.supplies import services as supplies
 from fangkong.supplies.demo import MASKS, THERMOMETERS, cadre_of, demo_supplies
-from fangkong.supplies.models import RecipientKind
+from fangkong.supplies.models import LedgerEntry, RecipientKind, StockBalance
 
 QIANJIN = "430502005201"
 WANTS = {
@@ -130,6 +131,7 @@ def build_care(areas: dict[str, Area], *, now: dt.datetime | None = None) -> dic
         )
         waiting += 1
     plans = _care_plans(areas, users, today)
+    analyze(Errand, CarePlan, CareVisit, LedgerEntry, StockBalance)
     return {"errands": errands + waiting, "waiting": waiting, "plans": plans}
 
 

@@ -20,21 +20,31 @@ from django.utils import timezone
 
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
+from fangkong.core.db import analyze
 from fangkong.measures import services
 from fangkong.measures.models import (
+    Accountability,
     AccountabilityMeasure,
+    Disinfection,
+    Finding,
+    Gathering,
     GatheringKind,
     GatheringOutcome,
+    Inspection,
     InspectionMode,
     KeyPlace,
     PlaceKind,
+    Publicity,
     PublicityKind,
+    Venue,
+    VenueCheck,
     VenueKind,
     VenueStatus,
 )
 from fangkong.monitoring.models import local_tz
 from fangkong.registry import demo as registry_demo
 from fangkong.supplies.demo import DISINFECTANT, cadre_of, demo_supplies
+from fangkong.supplies.models import LedgerEntry, StockBalance
 
 TOWNSHIP_OFFICE = "火车站乡机关办公楼"
 MARKET = "湘西南水果市场"
@@ -231,4 +241,6 @@ def build_measures(areas: dict[str, Area], *, now: dt.datetime | None = None) ->
                 measure=measure,
                 day=day + dt.timedelta(days=1),
             )
+    analyze(KeyPlace, Disinfection, LedgerEntry, StockBalance, Gathering, Venue, VenueCheck)
+    analyze(Publicity, Inspection, Finding, Accountability)
     return added

@@ -16,10 +16,19 @@ from django.utils import timezone
 
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
+from fangkong.core.db import analyze
 from fangkong.monitoring.models import local_tz
 from fangkong.registry import demo as registry_demo
 from fangkong.supplies import services
-from fangkong.supplies.models import Item, ItemCategory, Store, StoreKind
+from fangkong.supplies.models import (
+    Donation,
+    Item,
+    ItemCategory,
+    LedgerEntry,
+    StockBalance,
+    Store,
+    StoreKind,
+)
 
 TOWNSHIP_STORE = "火车站乡物资仓库"
 # name, category, low-stock warning level
@@ -133,4 +142,5 @@ def build_supplies(
                 note="乡里下发",
                 at=start + dt.timedelta(days=1),
             )
+    analyze(StockBalance, LedgerEntry, Donation)
     return DemoSupplies(township=township, villages=villages, items=items)
