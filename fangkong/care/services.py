@@ -4,7 +4,7 @@ with their visits. The pages, the personal link, the API and the demo all come h
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +26,7 @@ from fangkong.care.models import (
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
 from fangkong.core.signals import work_done
+from fangkong.core.validators import validate_yuan
 from fangkong.monitoring.models import ObservationCase, Status, local_tz
 from fangkong.registry.models import Household, Resident
 
@@ -49,25 +50,13 @@ def covers(user: User | None, area: Area) -> bool:
         user is not None
         and user.is_active
         and user.role in FIELD_WORKERS
-        and user.area is not None
-        and area.is_within(user.area)
+        and user.can_see_area(area)
     )
 
 
 def _check_worker(by: User, area: Area) -> None:
     if not covers(by, area):
         raise PermissionDenied
-
-
-def _money(value: object, field: str) -> Decimal:
-    message = _("Enter an amount in yuan between 0 and 100000, e.g. 56.50.")
-    try:
-        amount = Decimal(str(value).strip().replace("元", "").replace("¥", "") or "0")
-    except (InvalidOperation, ValueError) as error:
-        raise ValidationError({field: message}) from error
-    if not amount.is_finite() or not Decimal("0") <= amount <= MONEY_MAX:
-        raise ValidationError({field: message})
-    return amount.quantize(Decimal("0.01"))
 
 
 def _lock(errand: Errand) -> Errand:
@@ -193,7 +182,7 @@ def errand_done(
         errand.assigned_at = at
     elif errand.assignee_id != by.pk and by.role not in ERRAND_MANAGERS:
         raise ValidationError(_("Only the person who took this errand or a cadre can close it."))
-    errand.money_spent = _money(money_spent, "money_spent")
+    errand.money_spent = validate_yuan(money_spent, field="money_spent", maximum=MONEY_MAX)
     errand.status = ErrandStatus.DONE
     errand.closed_at = at
     errand.closed_on = _local_date(at)
@@ -246,7 +235,7 @@ def errand_repay(*, by: User, errand: Errand, amount: object) -> Errand:
     _check_worker(by, area)
     if errand.status != ErrandStatus.DONE:
         raise ValidationError(_("Only a done errand can be repaid."))
-    paid = _money(amount, "amount")
+    paid = validate_yuan(amount, field="amount", maximum=MONEY_MAX)
     if paid <= 0:
         raise ValidationError({"amount": _("Enter the amount repaid.")})
     if paid > errand.outstanding:
@@ -265,7 +254,7 @@ def errand_repay(*, by: User, errand: Errand, amount: object) -> Errand:
 
 def _check_planner(by: User, resident: Resident) -> None:
     area = resident.household.area
-    if by.role not in REGISTER_WRITERS or by.area is None or not area.is_within(by.area):
+    if by.role not in REGISTER_WRITERS or not by.can_see_area(area):
         raise PermissionDenied
 
 

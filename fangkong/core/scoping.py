@@ -37,3 +37,10 @@ class AreaScopedQuerySet(models.QuerySet[_M]):
         if area.pk == area.county_id:
             return rows
         return rows.filter(**{f"{path_lookup}__startswith": area.path})
+
+
+class AreaFieldQuerySet(AreaScopedQuerySet[_M]):
+    """Rows that name their area in an ``area`` field (and carry ``county``, the tenant key)."""
+
+    def in_area(self, area: Area) -> Self:
+        return self.filter(county_id=area.county_id, area__path__startswith=area.path)

@@ -1,4 +1,4 @@
-"""Validation and normalisation of the personal numbers the register keeps.
+"""Validation and normalisation of the personal numbers the register keeps, and of money.
 
 居民身份证号 (GB 11643-1999): 17 digits + MOD 11-2 check character, the birth date inside it must be a
 real date not in the future. Phones: mainland mobiles (11 digits, 13–19…, optional +86) and landlines
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -157,3 +158,17 @@ def mask_phone(number: str) -> str:
 
 def is_real_date_not_future(value: dt.date) -> bool:
     return value <= timezone.localdate()
+
+
+def validate_yuan(value: object, *, field: str, maximum: Decimal) -> Decimal:
+    """An amount of money in yuan from 0 to ``maximum``, to the fen: '56.5', '¥56.50', '1,000元'
+    and an empty value (0) are accepted; anything else is a clear error on ``field``."""
+    text = normalise_text(value).replace("¥", "").replace("元", "").replace(",", "")
+    message = _("Enter an amount in yuan from 0 to %(max)s, e.g. 56.50.") % {"max": maximum}
+    try:
+        amount = Decimal(text or "0")
+    except (InvalidOperation, ValueError) as error:
+        raise ValidationError({field: message}) from error
+    if not amount.is_finite() or not Decimal(0) <= amount <= maximum:
+        raise ValidationError({field: message})
+    return amount.quantize(Decimal("0.01"))

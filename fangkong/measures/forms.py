@@ -25,7 +25,7 @@ from fangkong.measures.models import (
     VenueStatus,
 )
 from fangkong.monitoring.models import today_local
-from fangkong.supplies.forms import item_label
+from fangkong.supplies.forms import ItemField
 from fangkong.supplies.models import Item, Store
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -59,14 +59,9 @@ class PlaceForm(_AreaForm):
         self.fields["responsible"].queryset = people_around(user.area)  # type: ignore[attr-defined]
 
 
-class _ItemField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return item_label(obj)
-
-
 class DisinfectionForm(forms.Form):
     day = forms.DateField(label=_("date"), widget=DATE)
-    agent = _ItemField(
+    agent = ItemField(
         label=_("agent used"),
         queryset=Item.objects.none(),
         required=False,

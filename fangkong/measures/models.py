@@ -14,14 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
-from fangkong.core.scoping import AreaScopedQuerySet
-
-
-class _InArea[M: models.Model](AreaScopedQuerySet[M]):
-    """Rows that name their area directly (``area``)."""
-
-    def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+from fangkong.core.scoping import AreaFieldQuerySet, AreaScopedQuerySet
 
 
 def _user_fk(label: Any, **kwargs: Any) -> Any:
@@ -61,7 +54,7 @@ class PlaceKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class KeyPlaceQuerySet(_InArea["KeyPlace"]):
+class KeyPlaceQuerySet(AreaFieldQuerySet["KeyPlace"]):
     def planned_on(self, day: dt.date) -> Self:
         """The daily plan: every place in use on that day is to be disinfected that day."""
         return self.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gte=day))
@@ -148,7 +141,7 @@ class GatheringOutcome(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class GatheringQuerySet(_InArea["Gathering"]):
+class GatheringQuerySet(AreaFieldQuerySet["Gathering"]):
     pass
 
 
@@ -209,7 +202,7 @@ class VenueStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class VenueQuerySet(_InArea["Venue"]):
+class VenueQuerySet(AreaFieldQuerySet["Venue"]):
     def with_status(self, day: dt.date) -> Self:
         """``status``: what the latest check up to ``day`` found (None before the first)."""
         latest = VenueCheck.objects.filter(venue=OuterRef("pk"), day__lte=day).order_by(
@@ -301,7 +294,7 @@ PUBLICITY_UNITS = {
 }
 
 
-class PublicityQuerySet(_InArea["Publicity"]):
+class PublicityQuerySet(AreaFieldQuerySet["Publicity"]):
     pass
 
 
@@ -351,7 +344,7 @@ CHECKLIST = [
 CHECKLIST_KEYS = [key for key, _label in CHECKLIST]
 
 
-class InspectionQuerySet(_InArea["Inspection"]):
+class InspectionQuerySet(AreaFieldQuerySet["Inspection"]):
     pass
 
 

@@ -49,7 +49,7 @@ def _today(at: dt.datetime | None = None) -> dt.date:
 
 
 def _check(by: User, area: Area, roles: Collection[str]) -> None:
-    if by.role not in roles or by.area is None or not area.is_within(by.area):
+    if by.role not in roles or not by.can_see_area(area):
         raise PermissionDenied
 
 
@@ -84,9 +84,7 @@ def place_create(
     if kind not in PlaceKind.values:
         raise ValidationError({"kind": _("Choose the kind of place.")})
     if responsible is not None and (
-        responsible.role not in FIELD_WORKERS
-        or responsible.area is None
-        or not area.is_within(responsible.area)
+        responsible.role not in FIELD_WORKERS or not responsible.can_see_area(area)
     ):
         raise ValidationError({"responsible": _("Choose a person who covers this place.")})
     if KeyPlace.objects.filter(county_id=area.county_id, area=area, name=name).exists():

@@ -34,13 +34,15 @@ def item_label(item: Item) -> str:
     return f"{item.name} ({item.unit_label})"
 
 
-class _ItemField(forms.ModelChoiceField):
+class ItemField(forms.ModelChoiceField):
+    """An item shown with its unit."""
+
     def label_from_instance(self, obj: Any) -> str:
         return item_label(obj)
 
 
 class MovementForm(forms.Form):
-    item = _ItemField(label=_("item"), queryset=Item.objects.none())
+    item = ItemField(label=_("item"), queryset=Item.objects.none())
     quantity = forms.IntegerField(
         label=_("how many"), min_value=1, max_value=1_000_000, widget=QUANTITY
     )
@@ -92,7 +94,7 @@ class TransferForm(MovementForm):
 
 
 class AdjustForm(forms.Form):
-    item = _ItemField(label=_("item"), queryset=Item.objects.none())
+    item = ItemField(label=_("item"), queryset=Item.objects.none())
     change = forms.IntegerField(
         label=_("change"), help_text=_("Negative when some is missing or broken, e.g. -3.")
     )
@@ -104,7 +106,7 @@ class AdjustForm(forms.Form):
 
 
 class ThresholdForm(forms.Form):
-    item = _ItemField(label=_("item"), queryset=Item.objects.none())
+    item = ItemField(label=_("item"), queryset=Item.objects.none())
     threshold = forms.IntegerField(
         label=_("low-stock warning at"),
         min_value=0,
@@ -165,7 +167,7 @@ class DonationForm(forms.Form):
         self.fields["store"].queryset = Store.objects.in_area(user.area)  # type: ignore[attr-defined]
         self.fields["received_on"].initial = today_local()
         for n in range(1, GOODS_LINES + 1):
-            self.fields[f"item{n}"] = _ItemField(
+            self.fields[f"item{n}"] = ItemField(
                 label=_("goods: item"), queryset=_items(user), required=False
             )
             self.fields[f"quantity{n}"] = forms.IntegerField(

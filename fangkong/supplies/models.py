@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
-from fangkong.core.scoping import AreaScopedQuerySet
+from fangkong.core.scoping import AreaFieldQuerySet, AreaScopedQuerySet
 
 
 class ItemCategory(models.TextChoices):
@@ -106,10 +106,7 @@ class StoreKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class StoreQuerySet(AreaScopedQuerySet["Store"]):
-    def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
-
+class StoreQuerySet(AreaFieldQuerySet["Store"]):
     def for_user(self, user: object) -> Self:
         """The stores of the user's area and below, and those above it that serve it (a grid
         worker hands out from the village's store). A store holds no personal data; its ledger
@@ -316,9 +313,8 @@ class DonorKind(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation")
 
 
-class DonationQuerySet(AreaScopedQuerySet["Donation"]):
-    def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+class DonationQuerySet(AreaFieldQuerySet["Donation"]):
+    pass
 
 
 class Donation(models.Model):

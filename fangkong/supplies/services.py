@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +25,7 @@ from fangkong.accounts.models import FIELD_WORKERS, STOREKEEPERS
 from fangkong.areas.models import Area
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
+from fangkong.core.validators import validate_yuan
 from fangkong.monitoring.models import local_tz
 from fangkong.registry.models import Household
 from fangkong.supplies.models import (
@@ -46,13 +47,9 @@ if TYPE_CHECKING:
 QUANTITY_MAX = 1_000_000
 
 
-def _within(user: User, area: Area) -> bool:
-    return user.area is not None and area.is_within(user.area)
-
-
 def _check_keeper(by: User, area: Area) -> None:
     """Receiving, transferring, adjusting, items, stores and donations: the storekeepers."""
-    if by.role not in STOREKEEPERS or not _within(by, area):
+    if by.role not in STOREKEEPERS or not by.can_see_area(area):
         raise PermissionDenied
 
 
@@ -275,7 +272,7 @@ def stock_hand_out(
     if recipient_kind == RecipientKind.HOUSEHOLD:
         if household is None:
             raise ValidationError({"household": _("Choose the household.")})
-        if not household.area.is_within(store.area) or not _within(by, household.area):
+        if not household.area.is_within(store.area) or not by.can_see_area(household.area):
             raise ValidationError({"household": _("This household is not served by this store.")})
         staff, recipient_name = None, ""
     elif recipient_kind == RecipientKind.STAFF:
@@ -399,15 +396,8 @@ def stock_adjust(
 # --- donations --------------------------------------------------------------------------------
 
 
-def _money(value: object) -> Decimal:
-    message = _("Enter an amount in yuan, e.g. 10000 or 500.50.")
-    try:
-        amount = Decimal(str(value if value not in (None, "") else "0").strip().replace(",", ""))
-    except (InvalidOperation, ValueError) as error:
-        raise ValidationError({"money": message}) from error
-    if not amount.is_finite() or not Decimal("0") <= amount < Decimal("10000000000"):
-        raise ValidationError({"money": message})
-    return amount.quantize(Decimal("0.01"))
+# A donation of money, in yuan to the fen (at most 100 million in one go).
+DONATION_MAX = Decimal("100000000")
 
 
 @transaction.atomic
@@ -432,7 +422,7 @@ def donation_record(
         raise ValidationError({"donor_name": _("Name the donor.")})
     if donor_kind not in DonorKind.values:
         raise ValidationError({"donor_kind": _("Choose who the donor is.")})
-    amount = _money(money)
+    amount = validate_yuan(money, field="money", maximum=DONATION_MAX)
     lines = [(item, _quantity(q)) for item, q in goods]
     if not amount and not lines:
         raise ValidationError(_("Enter the money or the goods given."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from fangkong.core.validators import (
     normalise_text,
     validate_id_number,
     validate_phone,
+    validate_yuan,
 )
 
 ID_CHARS = "0123456789X"
@@ -225,3 +227,24 @@ def test_mask_phone():
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0739-5221234") == "0739-***1234"
     assert mask_phone("") == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("56.5", "56.50"),
+        ("¥56.50", "56.50"),
+        ("1,000元", "1000.00"),
+        ("５６", "56.00"),
+        ("", "0.00"),
+    ],
+)
+def test_yuan_amounts_are_read_to_the_fen(raw, expected):
+    assert validate_yuan(raw, field="money", maximum=Decimal(100000)) == Decimal(expected)
+
+
+@pytest.mark.parametrize("raw", ["-1", "abc", "100000.01", "NaN", "1e9"])
+def test_a_bad_amount_names_its_field(raw):
+    with pytest.raises(ValidationError) as error:
+        validate_yuan(raw, field="money_spent", maximum=Decimal(100000))
+    assert list(error.value.message_dict) == ["money_spent"]
