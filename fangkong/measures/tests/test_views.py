@@ -181,3 +181,54 @@ def test_the_api_is_scoped(users, tree, records):
     api.force_authenticate(users["township"])
     closed = api.post(f"/api/v1/findings/{records['finding'].pk}/close/", {"closure": "已整改"})
     assert closed.status_code == 200 and closed.json()["closed_on"] == "2020-02-03"
+
+
+def test_lists_run_a_constant_number_of_queries(client, users, tree, records):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.publicity_record(by=users["cadre"], area=tree["qianjin"], kind="letter", quantity=9)
+    client.force_login(users["township"])
+    pages = [
+        reverse(f"measures:{n}")
+        for n in (
+            "index",
+            "disinfection",
+            "gathering_list",
+            "venue_list",
+            "publicity_list",
+            "inspection_list",
+        )
+    ]
+    few = {}
+    for url in pages:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        few[url] = len(ctx.captured_queries)
+    for n in range(5):
+        area = tree["baiyun"] if n % 2 else tree["qianjin_g2"]
+        services.place_create(by=users["township"], area=area, name=f"场所{n}", kind="bins")
+        services.venue_create(
+            by=users["township"], area=area, name=f"饭店{n}", kind="restaurant", status="closed"
+        )
+        services.gathering_report(
+            by=users["township"], area=area, kind="banquet", family=f"家{n}", event_date=D
+        )
+        services.publicity_record(by=users["township"], area=area, kind="banner", quantity=n + 1)
+        inspection = services.inspection_record(
+            by=users["township"], area=area, day=D, mode="announced", checklist={"publicity": False}
+        )
+        services.finding_add(
+            by=users["township"],
+            inspection=inspection,
+            item="publicity",
+            description="少",
+            deadline=D,
+        )
+        services.accountability_add(
+            by=users["township"], inspection=inspection, person_name=f"人{n}", measure="warning"
+        )
+    for url in pages:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        assert len(ctx.captured_queries) == few[url], url

@@ -146,3 +146,67 @@ def test_the_api_refuses_an_overdraw_with_what_is_left(users, tree, stock):
     )  # not his store
     api.force_authenticate(users["viewer"])
     assert api.post("/api/v1/ledger/hand-out/", data, format="json").status_code == 403
+
+
+def test_lists_run_a_constant_number_of_queries(client, users, tree, stock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store, item = stock
+    services.donation_record(
+        by=users["cadre"],
+        area=tree["qianjin"],
+        donor_name="岳某",
+        donor_kind="person",
+        money="10000",
+        received_on=D,
+    )
+    client.force_login(users["township"])
+    pages = [
+        reverse("supplies:index"),
+        reverse("supplies:ledger"),
+        reverse("supplies:donation_list"),
+        reverse("supplies:store_detail", args=[store.pk]),
+    ]
+    few = {}
+    for url in pages:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        few[url] = len(ctx.captured_queries)
+    masks = services.item_create(by=users["township"], name="口罩", category="mask")
+    services.stock_receive(by=users["township"], store=store, item=item, quantity=10)
+    other = services.store_create(
+        by=users["township"], area=tree["baiyun"], name="白云村物资点", kind="village"
+    )
+    for n in range(4):
+        services.stock_receive(by=users["township"], store=other, item=masks, quantity=10)
+        services.stock_hand_out(
+            by=users["township"],
+            store=store,
+            item=item,
+            quantity=1,
+            recipient_kind="household",
+            household=HouseholdFactory(area=tree["qianjin_g1"]),
+        )
+        services.stock_hand_out(
+            by=users["township"],
+            store=store,
+            item=item,
+            quantity=1,
+            recipient_kind="staff",
+            staff=users["grid_worker"],
+        )
+        services.donation_record(
+            by=users["township"],
+            area=tree["baiyun"],
+            donor_name=f"捐赠人{n}",
+            donor_kind="person",
+            money="100",
+            goods=[(masks, 5)],
+            store=other,
+            received_on=D,
+        )
+    for url in pages:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        assert len(ctx.captured_queries) == few[url], url
