@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.core.fields import EncryptedTextField
-from fangkong.core.scoping import AreaScopedQuerySet
+from fangkong.core.scoping import AreaFieldQuerySet, AreaScopedQuerySet
 from fangkong.core.validators import mask_id, mask_phone
 
 
@@ -32,9 +32,8 @@ class CheckpointKind(models.TextChoices):
     GATE = "gate", _("Building or compound gate")
 
 
-class CheckpointQuerySet(AreaScopedQuerySet["Checkpoint"]):
-    def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+class CheckpointQuerySet(AreaFieldQuerySet["Checkpoint"]):
+    pass
 
 
 class Checkpoint(models.Model):

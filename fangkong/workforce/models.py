@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Self, TypeVar
+from typing import Self
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -25,21 +25,13 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.core.fields import EncryptedTextField
-from fangkong.core.scoping import AreaScopedQuerySet
+from fangkong.core.scoping import AreaFieldQuerySet, AreaScopedQuerySet
 from fangkong.core.validators import mask_phone
 
 # Clocking in this long after the start is late; no clock-in by then is a missed clock-in.
 LATE_AFTER = dt.timedelta(minutes=10)
 # Clock-in opens this long before the start.
 CLOCK_IN_OPENS = dt.timedelta(minutes=30)
-
-
-_M = TypeVar("_M", bound=models.Model)
-
-
-class _InArea(AreaScopedQuerySet[_M]):
-    def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
 
 
 class WorkerKind(models.TextChoices):
@@ -52,19 +44,19 @@ class WorkerKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class WorkerQuerySet(_InArea["Worker"]):
+class WorkerQuerySet(AreaFieldQuerySet["Worker"]):
     pass
 
 
-class PartyBranchQuerySet(_InArea["PartyBranch"]):
+class PartyBranchQuerySet(AreaFieldQuerySet["PartyBranch"]):
     pass
 
 
-class TeamQuerySet(_InArea["Team"]):
+class TeamQuerySet(AreaFieldQuerySet["Team"]):
     pass
 
 
-class PostQuerySet(_InArea["Post"]):
+class PostQuerySet(AreaFieldQuerySet["Post"]):
     pass
 
 
@@ -473,9 +465,8 @@ class PointRule(models.Model):
 ADJUSTMENT = "adjustment"
 
 
-class PointEntryQuerySet(AreaScopedQuerySet["PointEntry"]):
-    def in_area(self, area: Area) -> Self:
-        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+class PointEntryQuerySet(AreaFieldQuerySet["PointEntry"]):
+    pass
 
 
 class PointEntry(models.Model):
