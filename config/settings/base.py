@@ -161,6 +161,8 @@ LOCALE_PATHS = [BASE_DIR / "fangkong" / "locale"]
 TIME_ZONE = os.environ.get("FANGKONG_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Dates and times render ISO in every language (<input type=date> accepts nothing else).
+FORMAT_MODULE_PATH = ["fangkong.core.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"

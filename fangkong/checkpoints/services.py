@@ -285,7 +285,7 @@ def passage_register(
         action=AuditAction.CREATE,
         area=checkpoint.area,
         obj=passage,
-        detail=f"{passage.direction} {passage.outcome}",
+        detail=f"{passage.get_direction_display()} {passage.get_outcome_display()}",
     )
     return passage
 
