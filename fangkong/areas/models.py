@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -70,7 +71,7 @@ class Area(models.Model):
         related_name="+",
         editable=False,
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     code = models.CharField(
         _("code"),

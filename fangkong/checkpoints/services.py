@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import REGISTER_WRITERS, Role
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area
 from fangkong.checkpoints.models import (
     Checkpoint,
@@ -47,33 +46,8 @@ from fangkong.screening.risk import travel_assess
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
-# Who registers passages: checkpoint staff and everyone who may write the register.
-PASSAGE_WRITERS = {*REGISTER_WRITERS, Role.CHECKPOINT_STAFF}
-# Who sets up checkpoints and issues or revokes passes.
-CHECKPOINT_MANAGERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE}
 DEFAULT_FEVER = Decimal("37.3")
 MAX_PEOPLE_PER_VEHICLE = 60
-
-
-def can_register_passages(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.area_id is not None
-        and user.role in PASSAGE_WRITERS
-    )
-
-
-def can_manage_checkpoints(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.area_id is not None
-        and user.role in CHECKPOINT_MANAGERS
-    )
-
-
-def _check(*, by: User, area: Area, allowed: AbstractSet[str]) -> None:
-    if by.role not in allowed or by.area is None or not area.is_within(by.area):
-        raise PermissionDenied
 
 
 def local_day(moment: dt.datetime) -> dt.date:
@@ -95,9 +69,9 @@ def checkpoint_save(
     active: bool = True,
     checkpoint: Checkpoint | None = None,
 ) -> Checkpoint:
-    _check(by=by, area=area, allowed=CHECKPOINT_MANAGERS)
+    require(by, area, Cap.CHECKPOINTS_MANAGE)
     if checkpoint is not None:
-        _check(by=by, area=checkpoint.area, allowed=CHECKPOINT_MANAGERS)
+        require(by, checkpoint.area, Cap.CHECKPOINTS_MANAGE)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name the checkpoint.")})
@@ -128,7 +102,7 @@ def checkpoint_save(
 @transaction.atomic
 def checkpoint_new_poster(*, by: User, checkpoint: Checkpoint) -> Checkpoint:
     """A new self-registration link: the old poster stops working."""
-    _check(by=by, area=checkpoint.area, allowed=CHECKPOINT_MANAGERS)
+    require(by, checkpoint.area, Cap.CHECKPOINTS_MANAGE)
     checkpoint.register_token = new_token()
     checkpoint.save(update_fields=["register_token"])
     audit_record(
@@ -241,7 +215,7 @@ def passage_register(
     """Register one crossing. A fever cannot be let through; "referred" proposes an observation
     case for a registered resident (found by the ID number) when the registering person may open
     one there; otherwise the referral waits on the referrals page for a cadre (one tap)."""
-    _check(by=by, area=checkpoint.area, allowed=PASSAGE_WRITERS)
+    require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
     if not checkpoint.active:
         raise ValidationError(_("This checkpoint is out of service."))
     at = at or timezone.now()
@@ -387,7 +361,7 @@ def pass_issue(
     every_days: int = 1,
     rule_note: str = "",
 ) -> HouseholdPass:
-    _check(by=by, area=household.area, allowed=CHECKPOINT_MANAGERS)
+    require(by, household.area, Cap.CHECKPOINTS_MANAGE)
     if valid_until < valid_from:
         raise ValidationError({"valid_until": _("The pass must end on or after its first day.")})
     if valid_until - valid_from > dt.timedelta(days=366):
@@ -425,7 +399,7 @@ def pass_issue(
 
 @transaction.atomic
 def pass_revoke(*, by: User, household_pass: HouseholdPass, reason: str) -> HouseholdPass:
-    _check(by=by, area=household_pass.household.area, allowed=CHECKPOINT_MANAGERS)
+    require(by, household_pass.household.area, Cap.CHECKPOINTS_MANAGE)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason.")})
@@ -498,7 +472,7 @@ def pass_scan(
 ) -> Passage:
     """One scan: the pass is checked (validity, revocation, the usage rule) and its use recorded
     as an allowed passage. A pass that does not let the person through raises with the reason."""
-    _check(by=by, area=checkpoint.area, allowed=PASSAGE_WRITERS)
+    require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
     household_pass = pass_find(checkpoint=checkpoint, code=code)
     if household_pass is None:
         raise ValidationError({"code": _("No pass with this number or code.")})
@@ -627,7 +601,7 @@ def pre_registration_confirm(
 
 @transaction.atomic
 def pre_registration_dismiss(*, by: User, pre: PreRegistration) -> PreRegistration:
-    _check(by=by, area=pre.checkpoint.area, allowed=PASSAGE_WRITERS)
+    require(by, pre.checkpoint.area, Cap.CHECKPOINTS_WRITE)
     pre.dismissed = True
     pre.save(update_fields=["dismissed"])
     return pre

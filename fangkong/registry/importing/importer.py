@@ -17,11 +17,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area, Level
 from fangkong.core import crypto
 from fangkong.core.audit import audit_record
@@ -581,8 +582,8 @@ def residents_import(
 
     ``workers`` > 1 validates and encrypts rows in that many forked processes while this one
     writes (for the command line; a threaded web server keeps the default 1)."""
-    if by is not None and (not by.can_write_register or not by.can_see_area(area)):
-        raise PermissionDenied
+    if by is not None:
+        require(by, area, Cap.REGISTER_WRITE)
     sheet = read_sheet(source, filename, aliases=ALIASES)
     result = ImportResult(unmapped_columns=sheet.unmapped, dry_run=dry_run)
     if "id_number" not in sheet.mapping.values():
