@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Concat, Replace, Substr
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -37,6 +37,10 @@ CHILD_LEVELS: dict[str, set[str]] = {
     Level.GROUP: {Level.GRID},
     Level.GRID: set(),
 }
+
+
+# How many leading digits of a descendant's division code come from an area of each level.
+PREFIX_LENGTH: dict[str, int] = {Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
 
 
 def existed_on(day: dt.date) -> models.Q:
@@ -82,6 +86,40 @@ class AreaQuerySet(models.QuerySet["Area"]):
                 output_field=models.BooleanField(),
             )
         )
+
+    def recode_subtree(
+        self, *, old_path: str, new_path: str, old_code: str, new_code: str, level: str
+    ) -> int:
+        """Give an area a new code: its path, its descendants' paths and (below a county or a
+        township) the division codes of the townships and villages below, in ONE UPDATE."""
+        text = models.CharField()
+        updates: dict[str, models.Expression] = {}
+        n = PREFIX_LENGTH.get(level, 0)
+        if n:
+            # The county, township and village segments are the first 39 characters of every
+            # path (13 each): the old prefix is replaced there and in the codes below.
+            old_prefix, new_prefix = old_code[:n], new_code[:n]
+            head = Replace(
+                Concat(models.Value("/"), Substr("path", 1, 39), output_field=text),
+                models.Value("/" + old_prefix),
+                models.Value("/" + new_prefix),
+            )
+            updates["path"] = Concat(Substr(head, 2), Substr("path", 40), output_field=text)
+            updates["code"] = models.Case(
+                models.When(
+                    level__in=list(ADMINISTRATIVE_LEVELS),
+                    then=Concat(models.Value(new_prefix), Substr("code", n + 1), output_field=text),
+                ),
+                default=models.F("code"),
+            )
+        else:  # a group or grid: its own code and the paths below it
+            updates["path"] = Concat(
+                models.Value(new_path), Substr("path", len(old_path) + 1), output_field=text
+            )
+            updates["code"] = models.Case(
+                models.When(path=old_path, then=models.Value(new_code)), default=models.F("code")
+            )
+        return self.filter(path__startswith=old_path).update(**updates)
 
     def current(self) -> AreaQuerySet:
         """Areas not retired (retired ones stay in history, out of the forms' choices)."""
@@ -159,13 +197,14 @@ class Area(models.Model):
             self.county_id = self.pk
             Area.objects.filter(pk=self.pk).update(county_id=self.pk)
         if old_path and old_path != self.path:
-            # A code changed: move the descendants' paths with it, in one statement.
-            Area.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
-                path=Concat(
-                    models.Value(self.path),
-                    Substr("path", len(old_path) + 1),
-                    output_field=models.CharField(),
-                )
+            # The code changed (Django admin): the subtree follows, in one statement.
+            old_code = old_path.rstrip("/").rsplit("/", 1)[-1]
+            Area.objects.exclude(pk=self.pk).recode_subtree(
+                old_path=old_path,
+                new_path=self.path,
+                old_code=old_code,
+                new_code=self.code,
+                level=self.level,
             )
 
     def clean(self) -> None:

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import F, Value
 from django.db.models.deletion import ProtectedError
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.areas.models import ADMINISTRATIVE_LEVELS, CHILD_LEVELS, Area, Level
+from fangkong.areas.models import ADMINISTRATIVE_LEVELS, CHILD_LEVELS, PREFIX_LENGTH, Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
 
@@ -92,12 +92,6 @@ def area_rename(*, by: User, area: Area, name: str) -> Area:
     return area
 
 
-def _prefix_length(level: str) -> int:
-    """How many leading digits of a descendant's division code come from an area of ``level``."""
-    lengths: dict[str, int] = {Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
-    return lengths.get(level, 0)
-
-
 @transaction.atomic
 def area_change_code(*, by: User | None, area: Area, code: str) -> Area:
     """Correct a mistyped code. The area's path, its descendants' paths and (for a county or a
@@ -118,7 +112,7 @@ def area_change_code(*, by: User | None, area: Area, code: str) -> Area:
     new_path = (area.parent.path if area.parent else "") + f"{code}/"
     clash = Area.objects.filter(path__startswith=new_path)
     if area.level in ADMINISTRATIVE_LEVELS:
-        n = _prefix_length(area.level)
+        n = PREFIX_LENGTH.get(area.level, 0)
         clash = clash | Area.objects.filter(
             level__in=ADMINISTRATIVE_LEVELS, code__startswith=code[:n]
         ).exclude(path__startswith=old_path)
@@ -128,25 +122,9 @@ def area_change_code(*, by: User | None, area: Area, code: str) -> Area:
         raise ValidationError({"code": _("Another area here already has this code.")})
     if clash.exclude(pk=area.pk).exists():
         raise ValidationError({"code": _("This code is already used by another area.")})
-    n = _prefix_length(area.level)
-    updates: dict[str, models.Expression | F] = {
-        "path": Concat(
-            Value(new_path), Substr("path", len(old_path) + 1), output_field=models.CharField()
-        ),
-    }
-    if n:
-        updates["code"] = Case(
-            When(
-                level__in=list(ADMINISTRATIVE_LEVELS),
-                then=Concat(
-                    Value(code[:n]), Substr("code", n + 1), output_field=models.CharField()
-                ),
-            ),
-            default=F("code"),
-        )
-    else:  # a group or grid: only its own code changes
-        updates["code"] = Case(When(pk=area.pk, then=Value(code)), default=F("code"))
-    Area.objects.filter(path__startswith=old_path).update(**updates)
+    Area.objects.recode_subtree(
+        old_path=old_path, new_path=new_path, old_code=area.code, new_code=code, level=area.level
+    )
     old_code = area.code
     area.refresh_from_db()
     audit_record(
@@ -198,8 +176,8 @@ def area_move(*, by: User | None, area: Area, parent: Area) -> Area:
             Value(new_path), Substr("path", len(old_path) + 1), output_field=models.CharField()
         ),
         depth=F("depth") + depth_change,
-        parent=Case(When(pk=area.pk, then=Value(parent.pk)), default=F("parent")),
     )
+    Area.objects.filter(pk=area.pk).update(parent=parent)
     area.refresh_from_db()
     audit_record(
         user=by,
