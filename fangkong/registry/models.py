@@ -111,6 +111,16 @@ class IdType(models.TextChoices):
     TAIWAN = "taiwan", _("Mainland travel permit for Taiwan residents")
     PASSPORT = "passport", _("Passport")
     OTHER = "other", _("Other")
+    # Numbers that follow GB 11643 like the identity card (checked the same way).
+    RESIDENCE_PERMIT = (
+        "residence_permit",
+        _("Residence permit for Hong Kong, Macao and Taiwan residents"),
+    )
+    FOREIGN_PR = "foreign_pr", _("Foreign permanent resident ID card")
+
+
+# Document kinds whose number is checked like the identity card (birth date, sex, check digit).
+GB11643_ID_TYPES = frozenset({IdType.RESIDENT_ID, IdType.RESIDENCE_PERMIT, IdType.FOREIGN_PR})
 
 
 class Sex(models.TextChoices):

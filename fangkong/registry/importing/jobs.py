@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core.sheets import SheetError, cell_text, count_rows, read_sheet
-from fangkong.registry.importing.columns import ALIASES
+from fangkong.core.sheets.columns import REGISTER as ALIASES
+from fangkong.registry.importing.fields import FIELD_LABELS
 from fangkong.registry.importing.importer import residents_import
 from fangkong.registry.models import ImportJob
 
@@ -28,27 +29,6 @@ if TYPE_CHECKING:
 
 ALLOWED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-FIELD_LABELS = {
-    "name": "姓名",
-    "id_number": "身份证号",
-    "id_type": "证件类型",
-    "phone": "联系电话",
-    "head_name": "户主姓名",
-    "relationship": "与户主关系",
-    "address": "家庭住址",
-    "household_number": "户号",
-    "group": "村民小组/楼栋",
-    "grid": "网格",
-    "sex": "性别",
-    "birth_date": "出生日期",
-    "residence_status": "居住状态",
-    "low_income": "低保",
-    "elderly_alone": "独居老人",
-    "chronic_illness": "慢性病/重病",
-    "pregnant": "孕产妇",
-    "disabled": "残疾",
-    "notes": "备注",
-}
 assert set(FIELD_LABELS) == set(ALIASES)
 
 
