@@ -107,14 +107,14 @@ def csv_encoding(sample: bytes) -> str:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    probe = sample[:4096]
-    if len(probe) >= 4:
-        odd_nul = probe[1::2].count(0) / max(1, len(probe) // 2)
-        even_nul = probe[0::2].count(0) / max(1, len(probe) // 2)
-        if odd_nul > 0.3 and even_nul < 0.05:
-            return "utf-16-le"
-        if even_nul > 0.3 and odd_nul < 0.05:
-            return "utf-16-be"
+    # A text file holds no NUL byte unless it is UTF-16: its separators and line ends are
+    # ",\0" "\t\0" "\n\0" (little endian) even when every other character is Chinese.
+    probe = sample[: 4096 - 4096 % 2]
+    if 0 in probe:
+        for encoding in ("utf-16-le", "utf-16-be"):
+            text = probe.decode(encoding, errors="replace")
+            if any(mark in text for mark in ("\n", ",", "\t")):
+                return encoding
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:

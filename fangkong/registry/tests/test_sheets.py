@@ -260,3 +260,129 @@ def test_utf16_unicode_text_from_excel(tree):
         source=io.BytesIO(data), filename="u.csv", area=tree["qianjin"], by=None
     )
     assert (result.created, result.rejected) == (1, 0)
+
+
+# -- the column map: preview page, profiles, command line ------------------------------------
+
+ODD_LAYOUT = (
+    "姓名,身份证号,人员住址,学历\n"  # 人员住址 is in no dictionary: the user says what it is
+    "吴列,430599196606060144,前进村9组9号,初中\n"
+).encode()
+
+
+def test_preview_column_choice_saved_as_a_profile_then_used_with_one_click(client, tree, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fangkong.accounts.tests.factories import PASSWORD
+    from fangkong.registry.models import ImportJob, ImportProfile
+
+    client.login(username="cadre", password=PASSWORD)
+
+    def upload() -> str:
+        response = client.post(
+            "/register/import/",
+            {"area": tree["qianjin"].pk, "file": SimpleUploadedFile("名单.csv", ODD_LAYOUT)},
+        )
+        assert response.status_code == 302
+        return response["Location"]
+
+    location = upload()
+    page = client.get(location).content.decode()
+    assert 'name="col-2"' in page and "人员住址" in page
+    # Without a choice the address column is missing: the row has no household.
+    job = ImportJob.objects.get()
+    client.post(
+        location,
+        {
+            "mode": "map",
+            "key-2": "人员住址",
+            "col-2": "address",
+            "key-3": "学历",
+            "col-3": "",
+            "save_as": "每周名单",
+        },
+    )
+    job.refresh_from_db()
+    assert job.columns == {"人员住址": "address", "学历": ""}
+    profile = ImportProfile.objects.get()
+    assert (profile.area, profile.name) == (tree["qianjin"], "每周名单")
+    client.post(location, {"mode": "import"})
+    job.refresh_from_db()
+    assert job.result["created"] == 1, job.result
+    assert Household.objects.get().address == "前进村9组9号"
+    # Next week's sheet: one click on the profile, then import: unchanged.
+    second = upload()
+    assert "每周名单" in client.get(second).content.decode()
+    client.post(second, {"mode": "profile", "profile": "每周名单"})
+    client.post(second, {"mode": "import"})
+    latest = ImportJob.objects.order_by("-pk").first()
+    assert latest.result["unchanged"] == 1 and latest.result["unmapped_columns"] == ["学历"]
+    # Another village's cadre neither sees the job nor the profile.
+    client.login(username="stranger", password=PASSWORD)
+    assert (
+        client.post(location, {"mode": "map", "key-2": "人员住址", "col-2": "name"}).status_code
+        == 404
+    )
+    assert not ImportProfile.objects.for_area(tree["baiyun"]).exists()
+    job.refresh_from_db()
+    assert job.columns == {"人员住址": "address", "学历": ""}
+
+
+@pytest.mark.serial  # the command forks worker processes
+def test_command_profile_map_and_refusal(tree, users, tmp_path, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    from fangkong.registry.importing.jobs import profile_save
+
+    path = tmp_path / "名单.csv"
+    path.write_bytes(ODD_LAYOUT)
+    map_file = tmp_path / "map.csv"
+    map_file.write_text("人员住址,家庭住址\n学历,忽略\n", encoding="utf-8")
+    args = [str(path), "--area", "430502005201", "--format", "json"]
+    with pytest.raises(SystemExit) as done:
+        call_command("import_residents", *args, "--map", str(map_file))
+    assert done.value.code == 0
+    assert json.loads(capsys.readouterr().out)["created"] == 1
+    profile_save(by=None, area=tree["township"], name="乡镇名单", columns={"人员住址": "address"})
+    with pytest.raises(SystemExit) as done:
+        call_command("import_residents", *args, "--profile", "乡镇名单")
+    assert done.value.code == 0
+    assert json.loads(capsys.readouterr().out)["unchanged"] == 1
+    with pytest.raises(SystemExit) as done:
+        call_command("import_residents", *args, "--profile", "没有")
+    assert done.value.code == 2
+    # Not allowed to import there: one line in Chinese, exit 2, nothing written.
+    with pytest.raises(SystemExit) as done:
+        call_command("import_residents", str(path), "--area", "430502005201", "--user", "stranger")
+    assert done.value.code == 2
+    captured = capsys.readouterr()
+    assert "无权导入" in captured.err and "Traceback" not in captured.err + captured.out
+    assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_an_interrupted_web_import_is_marked_failed_and_can_start_again(client, tree, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fangkong.accounts.tests.factories import PASSWORD
+    from fangkong.registry.importing import jobs
+    from fangkong.registry.models import ImportJob
+
+    client.login(username="cadre", password=PASSWORD)
+    location = client.post(
+        "/register/import/",
+        {"area": tree["qianjin"].pk, "file": SimpleUploadedFile("a.csv", ODD_LAYOUT)},
+    )["Location"]
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)  # process died
+    assert client.post(location, {"mode": "import"}).status_code == 403
+    assert jobs.import_jobs_fail_interrupted() == 1
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.error
+    page = client.get(f"/register/import/{job.token}/status/").content.decode()
+    assert job.error in page
+    client.post(location, {"mode": "map", "key-2": "人员住址", "col-2": "address"})
+    client.post(location, {"mode": "import"})
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.result["created"] == 1
