@@ -127,6 +127,8 @@ class ScanForm(forms.Form):
     direction = forms.ChoiceField(
         label=_("Direction"), choices=Direction.choices, widget=forms.RadioSelect, initial="out"
     )
+    # Chosen among the household's people who may use the pass (shown when one is observed).
+    holder = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class ConfirmForm(forms.Form):

@@ -484,6 +484,45 @@ def pass_problem(household_pass: HouseholdPass, *, day: dt.date, direction: str)
     return None
 
 
+def _surname(name: str) -> str:
+    """王小明 → 王某: the desk names who is observed without the whole name."""
+    return f"{name[:1]}某" if name else "—"
+
+
+def pass_users(household_pass: HouseholdPass, *, day: dt.date) -> tuple[list[Resident], list[str]]:
+    """Who may use the pass on that day, and (as 王某 (居家观察至 12-05)) who may not because
+    they are under home or centralised observation. Two queries."""
+    from fangkong.monitoring.models import ObservationCase, Status
+
+    holders = list(household_pass.holders.all().defer("id_number", "phone"))
+    members = holders or list(
+        Resident.objects.filter(
+            county_id=household_pass.county_id, household_id=household_pass.household_id
+        )
+        .defer("id_number", "phone")
+        .order_by("pk")
+    )
+    observed = {
+        case.resident_id: case
+        for case in ObservationCase.objects.filter(
+            county_id=household_pass.county_id,
+            resident__household_id=household_pass.household_id,
+            status=Status.ACTIVE,
+            start_date__lte=day,
+        ).select_related("resident")
+    }
+    barred = [
+        _("%(name)s (%(mode)s until %(end)s)")
+        % {
+            "name": _surname(case.resident.name),
+            "mode": case.get_mode_display(),
+            "end": case.planned_end.strftime("%m-%d"),
+        }
+        for case in observed.values()
+    ]
+    return [r for r in members if r.pk not in observed], barred
+
+
 @transaction.atomic
 def pass_scan(
     *,
@@ -513,11 +552,21 @@ def pass_scan(
     problem = pass_problem(household_pass, day=local_day(at), direction=direction)
     if problem:
         raise ValidationError({"code": problem})
-    holders = list(household_pass.holders.all())
-    if holder is not None and holders and holder not in holders:
+    eligible, barred = pass_users(household_pass, day=local_day(at))
+    if barred:
+        # Someone of the household is under observation: the pass never lets them out, and staff
+        # must say which of the others is at the barrier.
+        names = "、".join(r.name for r in eligible) or _("nobody")
+        if holder is None or holder not in eligible:
+            message = _(
+                "Under observation: %(barred)s — may not use this pass. "
+                "Who may use it: %(names)s. Choose the person at the barrier."
+            ) % {"barred": "、".join(barred), "names": names}
+            raise ValidationError({"holder": ValidationError(message, code="observed")})
+    elif holder is not None and holder not in eligible:
         raise ValidationError({"holder": _("This person may not use this pass.")})
-    if holder is None and len(holders) == 1:
-        holder = holders[0]
+    if holder is None and len(eligible) == 1 and household_pass.holders.exists():
+        holder = eligible[0]
     return passage_register(
         by=by,
         checkpoint=checkpoint,

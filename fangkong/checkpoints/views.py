@@ -43,7 +43,7 @@ from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
 from fangkong.monitoring.models import today_local
-from fangkong.registry.models import Household
+from fangkong.registry.models import Household, Resident
 from fangkong.workforce.models import ShiftAssignment
 
 # Self-registrations allowed per checkpoint poster and per address, per hour.
@@ -232,16 +232,25 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
         return render(request, "checkpoints/desk.html", _desk_context(request, checkpoint))
     _writer(request)
     form = ScanForm(request.POST)
+    choices: list[Resident] = []
     if form.is_valid():
+        holder = None
+        if holder_id := form.cleaned_data.get("holder"):
+            holder = Resident.objects.filter(county_id=checkpoint.county_id, pk=holder_id).first()
         try:
             passage = services.pass_scan(
                 by=request.user,
                 checkpoint=checkpoint,
                 code=form.cleaned_data["code"],
                 direction=form.cleaned_data["direction"],
+                holder=holder,
             )
         except ValidationError as error:
             _apply_errors(form, error)
+            found = services.pass_find(checkpoint=checkpoint, code=form.cleaned_data["code"])
+            refusals = getattr(error, "error_dict", {}).get("holder", [])
+            if found is not None and any(e.code == "observed" for e in refusals):
+                choices = services.pass_users(found, day=today_local())[0]
         else:
             messages.success(
                 request,
@@ -251,7 +260,7 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "checkpoints/desk.html",
-        _desk_context(request, checkpoint, scan_form=form),
+        _desk_context(request, checkpoint, scan_form=form, holder_choices=choices),
         status=400,
     )
 
