@@ -25,7 +25,7 @@ from fangkong.checkpoints.models import (
     VehicleType,
 )
 from fangkong.core.api import ScopedPermission
-from fangkong.registry.api import _call
+from fangkong.core.http import AuthedAPIRequest
 
 
 class PassageWriterPermission(ScopedPermission):
@@ -173,8 +173,7 @@ class PassageSerializer(serializers.ModelSerializer):
         temperature = data.pop("temperature", None)
         occupants = [services.OccupantDetails(**o) for o in data.pop("occupants", [])]
         details = services.PassageDetails(**data, occupants=occupants)
-        return _call(
-            services.passage_register,
+        return services.passage_register(
             by=self.context["request"].user,
             checkpoint=checkpoint,
             details=details,
@@ -269,8 +268,8 @@ class PassViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=ScanSerializer, responses=PassageSerializer)
     @action(detail=False, methods=["post"], serializer_class=ScanSerializer)
-    def scan(self, request: Request, **kwargs: Any) -> Response:
+    def scan(self, request: AuthedAPIRequest, **kwargs: Any) -> Response:
         serializer = ScanSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        passage = _call(services.pass_scan, by=request.user, **serializer.validated_data)
+        passage = services.pass_scan(by=request.user, **serializer.validated_data)
         return Response(PassageSerializer(passage, context={"request": request}).data, status=201)

@@ -37,10 +37,12 @@ from fangkong.checkpoints.models import (
 )
 from fangkong.checkpoints.plates import validate_plate
 from fangkong.core.audit import audit_record
+from fangkong.core.clock import local_tz
+from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction
-from fangkong.core.validators import mask_id, mask_phone, validate_id_number, validate_phone
+from fangkong.core.validators import validate_id_number, validate_phone
 from fangkong.monitoring import services as monitoring
-from fangkong.monitoring.models import Category, Mode, ObservationPolicy, Source, local_tz
+from fangkong.monitoring.models import Category, Mode, ObservationPolicy, Source
 from fangkong.registry.models import Household, Resident, id_index
 from fangkong.screening.models import RiskArea
 from fangkong.screening.risk import travel_assess
