@@ -33,7 +33,7 @@ from fangkong.checkpoints.models import (
     new_token,
 )
 from fangkong.checkpoints.plates import validate_plate
-from fangkong.core.audit import audit_record
+from fangkong.core.audit import audit_record, changes, snapshot
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
 from fangkong.core.validators import validate_id_number, validate_phone
@@ -81,6 +81,8 @@ def checkpoint_save(
         raise ValidationError(
             {"closes_at": _("Give both the opening and the closing time, or neither.")}
         )
+    fields = ("area", "name", "kind", "opens_at", "closes_at", "active")
+    before = snapshot(checkpoint, fields) if checkpoint is not None else None
     checkpoint = checkpoint or Checkpoint()
     checkpoint.area = area
     checkpoint.name = name
@@ -95,7 +97,13 @@ def checkpoint_save(
         raise ValidationError(
             {"name": _("This area already has a checkpoint of that name.")}
         ) from error
-    audit_record(user=by, action=AuditAction.UPDATE, area=area, obj=checkpoint)
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE if before is not None else AuditAction.CREATE,
+        area=area,
+        obj=checkpoint,
+        detail=changes(before, checkpoint) if before is not None else "",
+    )
     return checkpoint
 
 
