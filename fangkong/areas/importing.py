@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
-from fangkong.registry.importing import reader
+from fangkong.core.sheets import reading as reader
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
