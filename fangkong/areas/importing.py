@@ -321,9 +321,9 @@ def _read(source: Path | IO[bytes], filename: str) -> tuple[str, dict[str, str],
 def _headerless(source: Path | IO[bytes], filename: str) -> Iterator[_Record] | None:
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        rows: Iterator[list[Any]] = reader._csv_rows(source)  # noqa: SLF001 - the shared reader
+        rows: Iterator[list[Any]] = reader._csv_rows(source, [])  # noqa: SLF001 - the shared reader
     elif suffix in {".xlsx", ".xlsm", ".xls"}:
-        rows = reader._excel_rows(source)  # noqa: SLF001
+        rows = reader._excel_rows(reader._workbook(source).get_sheet_by_index(0))  # noqa: SLF001
     else:
         return None
     head: list[tuple[int, list[str]]] = []

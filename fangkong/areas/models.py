@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Concat, Replace, Substr
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -144,7 +145,7 @@ class Area(models.Model):
         related_name="+",
         editable=False,
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     code = models.CharField(
         _("code"),
