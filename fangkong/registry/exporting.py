@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from fangkong.core.audit import audit_record
+from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction
-from fangkong.core.validators import mask_id, mask_phone
 from fangkong.registry.importing.fields import CONTACT_PHONE, FIELD_LABELS, MEMBERS
 from fangkong.registry.models import Household, Resident
 
