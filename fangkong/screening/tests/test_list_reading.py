@@ -65,6 +65,4 @@ def test_xlsx_list_with_notes_sheet_first_and_date_cells(tmp_path):
         ("乙", dt.date(2020, 1, 26)),
     ]
     assert reading.rows[1].id_number == old
-    assert [w["reason"] for w in reading.warnings] == [
-        "A 15-digit ID number was upgraded to 18 digits."
-    ]
+    assert [w["reason"] for w in reading.warnings] == ["15 位身份证号已升级为 18 位。"]
