@@ -575,6 +575,7 @@ def _care_and_measures(tree, users, household, resident, yesterday) -> dict[str,
         donor_name="前进村党员岳某",
         donor_kind="person",
         received_on=yesterday,
+        late_reason="补录",
         money="10000",
     )
     place = measure_services.place_create(by=cadre, area=grid, name="前进村村部", kind="office")
