@@ -75,6 +75,14 @@ def checkins_due(area: Area, day: dt.date) -> int:
     return monitored_now(area, day) * SLOTS_PER_DAY
 
 
+def _checkins_of(area: Area, day: dt.date):  # type: ignore[no-untyped-def]
+    return (
+        CheckIn.objects.in_area(area)
+        .filter(date=day, case__status__in=OBSERVED_STATES, case__start_date__lte=day)
+        .filter(Q(case__ended_on__isnull=True) | Q(case__ended_on__gt=day))
+    )
+
+
 def checkins_done(area: Area, day: dt.date) -> int:
     """Check-ins of the day by people under observation that day (the case's own columns, so one
     join to the cases and none further up at county level)."""
@@ -95,7 +103,17 @@ def fever_alerts(area: Area, day: dt.date) -> int:
 
 
 def missed_checkins(area: Area, day: dt.date) -> int:
-    return _alerts(area, day, AlertKind.MISSED)
+    """Check-ins missed and still without a reading (one taken late counts as late)."""
+    return (
+        Alert.objects.in_area(area)
+        .filter(date=day, kind=AlertKind.MISSED, checkin__isnull=True)
+        .count()
+    )
+
+
+def late_checkins(area: Area, day: dt.date) -> int:
+    """Readings of the day typed after their check-in's window closed."""
+    return CheckIn.objects.in_area(area).filter(date=day, late=True).count()
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,7 @@ class MonitoringFigures:
     checkins_done: int
     fever_alerts: int
     missed_checkins: int
+    late_checkins: int = 0
 
 
 def monitoring_figures(area: Area, day: dt.date) -> MonitoringFigures:
@@ -127,13 +146,15 @@ def monitoring_figures(area: Area, day: dt.date) -> MonitoringFigures:
         released_today=Count("pk", filter=Q(status=Status.RELEASED, ended_on=day)),
         released=Count("pk", filter=Q(status=Status.RELEASED, ended_on__lte=day)),
     )
-    done = checkins_done(area, day)
+    taken = _checkins_of(area, day).aggregate(
+        done=Count("pk"), late=Count("pk", filter=Q(late=True))
+    )
     alerts = (
         Alert.objects.in_area(area)
         .filter(date=day)
         .aggregate(
             fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
-            missed=Count("pk", filter=Q(kind=AlertKind.MISSED)),
+            missed=Count("pk", filter=Q(kind=AlertKind.MISSED, checkin__isnull=True)),
         )
     )
     return MonitoringFigures(
@@ -145,7 +166,8 @@ def monitoring_figures(area: Area, day: dt.date) -> MonitoringFigures:
         released_today=counts["released_today"],
         released_total=counts["released"],
         checkins_due=counts["now"] * SLOTS_PER_DAY,
-        checkins_done=done,
+        checkins_done=taken["done"],
         fever_alerts=alerts["fever"],
         missed_checkins=alerts["missed"],
+        late_checkins=taken["late"],
     )

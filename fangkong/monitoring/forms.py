@@ -9,7 +9,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
-from fangkong.monitoring.models import AlertAction, Category, Mode, Source, Status, today_local
+from fangkong.monitoring.models import (
+    SLOT_CHOICES,
+    AlertAction,
+    Category,
+    Mode,
+    Source,
+    Status,
+    today_local,
+)
 from fangkong.registry.models import Resident
 
 
@@ -97,9 +105,7 @@ class TemperatureField(forms.CharField):
 
 class CheckInForm(forms.Form):
     date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
-    slot = forms.TypedChoiceField(
-        label=_("check-in"), coerce=int, choices=[(1, _("Morning")), (2, _("Afternoon"))]
-    )
+    slot = forms.TypedChoiceField(label=_("check-in"), coerce=int, choices=SLOT_CHOICES)
     temperature = TemperatureField(label=_("temperature (°C)"))
     symptoms = forms.CharField(label=_("symptoms"), max_length=200, required=False)
 

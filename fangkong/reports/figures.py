@@ -272,6 +272,13 @@ for _figure in [
         event=True,
         link=_alerts,
     ),
+    Figure(
+        "late_checkins",
+        _("Check-ins reported late"),
+        TIMES,
+        lambda c: c.monitoring.late_checkins,
+        link=_alerts,
+    ),
 ]:
     register(replace(_figure, section=SCREENING if _figure.key in _SCREENING_KEYS else MONITORING))
 
