@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
+from fangkong.core.clock import today_local
 from fangkong.monitoring.models import (
     SLOT_CHOICES,
     AlertAction,
@@ -16,7 +17,6 @@ from fangkong.monitoring.models import (
     Mode,
     Source,
     Status,
-    today_local,
 )
 from fangkong.registry.models import Resident
 
