@@ -487,7 +487,7 @@ def list_deadline(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Deadline saved."))
     elif request.method == "POST":
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("screening:list_detail", pk=reconciliation.pk)
 
 

@@ -16,6 +16,7 @@ from fangkong.accounts.api import PersonField
 from fangkong.accounts.models import FIELD_WORKERS, STOREKEEPERS
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPrimaryKeyField
+from fangkong.core.http import AuthedAPIRequest
 from fangkong.registry.models import Household
 from fangkong.supplies import services
 from fangkong.supplies.models import (
@@ -257,7 +258,7 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=CorrectSerializer, responses={201: EntrySerializer(many=True)})
     @action(detail=True, methods=["post"], serializer_class=CorrectSerializer)
-    def correct(self, request: Request, **kwargs: Any) -> Response:
+    def correct(self, request: AuthedAPIRequest, **kwargs: Any) -> Response:
         """Correct an entry (冲正): its reversal, then the right quantity if not 0."""
         entry = self.get_object()
         serializer = CorrectSerializer(data=request.data)
