@@ -492,10 +492,12 @@ def entry_correct(
     same recipient or source. A transfer is corrected in both stores at once. Both entries stay
     in the ledger; a reversal cannot itself be reversed, nor an entry twice. Stock never goes
     negative (receipts already handed out cannot be taken back). Returns the new entries."""
-    entry = (
-        LedgerEntry.objects.select_for_update()
-        .select_related("store__area", "item", "peer__store__area")
-        .get(pk=entry.pk)
+    # Both legs of a transfer locked, in id order: two people correcting either leg at the same
+    # moment wait for each other, and the second finds it corrected.
+    legs_ids = sorted({entry.pk, *([entry.peer_id] if entry.peer_id else [])})
+    list(LedgerEntry.objects.select_for_update().filter(pk__in=legs_ids).order_by("pk"))
+    entry = LedgerEntry.objects.select_related("store__area", "item", "peer__store__area").get(
+        pk=entry.pk
     )
     _check_corrector(by, entry)
     if entry.reverses_id is not None:
