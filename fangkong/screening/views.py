@@ -473,8 +473,9 @@ def list_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @scoped_login_required
 def list_deadline(request: AuthedRequest, pk: int) -> HttpResponse:
+    """When the level above wants the results of a list (also a form on the list's page)."""
     reconciliation = _answered_list(request, pk)
-    form = ListDeadlineForm(request.POST or None)
+    form = ListDeadlineForm(request.POST or None, initial={"deadline": reconciliation.deadline})
     if request.method == "POST" and form.is_valid():
         try:
             services.list_set_deadline(
@@ -483,12 +484,21 @@ def list_deadline(request: AuthedRequest, pk: int) -> HttpResponse:
                 deadline=form.cleaned_data["deadline"],
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            apply_errors(form, error)
         else:
             messages.success(request, _("Deadline saved."))
-    elif request.method == "POST":
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect("screening:list_detail", pk=reconciliation.pk)
+            return redirect("screening:list_detail", pk=reconciliation.pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "title": _("Results due"),
+            "subtitle": reconciliation.title,
+            "form": form,
+            "cancel_url": reverse("screening:list_detail", args=[reconciliation.pk]),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @scoped_login_required

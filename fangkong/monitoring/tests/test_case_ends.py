@@ -82,7 +82,18 @@ def test_the_county_sets_how_long_an_end_can_be_undone(users, tree, case, clock)
     assert ObservationPolicy.objects.in_force_on(D).end_undo_hours == 72
 
 
+def _other_county_admin():
+    from fangkong.accounts.models import Role
+    from fangkong.accounts.tests.factories import UserFactory
+    from fangkong.areas.models import Level
+    from fangkong.areas.tests.factories import AreaFactory
+
+    county = AreaFactory(name="外县", level=Level.COUNTY, code="430503")
+    return UserFactory(username="outsider", role=Role.COUNTY_ADMIN, area=county)
+
+
 def test_undo_end_page_and_api(client, users, case, clock):
+    outsider = _other_county_admin()
     url = reverse("monitoring:case_end_undo", args=[case.pk])
     end_url = reverse("monitoring:case_end_early", args=[case.pk])
     client.force_login(users["grid_worker"])
@@ -95,8 +106,10 @@ def test_undo_end_page_and_api(client, users, case, clock):
     assert url in detail
     client.force_login(users["grid_worker"])
     assert client.post(url, {"reason": "x"}).status_code == 403
-    client.force_login(users["stranger"])
-    assert client.get(url).status_code == 404
+    for stranger in (users["stranger"], outsider):
+        client.force_login(stranger)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"reason": "x"}).status_code == 404
     client.force_login(users["viewer"])
     assert client.post(url, {"reason": "x"}).status_code == 403
     client.force_login(users["doctor"])
@@ -117,8 +130,10 @@ def test_undo_end_page_and_api(client, users, case, clock):
     assert ended.status_code == 200 and ended.json()["status"] == "transferred"
     api.force_authenticate(users["grid_worker"])
     assert api.post(undo, {"reason": "x"}).status_code == 403
-    api.force_authenticate(users["stranger"])
-    assert api.post(undo, {"reason": "x"}).status_code == 404
+    for stranger in (users["stranger"], outsider):
+        api.force_authenticate(stranger)
+        assert api.post(undo, {"reason": "x"}).status_code == 404
+        assert api.post(end, {"reason": "x"}).status_code == 404
     api.force_authenticate(users["cadre"])
     undone = api.post(undo, {"reason": "误操作"}, format="json")
     assert undone.status_code == 200 and undone.json()["status"] == "active"
