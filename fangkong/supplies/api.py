@@ -12,8 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.accounts.api import PersonField
-from fangkong.accounts.models import FIELD_WORKERS, STOREKEEPERS
+from fangkong.accounts.access import Cap
+from fangkong.accounts.fields import PersonField
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPrimaryKeyField
 from fangkong.core.http import AuthedAPIRequest
@@ -45,7 +45,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
     """The county's catalogue of supplies."""
 
     serializer_class = ItemSerializer
-    writer_roles = STOREKEEPERS
+    write_capability = Cap.SUPPLIES_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Item.objects.for_user(self.request.user).order_by("category", "name")
@@ -70,7 +70,7 @@ class StoreViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = StoreSerializer
-    writer_roles = STOREKEEPERS
+    write_capability = Cap.SUPPLIES_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Store.objects.for_user(self.request.user).select_related("area").order_by("pk")  # type: ignore[arg-type]
@@ -210,10 +210,10 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = EntrySerializer
 
     @property
-    def writer_roles(self) -> set[str]:
+    def write_capability(self) -> Cap:
         if self.action in {"hand_out", "correct"}:  # a hander corrects his own hand-outs
-            return set(FIELD_WORKERS)
-        return set(STOREKEEPERS)
+            return Cap.SUPPLIES_WRITE
+        return Cap.SUPPLIES_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         entries = LedgerEntry.objects.seen_by(self.request.user).select_related(
@@ -312,7 +312,7 @@ class DonationViewSet(
     """Donations of money and goods received in the caller's scope, with their receipt number."""
 
     serializer_class = DonationSerializer
-    writer_roles = STOREKEEPERS
+    write_capability = Cap.SUPPLIES_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (
