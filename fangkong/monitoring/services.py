@@ -235,8 +235,17 @@ def case_end_early(
 ) -> ObservationCase:
     """End before the planned end (e.g. a close contact cleared, or transferred to hospital):
     the same people as a release (a doctor, a cadre and above), always with the reason."""
-    case = _lock(case)
     require(by, _area_of(case), Cap.MONITORING_MANAGE)
+    return _case_end(by=by, case=case, reason=reason, transferred=transferred)
+
+
+def _case_end(
+    *, by: User, case: ObservationCase, reason: str, transferred: bool
+) -> ObservationCase:
+    """The end itself: also when whoever handles a fever alert sends the person to the clinic
+    or hospital (a fact recorded, not a decision to end the observation)."""
+    case = _lock(case)
+    require(by, _area_of(case), Cap.MONITORING_WRITE)
     reason = _require_reason(reason)
     if not case.is_open:
         raise ValidationError(_("This case is already closed."))
@@ -501,7 +510,7 @@ def alert_handle(*, by: User, alert: Alert, action: str, note: str = "") -> Aler
     if action in LEAVES_HOME and alert.case.status == Status.ACTIVE:
         # At the clinic or in hospital the person is no longer observed at home: no more
         # check-ins fall due (and none is counted missed) from today.
-        case_end_early(
+        _case_end(
             by=by,
             case=alert.case,
             reason=str(AlertAction(action).label) + (f": {note}" if note else ""),
