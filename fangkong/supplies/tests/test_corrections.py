@@ -209,7 +209,8 @@ def test_the_correct_page_and_api(client, users, tree, masks):
     assert response.status_code == 302
     assert _stock(store, item) == 1900
     ledger = client.get(reverse("supplies:ledger")).content.decode()
-    assert url not in ledger and "冲正" in ledger or "reversal" in ledger
+    assert url not in ledger  # the corrected entry offers no second correction
+    assert "冲正" in ledger  # the reversal is marked as one
     page = client.get(url).content.decode()
     assert 'id="not-correctable"' in page and 'id="correct-form"' not in page
 
