@@ -117,5 +117,12 @@ for _figure in [
         event=True,
         link=_alerts,
     ),
+    Figure(
+        "late_checkins",
+        _("Check-ins reported late"),
+        TIMES,
+        lambda c: _monitoring(c).late_checkins,
+        link=_alerts,
+    ),
 ]:
     register(replace(_figure, section=MONITORING))
