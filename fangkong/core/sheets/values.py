@@ -199,6 +199,14 @@ def parse_id_number(value: Any, *, today: dt.date | None = None) -> tuple[str, b
     ``ValidationError`` with the validator's code when the number is unusable."""
     text = _text(value).strip().lstrip("'‘’`")
     number = normalise_text(text)
+    if "*" in number:
+        raise Unreadable(
+            _(
+                "The ID number is masked (an export without full numbers): export with full "
+                "numbers to import the sheet again."
+            ),
+            code="id_masked",
+        )
     if len(number) == 15 and number.isdigit():
         return validate_id_number(upgrade_id15(number), today=today), True
     return validate_id_number(number, today=today), False

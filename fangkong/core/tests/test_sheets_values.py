@@ -110,6 +110,9 @@ def test_id_numbers_from_excel_cells():
     with pytest.raises(ValidationError) as error:
         parse_id_number("4.30599199001011E+17")
     assert error.value.code == "id_scientific"
+    with pytest.raises(ValidationError) as error:
+        parse_id_number("4305**********001X")  # a masked export
+    assert error.value.code == "id_masked"
 
 
 @pytest.mark.parametrize(
