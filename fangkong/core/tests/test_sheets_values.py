@@ -21,6 +21,7 @@ from fangkong.core.sheets.values import (
     parse_flag,
     parse_id_number,
     parse_name,
+    parse_other_id,
     parse_phones,
     upgrade_id15,
 )
@@ -112,6 +113,9 @@ def test_id_numbers_from_excel_cells():
     assert error.value.code == "id_scientific"
     with pytest.raises(ValidationError) as error:
         parse_id_number("4305**********001X")  # a masked export
+    assert error.value.code == "id_masked"
+    with pytest.raises(ValidationError) as error:
+        parse_other_id("C1*****78")  # a masked passport number is not a number either
     assert error.value.code == "id_masked"
 
 
