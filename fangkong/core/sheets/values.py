@@ -208,7 +208,12 @@ def parse_id_number(value: Any, *, today: dt.date | None = None) -> tuple[str, b
 
     Also reads the Excel text marker (a leading apostrophe) and a number cell. Raises
     ``ValidationError`` with the validator's code when the number is unusable."""
-    text = _text(value).strip().lstrip("'‘’`")
+    if isinstance(value, float):
+        # A number cell: exact up to 15 digits (a first-generation number); an 18-digit one
+        # lost its last digits, which its scientific form shows (id_scientific).
+        text = str(int(value)) if value.is_integer() and value < 1e15 else repr(value)
+    else:
+        text = _text(value).strip().lstrip("'‘’`")
     number = normalise_text(text)
     _refuse_masked(number)
     if len(number) == 15 and number.isdigit():

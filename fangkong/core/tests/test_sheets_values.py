@@ -112,6 +112,10 @@ def test_id_numbers_from_excel_cells():
         parse_id_number("4.30599199001011E+17")
     assert error.value.code == "id_scientific"
     with pytest.raises(ValidationError) as error:
+        parse_id_number(4.305991990010101e17)  # an 18-digit number cell: digits lost
+    assert error.value.code == "id_scientific"
+    assert parse_id_number(430599620101052.0)[1] is True  # a 15-digit number cell is exact
+    with pytest.raises(ValidationError) as error:
         parse_id_number("4305**********001X")  # a masked export
     assert error.value.code == "id_masked"
     with pytest.raises(ValidationError) as error:
