@@ -11,6 +11,7 @@ from rest_framework import generics, mixins, parsers, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area
 from fangkong.core.api import PhoneField, ScopedPrimaryKeyField
 from fangkong.core.audit import client_ip
@@ -115,6 +116,8 @@ class HouseholdViewSet(
 ):
     """Households in the caller's scope. ``?q=`` searches names, addresses and full ID/phone."""
 
+    read_capability = Cap.REGISTER_READ
+
     serializer_class = HouseholdSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -134,6 +137,8 @@ class ResidentViewSet(
     viewsets.GenericViewSet,
 ):
     """Residents in the caller's scope; ID and phone numbers are masked, written encrypted."""
+
+    read_capability = Cap.REGISTER_READ
 
     serializer_class = ResidentSerializer
 

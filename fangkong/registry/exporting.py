@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 
+from fangkong.accounts.access import Cap, require
 from fangkong.core.audit import audit_record
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction
@@ -111,7 +112,8 @@ def export_prepare(
     """Check the right to export, build the scoped queryset and write the audit event."""
     if kind not in {"residents", "households"}:
         raise ValueError(kind)
-    if full and (not by.can_reveal or not reason.strip()):
+    require(by, area, Cap.REGISTER_EXPORT)
+    if full and (not by.may(Cap.REGISTER_REVEAL) or not reason.strip()):
         raise PermissionDenied
     households = Household.objects.for_user(by)
     if area is not None:

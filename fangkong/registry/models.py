@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Self
 from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
 from fangkong.core import crypto
 from fangkong.core.fields import EncryptedTextField
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.scoping import AreaScopedQuerySet
+from fangkong.core.tenancy import CountyScoped
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -64,7 +66,8 @@ class HouseholdQuerySet(AreaScopedQuerySet["Household"]):
         return self.filter(pk__in=matching)
 
 
-class Household(models.Model):
+class Household(CountyScoped):
+    county_source = "area"
     # The tenant key; its lookups are served by the composite indexes that start with it.
     county = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
@@ -96,7 +99,6 @@ class Household(models.Model):
         return f"{self.head_name} · {self.address}"
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
         self.phone_index = phone_index(self.phone)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
@@ -184,7 +186,8 @@ class ResidentQuerySet(AreaScopedQuerySet["Resident"]):
         return self.filter(q)
 
 
-class Resident(models.Model):
+class Resident(CountyScoped):
+    county_source = "household"
     # The tenant key; its lookups are served by the composite indexes that start with it.
     county = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
@@ -198,7 +201,7 @@ class Resident(models.Model):
         choices=Relationship.choices,
         default=Relationship.OTHER,
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_type = models.CharField(
         _("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
@@ -240,7 +243,6 @@ class Resident(models.Model):
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.household.county_id
         self.id_number_index = id_index(self.id_number)
         self.phone_index = phone_index(self.phone)
         super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -12,10 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import client_ip
 from fangkong.core.http import AuthedRequest
-from fangkong.core.permissions import register_writer_required, scoped_login_required
+from fangkong.core.permissions import (
+    capability_required,
+    register_writer_required,
+    scoped_login_required,
+)
 from fangkong.registry import exporting
 from fangkong.registry.forms import AreaChoiceField
 from fangkong.registry.importing import SheetError
@@ -177,7 +182,7 @@ class ExportForm(forms.Form):
         return data
 
 
-@scoped_login_required
+@capability_required(Cap.REGISTER_EXPORT)
 def export_page(request: AuthedRequest) -> HttpResponseBase:
     form = ExportForm(request.POST or None, user=request.user, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():

@@ -16,11 +16,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area, Level
 from fangkong.core import crypto
 from fangkong.core.audit import audit_record
@@ -748,8 +749,8 @@ def residents_import(
     writes (for the command line; a threaded web server keeps the default 1). ``sheet_name``
     picks a worksheet (default: the one with the best header); ``columns`` is a user's column
     map (header → field, "" to ignore), e.g. a saved import profile."""
-    if by is not None and (not by.can_write_register or not by.can_see_area(area)):
-        raise PermissionDenied
+    if by is not None:
+        require(by, area, Cap.REGISTER_WRITE)
     sheet = read_sheet(source, filename, aliases=ALIASES, sheet_name=sheet_name, columns=columns)
     result = ImportResult(
         unmapped_columns=sheet.unmapped, dry_run=dry_run, sheet_name=sheet.sheet_name

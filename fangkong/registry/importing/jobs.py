@@ -20,6 +20,7 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area
 from fangkong.core.sheets import IGNORE, Sheet, SheetError, cell_text, count_rows, read_sheet
 from fangkong.core.sheets.columns import REGISTER as ALIASES
@@ -44,8 +45,7 @@ def _upload_dir() -> Path:
 
 def import_job_create(*, by: User, area: Area, upload: UploadedFile) -> ImportJob:
     """Store the upload and check that it is a sheet with a header we understand."""
-    if not by.can_write_register or not by.can_see_area(area):
-        raise PermissionDenied
+    require(by, area, Cap.REGISTER_WRITE)
     filename = Path(upload.name or "upload").name
     suffix = Path(filename).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
