@@ -195,6 +195,9 @@ class Passage(CountyScoped):
         related_name="+",
     )
     notes = models.CharField(_("notes"), max_length=200, blank=True)
+    # True when the vehicle's people are listed one by one (``occupants``): the figures then
+    # count them person by person, with their own outcomes.
+    occupants_listed = models.BooleanField(default=False, editable=False)
 
     objects = PassageQuerySet.as_manager()
 
@@ -217,6 +220,73 @@ class Passage(CountyScoped):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.plate or self.name} {self.outcome}"
+
+    @property
+    def id_masked(self) -> str:
+        return mask_id(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+class OccupantQuerySet(AreaScopedQuerySet["PassageOccupant"]):
+    def in_area(self, area: Area) -> Self:
+        return self.filter(
+            county_id=area.county_id, passage__checkpoint__area__path__startswith=area.path
+        )
+
+
+class PassageOccupant(CountyScoped):
+    """One person in a vehicle: each with their own ID, phone, temperature, destination and
+    outcome (a fever or a risk origin decides for that person, not for the car)."""
+
+    county_source = "passage"
+    county = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
+    passage = models.ForeignKey(
+        Passage, verbose_name=_("passage"), on_delete=models.CASCADE, related_name="occupants"
+    )
+    position = models.PositiveSmallIntegerField(_("seat"), default=1)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    id_number = EncryptedTextField(_("ID number"), blank=True)
+    id_number_index = models.CharField(max_length=32, blank=True, editable=False)
+    travel_from = models.CharField(_("where from"), max_length=100, blank=True)
+    via_risk_area = models.BooleanField(_("from a risk area"), default=False, editable=False)
+    destination = models.CharField(_("where to"), max_length=100, blank=True)
+    temperature = models.DecimalField(
+        _("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True
+    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    resident = models.ForeignKey(
+        "registry.Resident",
+        verbose_name=_("registered resident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    case = models.ForeignKey(
+        "monitoring.ObservationCase",
+        verbose_name=_("proposed observation case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = OccupantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("occupant")
+        verbose_name_plural = _("occupants")
+        ordering = ["passage", "position", "pk"]
+        indexes = [models.Index(fields=["county", "passage"], name="occupant_county_passage")]
+
+    def __str__(self) -> str:
+        return f"{self.position} {self.name}"
 
     @property
     def id_masked(self) -> str:

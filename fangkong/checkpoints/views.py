@@ -9,7 +9,7 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from fangkong.accounts.access import Cap
 from fangkong.checkpoints import services
+from fangkong.checkpoints.figures import DEFAULT_FEVER as FEVER_SHOWN
 from fangkong.checkpoints.forms import (
     CheckpointForm,
     ConfirmForm,
@@ -28,12 +29,15 @@ from fangkong.checkpoints.forms import (
     RevokeForm,
     ScanForm,
     SelfRegistrationForm,
+    occupant_rows,
 )
 from fangkong.checkpoints.models import (
     Checkpoint,
+    Direction,
     HouseholdPass,
     Outcome,
     Passage,
+    PassageOccupant,
     PreRegistration,
     Subject,
 )
@@ -44,7 +48,7 @@ from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
 from fangkong.core.ratelimit import rate_limited
-from fangkong.registry.models import Household
+from fangkong.registry.models import Household, Resident
 from fangkong.workforce.models import ShiftAssignment
 
 # Self-registrations allowed per checkpoint poster and per address, per hour.
@@ -149,6 +153,10 @@ def checkpoint_form(request: AuthedRequest, pk: int | None = None) -> HttpRespon
     )
 
 
+# Below the outcome buttons, under "more details": what is rarely typed at the barrier.
+MORE_FIELDS = ("vehicle_type", "id_number", "destination", "purpose", "notes")
+
+
 def _desk_context(request: AuthedRequest, checkpoint: Checkpoint, **extra: Any) -> dict:
     pending = list(
         PreRegistration.objects.pending()
@@ -160,16 +168,38 @@ def _desk_context(request: AuthedRequest, checkpoint: Checkpoint, **extra: Any) 
         .defer("phone", "id_number")
         .order_by("-at", "-pk")[:10]
     )
+    form = extra.pop("form", None) or PassageForm(initial={"direction": "in"})
     return {
         "checkpoint": checkpoint,
-        "form": extra.pop("form", None) or PassageForm(initial={"direction": "in"}),
+        "form": form,
         "scan_form": extra.pop("scan_form", None) or ScanForm(),
         "pending": pending,
         "recent": recent,
         "staff_now": on_duty_now([checkpoint]).get(checkpoint.pk, []),
         "outcomes": Outcome.choices,
         "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
+        "more_fields": MORE_FIELDS,
+        "more_open": any(form[name].errors for name in MORE_FIELDS) if form.is_bound else False,
+        **_occupants_context(form.data if form.is_bound else {}),
         **extra,
+    }
+
+
+def _occupants_context(data: Any) -> dict[str, Any]:
+    """The risk warning and the rows of people for what has been typed so far."""
+    subject = data.get("subject", Subject.PERSON)
+    try:
+        people = int(data.get("people") or 1)
+    except ValueError:
+        people = 1
+    rows = occupant_rows(data, people) if subject == Subject.VEHICLE else []
+    return {
+        "subject": subject,
+        "rows": rows,
+        "listed": any(any(row.values()) for row in rows),
+        "risk": services.risk_area_name(data.get("travel_from", ""), today_local())
+        if data.get("travel_from")
+        else "",
     }
 
 
@@ -187,6 +217,7 @@ def desk(request: AuthedRequest, pk: int) -> HttpResponse:
         return render(request, "checkpoints/desk.html", _desk_context(request, checkpoint))
     _writer(request)
     form = PassageForm(request.POST)
+    occupant_errors: list[str] = []
     if form.is_valid():
         try:
             passage = services.passage_register(
@@ -197,22 +228,43 @@ def desk(request: AuthedRequest, pk: int) -> HttpResponse:
                 temperature=form.cleaned_data.get("temperature"),
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            if hasattr(error, "error_dict"):
+                occupant_errors = [
+                    m for e in error.error_dict.pop("occupants", []) for m in e.messages
+                ]
+            if not hasattr(error, "error_dict") or error.error_dict:
+                apply_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("Registered: %(who)s, %(outcome)s.")
-                % {
-                    "who": passage.plate or passage.name or _("a person"),
-                    "outcome": passage.get_outcome_display(),
-                },
-            )
+            who = passage.plate or passage.name or _("a person")
+            if getattr(passage, "repeated", False):
+                messages.info(
+                    request,
+                    _("Already registered at %(time)s: %(who)s (not counted twice).")
+                    % {"time": timezone.localtime(passage.at).strftime("%H:%M"), "who": who},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Registered: %(who)s, %(outcome)s.")
+                    % {"who": who, "outcome": passage.get_outcome_display()},
+                )
             return redirect("checkpoints:desk", pk=checkpoint.pk)
     return render(
         request,
         "checkpoints/desk.html",
-        _desk_context(request, checkpoint, form=form),
+        _desk_context(request, checkpoint, form=form, occupant_errors=occupant_errors),
         status=400,
+    )
+
+
+@scoped_login_required
+def desk_check(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The warning and the rows of people as the desk form is typed (htmx, before the outcome)."""
+    _checkpoint(request, pk)
+    return render(
+        request,
+        "checkpoints/desk.html#occupants",
+        {"outcomes": Outcome.choices, **_occupants_context(request.GET)},
     )
 
 
@@ -224,16 +276,25 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
         return render(request, "checkpoints/desk.html", _desk_context(request, checkpoint))
     _writer(request)
     form = ScanForm(request.POST)
+    choices: list[Resident] = []
     if form.is_valid():
+        holder = None
+        if holder_id := form.cleaned_data.get("holder"):
+            holder = Resident.objects.filter(county_id=checkpoint.county_id, pk=holder_id).first()
         try:
             passage = services.pass_scan(
                 by=request.user,
                 checkpoint=checkpoint,
                 code=form.cleaned_data["code"],
                 direction=form.cleaned_data["direction"],
+                holder=holder,
             )
         except ValidationError as error:
             apply_errors(form, error)
+            found = services.pass_find(checkpoint=checkpoint, code=form.cleaned_data["code"])
+            refusals = getattr(error, "error_dict", {}).get("holder", [])
+            if found is not None and any(e.code == "observed" for e in refusals):
+                choices = services.pass_users(found, day=today_local())[0]
         else:
             messages.success(
                 request,
@@ -243,7 +304,7 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "checkpoints/desk.html",
-        _desk_context(request, checkpoint, scan_form=form),
+        _desk_context(request, checkpoint, scan_form=form, holder_choices=choices),
         status=400,
     )
 
@@ -324,11 +385,24 @@ def passage_list(request: AuthedRequest) -> HttpResponse:
         passages = passages.filter(subject=subject)
     if (checkpoint := request.GET.get("checkpoint", "")).isdigit():
         passages = passages.filter(checkpoint_id=int(checkpoint))
+    if (direction := request.GET.get("direction", "")) in Direction.values:
+        passages = passages.filter(direction=direction)
+    if request.GET.get("risk") == "1":  # arrivals from risk areas, flagged for the village
+        passages = passages.filter(via_risk_area=True)
+    if request.GET.get("fever") == "1":
+        fevers = PassageOccupant.objects.filter(
+            passage=OuterRef("pk"), temperature__gte=FEVER_SHOWN
+        )
+        passages = passages.filter(Q(temperature__gte=FEVER_SHOWN) | Exists(fevers))
     page = paginate(request, passages)
+    prefetch_related_objects(
+        [p for p in page if p.occupants_listed],
+        Prefetch("occupants", queryset=PassageOccupant.objects.defer("id_number")),
+    )
     query = "&".join(
         f"{k}={v}"
         for k, v in request.GET.items()
-        if k in {"day", "outcome", "subject", "checkpoint"}
+        if k in {"day", "outcome", "subject", "checkpoint", "direction", "risk", "fever"}
     )
     return render(
         request,

@@ -43,6 +43,9 @@ from fangkong.registry.models import Resident
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
+# Handling an alert with one of these actions transfers the case: no more home check-ins.
+LEAVES_HOME = {AlertAction.FEVER_CLINIC, AlertAction.HOSPITAL}
+
 
 def _area_of(case: ObservationCase) -> Area:
     return case.resident.household.area
@@ -394,6 +397,15 @@ def alert_handle(*, by: User, alert: Alert, action: str, note: str = "") -> Aler
     alert.handled_at = timezone.now()
     alert.save(update_fields=["action", "note", "handled_by", "handled_at"])
     audit_record(user=by, action=AuditAction.UPDATE, area=_area_of(alert.case), obj=alert)
+    if action in LEAVES_HOME and alert.case.status == Status.ACTIVE:
+        # At the clinic or in hospital the person is no longer observed at home: no more
+        # check-ins fall due (and none is counted missed) from today.
+        case_end_early(
+            by=by,
+            case=alert.case,
+            reason=str(AlertAction(action).label) + (f": {note}" if note else ""),
+            transferred=True,
+        )
     return alert
 
 

@@ -18,7 +18,13 @@ from fangkong.core.http import AuthedAPIRequest
 from fangkong.core.validators import normalise_text, validate_id_number
 from fangkong.registry import services
 from fangkong.registry.importing import SheetError, residents_import
-from fangkong.registry.models import RESIDENT_FIELDS, Household, IdType, Resident
+from fangkong.registry.models import (
+    GB11643_ID_TYPES,
+    RESIDENT_FIELDS,
+    Household,
+    IdType,
+    Resident,
+)
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -78,7 +84,7 @@ class ResidentSerializer(serializers.ModelSerializer):
         id_type = attrs.get("id_type", getattr(self.instance, "id_type", IdType.RESIDENT_ID))
         if "id_number" in attrs or self.instance is None:
             raw = attrs.get("id_number", "")
-            if id_type == IdType.RESIDENT_ID:
+            if id_type in GB11643_ID_TYPES:
                 try:
                     attrs["id_number"] = validate_id_number(raw)
                 except DjangoValidationError as error:

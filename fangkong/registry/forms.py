@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.areas.models import Area
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.validators import normalise_text, validate_id_number, validate_phone
-from fangkong.registry.models import HOUSEHOLD_FIELDS, RESIDENT_FIELDS, Household, IdType, Resident
+from fangkong.registry.models import (
+    GB11643_ID_TYPES,
+    HOUSEHOLD_FIELDS,
+    RESIDENT_FIELDS,
+    Household,
+    Resident,
+)
 from fangkong.registry.services import HOUSEHOLD_AREA_LEVELS
 
 
@@ -113,7 +119,7 @@ class ResidentForm(PersonalNumbersForm):
         kept = self.kept("id_number", raw)
         if kept is not None:
             data["id_number"] = kept
-        elif id_type == IdType.RESIDENT_ID:
+        elif id_type in GB11643_ID_TYPES:
             try:
                 data["id_number"] = validate_id_number(raw)
             except forms.ValidationError as error:

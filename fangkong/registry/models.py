@@ -113,6 +113,16 @@ class IdType(models.TextChoices):
     TAIWAN = "taiwan", _("Mainland travel permit for Taiwan residents")
     PASSPORT = "passport", _("Passport")
     OTHER = "other", _("Other")
+    # Numbers that follow GB 11643 like the identity card (checked the same way).
+    RESIDENCE_PERMIT = (
+        "residence_permit",
+        _("Residence permit for Hong Kong, Macao and Taiwan residents"),
+    )
+    FOREIGN_PR = "foreign_pr", _("Foreign permanent resident ID card")
+
+
+# Document kinds whose number is checked like the identity card (birth date, sex, check digit).
+GB11643_ID_TYPES = frozenset({IdType.RESIDENT_ID, IdType.RESIDENCE_PERMIT, IdType.FOREIGN_PR})
 
 
 class Sex(models.TextChoices):
@@ -277,6 +287,9 @@ class ImportJob(models.Model):
     stored_path = models.CharField(max_length=500, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
     dry_run = models.BooleanField(default=False)
+    # The user's choices on the preview page: the worksheet, and header → field ("" = ignore).
+    sheet_name = models.CharField(max_length=100, blank=True)
+    columns = models.JSONField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -291,3 +304,37 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ImportProfileQuerySet(models.QuerySet["ImportProfile"]):
+    def for_area(self, area: Area) -> ImportProfileQuerySet:
+        """The profiles an import into ``area`` may use: saved for it or for an area above it."""
+        return self.filter(area__path__in=area.lineage_paths())
+
+
+class ImportProfile(models.Model):
+    """A column map saved under a name for an area, so next week's sheet of the same layout
+    imports with one click (the preview page, or ``import_residents --profile NAME``)."""
+
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=50)
+    # Normalised header → field key ("" = ignore the column); see fangkong.core.sheets.
+    columns = models.JSONField(default=dict)
+    sheet_name = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ImportProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import profile")
+        verbose_name_plural = _("import profiles")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="importprofile_name_per_area")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

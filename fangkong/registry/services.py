@@ -14,10 +14,10 @@ from fangkong.core.audit import audit_record, changes, snapshot
 from fangkong.core.models import AuditAction
 from fangkong.core.validators import id_birth_date, id_sex
 from fangkong.registry.models import (
+    GB11643_ID_TYPES,
     HOUSEHOLD_FIELDS,
     RESIDENT_FIELDS,
     Household,
-    IdType,
     Resident,
     id_index,
 )
@@ -153,7 +153,7 @@ def household_move_county(
 
 
 def _derive_from_id(resident: Resident) -> None:
-    if resident.id_type == IdType.RESIDENT_ID and resident.id_number:
+    if resident.id_type in GB11643_ID_TYPES and resident.id_number:
         resident.birth_date = id_birth_date(resident.id_number)
         resident.sex = id_sex(resident.id_number)
 
