@@ -198,6 +198,7 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "reports:area_export": lambda o: {"pk": o.village.pk},
     "reports:dashboard": lambda o: {"pk": o.village.pk},
     "checkpoints:desk": lambda o: {"pk": o.checkpoint.pk},
+    "checkpoints:desk_check": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:edit": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:scan": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:poster": lambda o: {"pk": o.checkpoint.pk},
