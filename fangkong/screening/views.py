@@ -377,21 +377,20 @@ def list_index(request: AuthedRequest) -> HttpResponse:
 @list_uploader_required
 def list_upload(request: AuthedRequest) -> HttpResponse:
     form = ListUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            reconciliation = services.list_upload(
-                by=request.user,
-                source=upload,
-                filename=upload.name,
-                title=form.cleaned_data["title"],
-                received_on=form.cleaned_data["received_on"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("List uploaded and matched against the register."))
-            return redirect("screening:list_detail", pk=reconciliation.pk)
+    reconciliation = submit(
+        request,
+        form,
+        lambda data: services.list_upload(
+            by=request.user,
+            source=data["file"],
+            filename=data["file"].name,
+            title=data["title"],
+            received_on=data["received_on"],
+        ),
+    )
+    if reconciliation is not None:
+        messages.success(request, _("List uploaded and matched against the register."))
+        return redirect("screening:list_detail", pk=reconciliation.pk)
     return render(request, "screening/list_upload.html", {"form": form})
 
 
