@@ -59,6 +59,12 @@ def report_table(*, by: User, area: Area, day: dt.date, ip: str | None = None) -
     marks: list[str] = []
     for row in result.rows:
         values = [_cell(row.figures.get(f.key)) for f in form.figures]
+        if row.own:
+            source = _("From the records now") if row.source == "live" else _("Sent upward")
+            lead = [row.label, "", "", "", ""] if per_township else [row.label, source, "", ""]
+            rows.append([*lead, *values, ""])
+            marks.append("")
+            continue
         if per_township:
             line: list[object] = [
                 row.area.name,

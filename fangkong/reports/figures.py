@@ -326,15 +326,41 @@ def is_zero(values: dict[str, Number], form: ReportForm = VILLAGE_DAILY) -> bool
     return all(not values.get(f.key) for f in form.figures if f.event)
 
 
+def _tidy(value: Number) -> Number:
+    """Sums of money in floats: no 0.30000000000000004 in a sheet."""
+    return round(value, 2) if isinstance(value, float) else value
+
+
 def combine(snapshots: Iterable[dict[str, Number]], form: ReportForm = VILLAGE_DAILY) -> dict:
     """Roll frozen figures up: sums, and percentages recomputed from the summed parts."""
     totals: dict[str, Number] = {f.key: 0 for f in form.figures}
     for values in snapshots:
         for figure in form.figures:
             if figure.ratio_of is None:
-                totals[figure.key] += values.get(figure.key) or 0
+                totals[figure.key] = _tidy(totals[figure.key] + (values.get(figure.key) or 0))
     for figure in form.figures:
         if figure.ratio_of is not None:
             part, whole = figure.ratio_of
             totals[figure.key] = _percent(totals[part], totals[whole])
     return totals
+
+
+def own_part(
+    whole: dict[str, Number], parts: Iterable[dict[str, Number]], form: ReportForm = VILLAGE_DAILY
+) -> dict[str, Number]:
+    """The area's own row (乡镇本级, 县本级): its figure over the whole subtree less what the areas
+    below it that report hold. So a township's van trips, its store's hand-outs and its own
+    checkpoints count, and the rows of a sheet add up to the figure of the whole area. (A person
+    counted in two villages, on duty in both, is counted once in the whole: the own row then
+    gives one back, so that the total stays the truth.)"""
+    parts = list(parts)
+    result: dict[str, Number] = {}
+    for figure in form.figures:
+        if figure.ratio_of is None:
+            below = sum((p.get(figure.key) or 0) for p in parts)
+            result[figure.key] = _tidy((whole.get(figure.key) or 0) - below)
+    for figure in form.figures:
+        if figure.ratio_of is not None:
+            part, of = figure.ratio_of
+            result[figure.key] = _percent(result[part], result[of])
+    return result

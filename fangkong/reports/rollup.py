@@ -8,6 +8,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from fangkong.accounts.models import Role, User
 from fangkong.areas.models import Area, Level
 from fangkong.monitoring.models import local_tz
@@ -44,10 +46,23 @@ class ChildRow:
     figures: dict[str, Number] = field(default_factory=dict)
     village: VillageRow | None = None  # when the row is a village
     form: ReportForm = field(default_factory=lambda: STANDARD_FORM)
+    # The area's own row (乡镇本级 / 县本级): records kept at its own level, not in a row below.
+    own: bool = False
+    # Where the figures come from: "reported" (frozen snapshots) or "live" (the records now, for
+    # an own row not yet sent upward in a sheet).
+    source: str = "reported"
 
     @property
     def missing(self) -> int:
         return self.expected - self.submitted
+
+    @property
+    def label(self) -> str:
+        if not self.own:
+            return self.area.name
+        if self.area.level == Level.COUNTY:
+            return _("%(area)s (county level)") % {"area": self.area.name}
+        return _("%(area)s (township level)") % {"area": self.area.name}
 
     @property
     def ordered(self) -> list[Number | None]:
@@ -66,6 +81,10 @@ class Rollup:
     live: dict[str, Number]
     form: ReportForm = field(default_factory=lambda: STANDARD_FORM)
     due: dict[str, dt.time] = field(default_factory=dict)
+
+    @property
+    def own(self) -> ChildRow | None:
+        return next((row for row in self.rows if row.own), None)
 
     @property
     def expected(self) -> int:
@@ -132,7 +151,10 @@ def rollup(area: Area, day: dt.date, *, live: bool = True) -> Rollup:
     for row in rows:
         row.phones = phones.get(row.area.pk, [])
     children = _child_rows(area, rows, form)
-    reported = figures.combine((r.figures for r in reports.values()), form)
+    whole = figures.compute(area, day, form)
+    if area.level in {Level.TOWNSHIP, Level.COUNTY}:
+        children.append(_own_row(area, day, form, whole, [c.area for c in children]))
+    reported = figures.combine((row.figures for row in children), form)
     due = ReportDeadline.objects.due_times(area.county_id)
     return Rollup(
         area=area,
@@ -141,9 +163,24 @@ def rollup(area: Area, day: dt.date, *, live: bool = True) -> Rollup:
         villages=rows,
         rows=children,
         reported=reported,
-        live=figures.compute(area, day, form) if live else {},
+        live=whole if live else {},
         form=form,
         due=due,
+    )
+
+
+def _own_row(
+    area: Area, day: dt.date, form: ReportForm, whole: dict[str, Number], below: list[Area]
+) -> ChildRow:
+    """The township's (county's) own records: the figure over its subtree less the figures of
+    the rows below it, each from the records now (one figure computation per row below)."""
+    parts = [figures.compute(child, day, form) for child in below]
+    return ChildRow(
+        area=area,
+        figures=figures.own_part(whole, parts, form),
+        form=form,
+        own=True,
+        source="live",
     )
 
 

@@ -162,8 +162,9 @@ def test_completeness_lists_the_missing_village_with_the_cadres_phone(tree, user
 def test_county_rollup_has_a_row_per_township(tree, users):
     _submit(users["cadre"], tree["qianjin"])
     result = rollup.rollup(tree["county"], DAY)
-    assert [(r.area.name, r.expected, r.submitted, r.missing) for r in result.rows] == [
-        ("火车站乡", 2, 1, 1)
+    assert [(r.area.name, r.own, r.expected, r.submitted, r.missing) for r in result.rows] == [
+        ("火车站乡", False, 2, 1, 1),
+        ("双清区", True, 0, 0, 0),  # the county's own row (县本级)
     ]
 
 
@@ -184,7 +185,11 @@ def test_rollup_runs_a_constant_number_of_queries(tree, users):
     with CaptureQueriesContext(connection) as many:
         result = rollup.rollup(tree["township"], DAY)
     assert result.expected == 8 and len(result.missing) == 4
-    assert len(many.captured_queries) == len(few.captured_queries)
+    # The township's own row costs one figure computation per village (its figures over the
+    # township less each village's); nothing else grows with the villages.
+    with CaptureQueriesContext(connection) as one:
+        figures.compute(tree["qianjin"], DAY)
+    assert len(many.captured_queries) == len(few.captured_queries) + 6 * len(one.captured_queries)
 
 
 def test_trend_from_the_snapshots(tree, users):
@@ -279,7 +284,10 @@ def test_rollup_page_queries_do_not_grow_with_villages(
             parent=tree["township"],
         )
         _submit(users["township"], village)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    # Only the township's own row grows: one figure computation per village (see the roll-up).
+    with CaptureQueriesContext(connection) as one:
+        figures.compute(tree["qianjin"], DAY)
+    with django_assert_max_num_queries(len(few.captured_queries) + 5 * len(one.captured_queries)):
         assert client.get(url).status_code == 200
 
 
@@ -311,13 +319,14 @@ def test_export_xlsx_layout_and_audit(client, tree, users, now):
     assert "火车站乡" in rows[0][0] and "2026-11-20" in rows[0][0]
     headers = rows[1]
     assert rows[2][0] == "前进村" and rows[3][0] == "白云村"
-    assert rows[4][0] in {"合计", "Total"}
+    assert rows[4][0] in {"火车站乡本级", "火车站乡 (township level)"}  # 乡镇本级
+    assert rows[5][0] in {"合计", "Total"}
     status = headers.index(headers[1])
     assert rows[2][status] in {"迟报", "Late·Zero report", "迟报·零报告", "Late"}
     assert rows[3][status] in {"未报", "Missing"}
     assert "迟报说明" in rows[2]
     event = AuditEvent.objects.get(action=AuditAction.EXPORT)
-    assert event.rows == 2 and event.area == tree["township"] and event.username == "township"
+    assert event.rows == 3 and event.area == tree["township"] and event.username == "township"
 
 
 def test_export_csv_for_a_county_has_a_row_per_township(client, tree, users, now):
@@ -329,8 +338,9 @@ def test_export_csv_for_a_county_has_a_row_per_township(client, tree, users, now
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert "双清区" in rows[0][0]
     assert rows[2][:5] == ["火车站乡", "2", "1", "0", "1"]
-    assert len(rows) == 4  # title, headers, one township, total
-    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, rows=1).exists()
+    assert rows[3][0] in {"双清区本级", "双清区 (county level)"}  # 县本级
+    assert len(rows) == 5  # title, headers, one township, the county's own row, total
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, rows=2).exists()
 
 
 def test_a_date_out_of_range_falls_back_to_today(client, tree, users, now):
