@@ -24,19 +24,30 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import cached_property
 from typing import TypeVar
 from urllib.parse import urlencode
 
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
-from fangkong.monitoring.figures import MonitoringFigures, monitoring_figures
+from fangkong.monitoring.figures import SLOTS_PER_DAY, MonitoringFigures, monitoring_figures
+from fangkong.monitoring.models import (
+    OBSERVED_STATES,
+    Alert,
+    AlertKind,
+    CheckIn,
+    ObservationCase,
+    Status,
+)
+from fangkong.monitoring.models import Mode as CaseMode
 from fangkong.registry.models import Household
 from fangkong.screening import figures as screening_figures
-from fangkong.screening.models import ScreeningRound
+from fangkong.screening.models import HouseholdVisit, PersonCheck, ScreeningRound, VisitOutcome
 
 Number = int | float
 T = TypeVar("T")
@@ -86,7 +97,7 @@ class FigureContext:
         )
 
 
-def _cases(**params: str) -> Callable[[FigureContext], str]:
+def _case_list(**params: str) -> Callable[[FigureContext], str]:
     def link(ctx: FigureContext) -> str:
         return reverse("monitoring:case_list") + ("?" + urlencode(params) if params else "")
 
@@ -103,6 +114,40 @@ def _round(ctx: FigureContext) -> str:
     return reverse("screening:round_detail", args=[ctx.round.pk]) + f"?area={ctx.area.pk}"
 
 
+def count_rows(rows: QuerySet) -> Number:
+    return rows.count()
+
+
+def sum_of(field_name: str, *, sign: int = 1) -> Callable[[QuerySet], Number]:
+    """The rows add up to the figure by a sum (a quantity, money): ``sign=-1`` for stock that
+    leaves (hand-outs are negative changes in the ledger)."""
+
+    def total(rows: QuerySet) -> Number:
+        value = rows.aggregate(total=Sum(field_name))["total"] or 0
+        if isinstance(value, Decimal):
+            value = float(value)
+        return sign * value
+
+    return total
+
+
+def times(n: int) -> Callable[[QuerySet], Number]:
+    """Each row stands for ``n`` (two temperature check-ins due per person per day)."""
+    return lambda rows: n * rows.count()
+
+
+@dataclass(frozen=True)
+class Records:
+    """The list behind a figure: the rows it counts for (area, date), where each row is (the
+    lookup of its area's name) and how the rows add up to the figure (a count unless said)."""
+
+    rows: Callable[[FigureContext], QuerySet]
+    where: str
+    total: Callable[[QuerySet], Number] = count_rows
+    # The page of the capability that works on these records (actions live there).
+    page: Callable[[FigureContext], str] | None = None
+
+
 @dataclass(frozen=True)
 class Figure:
     key: str
@@ -117,10 +162,24 @@ class Figure:
     link: Callable[[FigureContext], str] | None = None
     # The heading the figure is shown under (screening, monitoring, checkpoints, ...).
     section: str | Promise = ""
+    # The records behind the figure (a percentage opens the records of its part).
+    records: Records | None = None
 
     def value(self, area: Area, day: dt.date) -> Number:
         """The figure for one area and date, computed from the records now."""
         return self.compute(FigureContext(area, day))
+
+    @property
+    def listed(self) -> Figure:
+        """The figure whose records the list shows: itself, or a percentage's part."""
+        return FIGURES[self.ratio_of[0]] if self.ratio_of else self
+
+    def list_url(self, area: Area, day: dt.date) -> str:
+        """The list of exactly the records behind the figure for (area, date)."""
+        if self.listed.records is None:
+            return ""
+        url = reverse("reports:figure_records", args=[self.listed.key, area.pk])
+        return f"{url}?date={day.isoformat()}"
 
 
 FIGURES: dict[str, Figure] = {}
@@ -157,6 +216,49 @@ def _percent(part: Number, whole: Number) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
+def _household_rows(c: FigureContext) -> QuerySet:
+    return Household.objects.in_area(c.area)
+
+
+def _screened_rows(c: FigureContext) -> QuerySet:
+    visited = HouseholdVisit.objects.filter(
+        household=OuterRef("pk"), outcome=VisitOutcome.VISITED, visited_on__lte=c.day
+    )
+    return Household.objects.in_area(c.area).filter(Exists(visited))
+
+
+def _traveller_rows(c: FigureContext) -> QuerySet:
+    """Each person once (their first check), as the figure counts them."""
+    checks = (
+        PersonCheck.objects.in_area(c.area)
+        .travelled()
+        .filter(via_risk_area=True, visit__visited_on__lte=c.day)
+    )
+    first = checks.order_by().values("person_key").annotate(first=Min("pk")).values("first")
+    return PersonCheck.objects.filter(pk__in=first)
+
+
+def _cases(c: FigureContext, *, active: bool = False, **filters: object) -> QuerySet:
+    cases = ObservationCase.objects.in_area(c.area).select_related("resident")
+    return (cases.active_on(c.day) if active else cases).filter(**filters)
+
+
+def _checkin_rows(c: FigureContext) -> QuerySet:
+    return (
+        CheckIn.objects.in_area(c.area)
+        .filter(date=c.day, case__status__in=OBSERVED_STATES, case__start_date__lte=c.day)
+        .filter(Q(case__ended_on__isnull=True) | Q(case__ended_on__gt=c.day))
+    )
+
+
+def _alert_rows(kind: str) -> Callable[[FigureContext], QuerySet]:
+    return lambda c: Alert.objects.in_area(c.area).filter(date=c.day, kind=kind)
+
+
+_CASE = "resident__household__area__name"
+_CHECKIN = "case__resident__household__area__name"
+
+
 PEOPLE = _("people")
 HOUSEHOLDS = _("households")
 TIMES = _("times")
@@ -165,13 +267,19 @@ MONITORING = _("Home observation")
 _SCREENING_KEYS = {"households", "households_screened", "screening_coverage", "risk_area_travel"}
 
 for _figure in [
-    Figure("households", _("Households in the register"), HOUSEHOLDS, lambda c: c.households),
+    Figure(
+        "households",
+        _("Households in the register"),
+        HOUSEHOLDS,
+        lambda c: c.households,
+        records=Records(_household_rows, "area__name"),
+    ),
     Figure(
         "households_screened",
         _("Households screened"),
         HOUSEHOLDS,
         lambda c: c.households_screened,
-        link=_round,
+        records=Records(_screened_rows, "area__name", page=_round),
     ),
     Figure(
         "screening_coverage",
@@ -179,21 +287,24 @@ for _figure in [
         "%",
         lambda c: _percent(c.households_screened, c.households),
         ratio_of=("households_screened", "households"),
-        link=_round,
     ),
     Figure(
         "risk_area_travel",
         _("People with travel to a risk area"),
         PEOPLE,
         lambda c: c.risk_area_travellers,
-        link=_round,
+        records=Records(_traveller_rows, "visit__household__area__name", page=_round),
     ),
     Figure(
         "monitored_total",
         _("People monitored in total"),
         PEOPLE,
         lambda c: c.monitoring.monitored_total,
-        link=_cases(),
+        records=Records(
+            lambda c: _cases(c, status__in=OBSERVED_STATES, start_date__lte=c.day),
+            _CASE,
+            page=_case_list(status="all"),
+        ),
     ),
     Figure(
         "monitored_now",
@@ -201,7 +312,7 @@ for _figure in [
         PEOPLE,
         lambda c: c.monitoring.monitored_now,
         event=True,
-        link=_cases(status="active"),
+        records=Records(lambda c: _cases(c, active=True), _CASE, page=_case_list(status="active")),
     ),
     Figure(
         "at_home",
@@ -209,7 +320,11 @@ for _figure in [
         PEOPLE,
         lambda c: c.monitoring.at_home,
         event=True,
-        link=_cases(status="active", mode="home"),
+        records=Records(
+            lambda c: _cases(c, active=True, mode=CaseMode.HOME),
+            _CASE,
+            page=_case_list(status="active", mode="home"),
+        ),
     ),
     Figure(
         "centralised",
@@ -217,7 +332,11 @@ for _figure in [
         PEOPLE,
         lambda c: c.monitoring.centralised,
         event=True,
-        link=_cases(status="active", mode="centralised"),
+        records=Records(
+            lambda c: _cases(c, active=True, mode=CaseMode.CENTRALISED),
+            _CASE,
+            page=_case_list(status="active", mode="centralised"),
+        ),
     ),
     Figure(
         "new_today",
@@ -225,7 +344,11 @@ for _figure in [
         PEOPLE,
         lambda c: c.monitoring.new_today,
         event=True,
-        link=_cases(status="active"),
+        records=Records(
+            lambda c: _cases(c, status__in=OBSERVED_STATES, start_date=c.day),
+            _CASE,
+            page=_case_list(status="active"),
+        ),
     ),
     Figure(
         "released_today",
@@ -233,28 +356,41 @@ for _figure in [
         PEOPLE,
         lambda c: c.monitoring.released_today,
         event=True,
-        link=_cases(status="released"),
+        records=Records(
+            lambda c: _cases(c, status=Status.RELEASED, ended_on=c.day),
+            _CASE,
+            page=_case_list(status="released"),
+        ),
     ),
     Figure(
         "released_total",
         _("Released in total"),
         PEOPLE,
         lambda c: c.monitoring.released_total,
-        link=_cases(status="released"),
+        records=Records(
+            lambda c: _cases(c, status=Status.RELEASED, ended_on__lte=c.day),
+            _CASE,
+            page=_case_list(status="released"),
+        ),
     ),
     Figure(
         "checkins_due",
         _("Temperature check-ins due"),
         TIMES,
         lambda c: c.monitoring.checkins_due,
-        link=_cases(status="active"),
+        records=Records(
+            lambda c: _cases(c, active=True),
+            _CASE,
+            total=times(SLOTS_PER_DAY),
+            page=_case_list(status="active"),
+        ),
     ),
     Figure(
         "checkins_done",
         _("Temperature check-ins done"),
         TIMES,
         lambda c: c.monitoring.checkins_done,
-        link=_cases(status="active"),
+        records=Records(_checkin_rows, _CHECKIN, page=_case_list(status="active")),
     ),
     Figure(
         "fever_alerts",
@@ -262,7 +398,7 @@ for _figure in [
         PEOPLE,
         lambda c: c.monitoring.fever_alerts,
         event=True,
-        link=_alerts,
+        records=Records(_alert_rows(AlertKind.FEVER), _CHECKIN, page=_alerts),
     ),
     Figure(
         "missed_checkins",
@@ -270,7 +406,7 @@ for _figure in [
         TIMES,
         lambda c: c.monitoring.missed_checkins,
         event=True,
-        link=_alerts,
+        records=Records(_alert_rows(AlertKind.MISSED), _CHECKIN, page=_alerts),
     ),
 ]:
     register(replace(_figure, section=SCREENING if _figure.key in _SCREENING_KEYS else MONITORING))
@@ -318,7 +454,10 @@ def compute_with_links(
     area: Area, day: dt.date, form: ReportForm = VILLAGE_DAILY
 ) -> list[FigureValue]:
     ctx = FigureContext(area, day)
-    return [FigureValue(f, f.compute(ctx), f.link(ctx) if f.link else "") for f in form.figures]
+    return [
+        FigureValue(f, f.compute(ctx), f.list_url(area, day) or (f.link(ctx) if f.link else ""))
+        for f in form.figures
+    ]
 
 
 def is_zero(values: dict[str, Number], form: ReportForm = VILLAGE_DAILY) -> bool:

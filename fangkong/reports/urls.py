@@ -9,6 +9,7 @@ urlpatterns = [
     path("village/<int:pk>/", views.village_report, name="village_report"),
     path("village/<int:pk>/amend/", views.village_amend, name="village_amend"),
     path("area/<int:pk>/", views.area_rollup, name="area_rollup"),
+    path("figure/<str:key>/<int:pk>/", views.figure_records, name="figure_records"),
     path("area/<int:pk>/export/", views.area_export, name="area_export"),
     path("area/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
 ]

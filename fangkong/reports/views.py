@@ -4,10 +4,12 @@ roll-up with completeness and timeliness, its export, and the dashboard with tre
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.db.models import F
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from fangkong.core.audit import audit_record, client_ip
 from fangkong.core.forms import apply_errors
 from fangkong.core.http import AuthedRequest
 from fangkong.core.models import AuditAction
+from fangkong.core.pagination import paginate
 from fangkong.core.permissions import county_admin_required, scoped_login_required
 from fangkong.monitoring.models import today_local
 from fangkong.reports import exporting, figures, live, rollup, services
@@ -156,6 +159,47 @@ def area_rollup(request: AuthedRequest, pk: int) -> HttpResponse:
         "reports/area_rollup.html",
         {"area": area, "day": day, "r": result, "trail": trail, "form": result.form},
     )
+
+
+@scoped_login_required
+def figure_records(request: AuthedRequest, key: str, pk: int) -> HttpResponse:
+    """Exactly the records behind one figure for (area, date), at any level down to the grid:
+    the list's total is the figure, and each row says in which area it lies."""
+    figure = figures.FIGURES.get(key)
+    if figure is None or figure.records is None:
+        raise Http404
+    area = get_object_or_404(Area.objects.for_user(request.user).exclude(level=Level.GROUP), pk=pk)
+    day = _day(request)
+    ctx = figures.FigureContext(area, day)
+    rows = figure.records.rows(ctx)
+    total = figure.records.total(rows)
+    listed = rows.annotate(where=F(figure.records.where)).order_by("where", "pk")
+    page = paginate(request, listed, default_size=50)
+    query = urlencode({"date": day.isoformat(), "size": page.paginator.per_page})
+    return render(
+        request,
+        "reports/figure_records.html",
+        {
+            "area": area,
+            "day": day,
+            "figure": figure,
+            "value": figure.compute(ctx),
+            "total": total,
+            "count": page.paginator.count,
+            "page": page,
+            "query": query,
+            "app_page": figure.records.page(ctx) if figure.records.page else "",
+            "report_url": _report_url(area, day),
+        },
+    )
+
+
+def _report_url(area: Area, day) -> str:  # type: ignore[no-untyped-def]
+    if area.level == Level.VILLAGE:
+        return reverse("reports:village_report", args=[area.pk]) + f"?date={day}"
+    if area.level == Level.GRID:
+        return reverse("reports:dashboard", args=[area.pk]) + f"?date={day}"
+    return reverse("reports:area_rollup", args=[area.pk]) + f"?date={day}"
 
 
 @scoped_login_required

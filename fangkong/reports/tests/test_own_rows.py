@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from fangkong.checkpoints.tests.factories import make_checkpoint, person, staff_in, vehicle
 from fangkong.checkpoints.services import passage_register
+from fangkong.checkpoints.tests.factories import make_checkpoint, person, staff_in, vehicle
 from fangkong.monitoring.tests.factories import local, open_case
 from fangkong.reports import figures, rollup, services
 

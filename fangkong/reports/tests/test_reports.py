@@ -227,11 +227,41 @@ def test_village_cadre_submits_today_from_the_page(client, tree, users, now):
     assert DailyReport.objects.get().version == 2
 
 
-def test_figures_link_to_the_records_behind_them(client, tree, users, now):
+def test_figures_link_to_exactly_the_records_behind_them(client, tree, users, now):
+    open_case(by=users["cadre"], area=tree["qianjin_g1"], start=DAY - dt.timedelta(days=2))
+    open_case(by=users["cadre"], area=tree["qianjin_g2"], start=DAY)
     client.force_login(users["cadre"])
     page = client.get(reverse("reports:village_report", args=[tree["qianjin"].pk]))
-    assert reverse("monitoring:case_list").encode() in page.content
-    assert reverse("monitoring:alert_list").encode() in page.content
+    listed = reverse("reports:figure_records", args=["new_today", tree["qianjin"].pk])
+    assert f"{listed}?date={DAY}".encode() in page.content
+    response = client.get(listed, {"date": DAY.isoformat()})
+    assert response.status_code == 200
+    assert response.context["total"] == response.context["count"] == 1
+    # The township's list of the people under observation: both, from either grid.
+    client.force_login(users["township"])
+    url = reverse("reports:figure_records", args=["checkins_due", tree["township"].pk])
+    response = client.get(url, {"date": DAY.isoformat()})
+    assert (response.context["count"], response.context["total"]) == (2, 4)  # 2 a day each
+    assert b'data-total="4"' in response.content
+    # A percentage opens the records of its part; an unknown figure is 404.
+    village = tree["qianjin"]
+    coverage = figures.FIGURES["screening_coverage"].list_url(village, DAY)
+    assert "/households_screened/" in coverage
+    bad = reverse("reports:figure_records", args=["nonsense", village.pk])
+    assert client.get(bad).status_code == 404
+
+
+def test_figure_records_are_scoped(client, tree, users, now):
+    open_case(by=users["cadre"], area=tree["qianjin_g1"], start=DAY)
+    url = reverse("reports:figure_records", args=["monitored_now", tree["qianjin"].pk])
+    client.force_login(users["stranger"])
+    assert client.get(url).status_code == 404
+    client.force_login(users["grid_worker"])  # 前进村1网格: the village is above him
+    assert client.get(url).status_code == 404
+    grid = reverse("reports:figure_records", args=["monitored_now", tree["qianjin_g1"].pk])
+    assert client.get(grid).context["count"] == 1
+    client.logout()
+    assert client.get(url).status_code == 302
 
 
 def test_stranger_gets_404_and_viewer_403_on_writes(client, tree, users, now):
