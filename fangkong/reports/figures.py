@@ -29,12 +29,13 @@ from functools import cached_property
 from typing import TypeVar
 from urllib.parse import urlencode
 
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
+from fangkong.core.clock import local_tz
 from fangkong.monitoring.figures import SLOTS_PER_DAY, MonitoringFigures, monitoring_figures
 from fangkong.monitoring.models import (
     OBSERVED_STATES,
@@ -56,10 +57,37 @@ T = TypeVar("T")
 class FigureContext:
     """One area on one date: what the figure functions share (each computed once, on demand)."""
 
-    def __init__(self, area: Area, day: dt.date) -> None:
+    def __init__(
+        self, area: Area, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+    ) -> None:
         self.area = area
         self.day = day
+        self._window = window
         self._shared: dict[str, object] = {}
+
+    @cached_property
+    def window(self) -> tuple[dt.datetime, dt.datetime]:
+        """The report day [start, end): from the county's cut-off the day before to the cut-off
+        of the day (or a report's own window, see ``report_submit``)."""
+        if self._window is not None:
+            return self._window
+        return report_day(self.area, self.day)
+
+    @cached_property
+    def new_cases(self) -> int:
+        return _new_cases(self).count()
+
+    @cached_property
+    def alerts_in_window(self) -> dict[str, int]:
+        start, end = self.window
+        return (
+            Alert.objects.in_area(self.area)
+            .filter(raised_at__gte=start, raised_at__lt=end)
+            .aggregate(
+                fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
+                missed=Count("pk", filter=Q(kind=AlertKind.MISSED)),
+            )
+        )
 
     def shared(self, name: str, compute: Callable[[Area, dt.date], T]) -> T:
         """``compute(area, day)`` run once per context: the figures of one capability share one
@@ -95,6 +123,36 @@ class FigureContext:
             .order_by("-started_on", "-pk")
             .first()
         )
+
+
+def report_day(area: Area, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[cut-off the day before, cut-off of the day), aware, in the county's cut-off time."""
+    from fangkong.reports.models import ReportDeadline
+
+    cutoff = ReportDeadline.objects.cutoff(area.county_id)
+    end = dt.datetime.combine(day, cutoff, tzinfo=local_tz())
+    return end - dt.timedelta(days=1), end
+
+
+def _new_cases(c: FigureContext) -> QuerySet:
+    """Put under observation in the report day (by when it was recorded: a returnee put under
+    observation at 20:00 is new in the next day's report)."""
+    start, end = c.window
+    return (
+        ObservationCase.objects.in_area(c.area)
+        .filter(status__in=OBSERVED_STATES, opened_at__gte=start, opened_at__lt=end)
+        .select_related("resident")
+    )
+
+
+def _window_alerts(kind: str) -> Callable[[FigureContext], QuerySet]:
+    def rows(c: FigureContext) -> QuerySet:
+        start, end = c.window
+        return Alert.objects.in_area(c.area).filter(
+            kind=kind, raised_at__gte=start, raised_at__lt=end
+        )
+
+    return rows
 
 
 def _case_list(**params: str) -> Callable[[FigureContext], str]:
@@ -251,10 +309,6 @@ def _checkin_rows(c: FigureContext) -> QuerySet:
     )
 
 
-def _alert_rows(kind: str) -> Callable[[FigureContext], QuerySet]:
-    return lambda c: Alert.objects.in_area(c.area).filter(date=c.day, kind=kind)
-
-
 _CASE = "resident__household__area__name"
 _CHECKIN = "case__resident__household__area__name"
 
@@ -342,10 +396,10 @@ for _figure in [
         "new_today",
         _("New under observation today"),
         PEOPLE,
-        lambda c: c.monitoring.new_today,
+        lambda c: c.new_cases,
         event=True,
         records=Records(
-            lambda c: _cases(c, status__in=OBSERVED_STATES, start_date=c.day),
+            _new_cases,
             _CASE,
             page=_case_list(status="active"),
         ),
@@ -396,17 +450,17 @@ for _figure in [
         "fever_alerts",
         _("Fever alerts"),
         PEOPLE,
-        lambda c: c.monitoring.fever_alerts,
+        lambda c: c.alerts_in_window["fever"],
         event=True,
-        records=Records(_alert_rows(AlertKind.FEVER), _CHECKIN, page=_alerts),
+        records=Records(_window_alerts(AlertKind.FEVER), _CHECKIN, page=_alerts),
     ),
     Figure(
         "missed_checkins",
         _("Missed check-ins"),
         TIMES,
-        lambda c: c.monitoring.missed_checkins,
+        lambda c: c.alerts_in_window["missed"],
         event=True,
-        records=Records(_alert_rows(AlertKind.MISSED), _CHECKIN, page=_alerts),
+        records=Records(_window_alerts(AlertKind.MISSED), _CHECKIN, page=_alerts),
     ),
 ]:
     register(replace(_figure, section=SCREENING if _figure.key in _SCREENING_KEYS else MONITORING))
@@ -443,10 +497,16 @@ def form_for(county_id: int | None) -> ReportForm:
     return ReportForm(VILLAGE_DAILY.key, VILLAGE_DAILY.label, with_parts(keys))
 
 
-def compute(area: Area, day: dt.date, form: ReportForm = VILLAGE_DAILY) -> dict[str, Number]:
+def compute(
+    area: Area,
+    day: dt.date,
+    form: ReportForm = VILLAGE_DAILY,
+    *,
+    window: tuple[dt.datetime, dt.datetime] | None = None,
+) -> dict[str, Number]:
     """Every figure of the form for (area, date), live from the records: a fixed number of
-    queries whatever the size of the area."""
-    ctx = FigureContext(area, day)
+    queries whatever the size of the area. Event figures cover the report day (``window``)."""
+    ctx = FigureContext(area, day, window)
     return {f.key: f.compute(ctx) for f in form.figures}
 
 

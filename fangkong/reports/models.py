@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     pass
 
 DEFAULT_DEADLINE = dt.time(16, 0)
+DEFAULT_CUTOFF = dt.time(16, 0)
 DEFAULT_TOWNSHIP_DEADLINE = dt.time(17, 0)
 DEFAULT_COUNTY_DEADLINE = dt.time(18, 0)
 
@@ -31,6 +32,12 @@ class ReportDeadlineQuerySet(models.QuerySet["ReportDeadline"]):
         found = self.filter(county_id=county_id).values_list("deadline", flat=True).first()
         return found or DEFAULT_DEADLINE
 
+    def cutoff(self, county_id: int | None) -> dt.time:
+        """The county's report day cut-off (截至下午4时): a report's events are those since the
+        previous cut-off."""
+        found = self.filter(county_id=county_id).values_list("cutoff", flat=True).first()
+        return found or DEFAULT_CUTOFF
+
     def due_times(self, county_id: int | None) -> dict[str, dt.time]:
         """When each level's report is due that day: villages report to the township, the
         township sends its sheet to the county, the county sends upward."""
@@ -39,6 +46,8 @@ class ReportDeadlineQuerySet(models.QuerySet["ReportDeadline"]):
             "village": found.deadline,
             "township": found.township_deadline,
             "county": found.county_deadline,
+            "amend_alone": found.amend_alone_until or found.township_deadline,
+            "cutoff": found.cutoff,
         }
 
 
@@ -62,6 +71,23 @@ class ReportDeadline(models.Model):
     )
     county_deadline = models.TimeField(
         _("the county reports upward by"), default=DEFAULT_COUNTY_DEADLINE
+    )
+    amend_alone_until = models.TimeField(
+        _("villages may amend alone until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "After this time of the report's day a village's amendment is made by the township "
+            "(empty: until the townships' deadline)."
+        ),
+    )
+    cutoff = models.TimeField(
+        _("report day ends at"),
+        default=DEFAULT_CUTOFF,
+        help_text=_(
+            "Figures of the day (new cases, alerts) count what happened since this time the day "
+            "before (截至下午4时)."
+        ),
     )
 
     objects = ReportDeadlineQuerySet.as_manager()
@@ -135,6 +161,11 @@ class DailyReport(models.Model):
     late = models.BooleanField(_("late"), default=False)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     amended_at = models.DateTimeField(_("amended at"), null=True, blank=True)
+    # The report day it covers: from the end of the village's previous report (or the cut-off the
+    # day before) to the cut-off, or to the submission when it came before the cut-off. The next
+    # report starts where this one ended, so nothing falls between two reports.
+    window_start = models.DateTimeField(_("covers from"), null=True, blank=True)
+    window_end = models.DateTimeField(_("covers until"), null=True, blank=True)
 
     objects = DailyReportQuerySet.as_manager()
 

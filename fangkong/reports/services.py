@@ -41,6 +41,24 @@ def deadline_of(area: Area, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=local_tz())
 
 
+def report_window(area: Area, day: dt.date, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The report day a village's report covers: from where its previous report ended (or the
+    county's cut-off the day before) to the cut-off — or to now, when it reports before the
+    cut-off, so that what happens in between is in the next report, never in none."""
+    start, end = figures.report_day(area, day)
+    previous = (
+        DailyReport.objects.filter(county_id=area.county_id, area=area, date__lt=day)
+        .exclude(window_end__isnull=True)
+        .order_by("-date")
+        .values_list("window_end", flat=True)
+        .first()
+    )
+    if previous is not None:
+        start = previous
+    end = max(start, min(end, at))
+    return start, end
+
+
 def _check(*, by: User, area: Area, day: dt.date, at: dt.datetime) -> None:
     if not can_report(by, area):
         raise PermissionDenied
@@ -64,7 +82,8 @@ def report_submit(
     remarks = remarks.strip()[:REMARKS_MAX]
     _check(by=by, area=area, day=day, at=at)
     form = figures.form_for(area.county_id)
-    values = figures.compute(area, day, form)
+    window = report_window(area, day, at)
+    values = figures.compute(area, day, form, window=window)
     zero = figures.is_zero(values, form)
     try:
         with transaction.atomic():
@@ -73,6 +92,8 @@ def report_submit(
                 date=day,
                 form=form.key,
                 figures=values,
+                window_start=window[0],
+                window_end=window[1],
                 remarks=remarks,
                 is_zero=zero,
                 submitted_by=by,
@@ -131,7 +152,10 @@ def report_amend(
             .get(pk=report.pk)
         )
         form = figures.form_for(locked.county_id)
-        values = figures.compute(locked.area, locked.date, form)
+        window = None
+        if locked.window_start and locked.window_end:
+            window = (locked.window_start, locked.window_end)
+        values = figures.compute(locked.area, locked.date, form, window=window)
         zero = figures.is_zero(values, form)
         locked.version += 1
         locked.figures = values

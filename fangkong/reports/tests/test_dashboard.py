@@ -20,14 +20,20 @@ DAY = dt.date(2026, 11, 20)
 
 @pytest.fixture
 def cases(tree, users, clock):
-    clock.set(local(DAY, 10))
     by = users["township"]
-    return [
-        open_case(by=by, area=tree["qianjin_g1"], start=DAY),
-        open_case(by=by, area=tree["qianjin_g1"], start=DAY - dt.timedelta(days=3)),
-        open_case(by=by, area=tree["qianjin_g2"], start=DAY, mode=Mode.CENTRALISED),
-        open_case(by=by, area=tree["baiyun_g1"], start=DAY - dt.timedelta(days=2)),
+
+    def on(day, **kwargs):  # recorded on the day it starts ("new" is by the report day)
+        clock.set(local(day, 10))
+        return open_case(by=by, start=day, **kwargs)
+
+    cases = [
+        on(DAY, area=tree["qianjin_g1"]),
+        on(DAY - dt.timedelta(days=3), area=tree["qianjin_g1"]),
+        on(DAY, area=tree["qianjin_g2"], mode=Mode.CENTRALISED),
+        on(DAY - dt.timedelta(days=2), area=tree["baiyun_g1"]),
     ]
+    clock.set(local(DAY, 10))
+    return cases
 
 
 def test_township_rows_are_villages_and_sum_to_the_total(tree, cases, users):
