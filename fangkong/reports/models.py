@@ -204,6 +204,17 @@ class ReportVersion(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(_("at"))
+    # An amendment made after the level above took its sheet (or after its deadline) is shown to
+    # that level until someone there acknowledges it.
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("report version")
@@ -221,3 +232,95 @@ class ReportVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} v{self.number}"
+
+
+class SheetReportQuerySet(AreaScopedQuerySet["SheetReport"]):
+    def in_area(self, area: Area) -> Self:
+        return self.under(area, "area__path")
+
+
+class SheetReport(models.Model):
+    """A township's (or the county's) sheet sent upward for a date (汇总上报): its rows — the
+    villages (townships) as they stood and its own row (本级) — and their total, frozen when
+    sent; a later correction is a new version with a reason."""
+
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="sheet_reports"
+    )
+    date = models.DateField(_("date"))
+    figures = models.JSONField(_("figures"), default=dict)
+    rows = models.JSONField(_("rows"), default=list)
+    remarks = models.TextField(_("remarks (typed)"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    late = models.BooleanField(_("late"), default=False)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    amended_at = models.DateTimeField(_("amended at"), null=True, blank=True)
+
+    objects = SheetReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sheet sent upward")
+        verbose_name_plural = _("sheets sent upward")
+        ordering = ["-date", "area__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "area", "date"], name="sheet_one_per_area_per_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.date}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.area.county_id  # type: ignore[assignment]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class SheetVersion(models.Model):
+    """One frozen version of a sheet: 1 is the first sending, later ones amendments."""
+
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    sheet = models.ForeignKey(
+        SheetReport, verbose_name=_("sheet"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    figures = models.JSONField(_("figures"), default=dict)
+    rows = models.JSONField(_("rows"), default=list)
+    reason = models.CharField(_("reason for the amendment"), max_length=500, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sheet version")
+        verbose_name_plural = _("sheet versions")
+        ordering = ["sheet", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "sheet", "number"], name="sheet_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number=1) | ~models.Q(reason=""),
+                name="sheet_amendment_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} v{self.number}"

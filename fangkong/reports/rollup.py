@@ -14,7 +14,13 @@ from fangkong.accounts.models import Role, User
 from fangkong.areas.models import Area, Level
 from fangkong.core.clock import local_tz
 from fangkong.reports import figures
-from fangkong.reports.models import DailyReport, ReportDeadline
+from fangkong.reports.models import (
+    DailyReport,
+    ReportDeadline,
+    ReportVersion,
+    SheetReport,
+    SheetVersion,
+)
 
 Number = figures.Number
 ReportForm = figures.ReportForm
@@ -48,9 +54,17 @@ class ChildRow:
     form: ReportForm = field(default_factory=lambda: STANDARD_FORM)
     # The area's own row (乡镇本级 / 县本级): records kept at its own level, not in a row below.
     own: bool = False
-    # Where the figures come from: "reported" (frozen snapshots) or "live" (the records now, for
-    # an own row not yet sent upward in a sheet).
+    # Where the figures come from: "reported" (frozen snapshots), "live" (the records now, for
+    # an own row) or "villages" (a township that has not sent its sheet: its villages' reports
+    # only, its own row missing).
     source: str = "reported"
+    sheet: SheetReport | None = None  # a township's sheet, in a county's roll-up
+
+    @property
+    def sheet_status(self) -> str:
+        if self.sheet is None:
+            return "missing"
+        return "late" if self.sheet.late else "on_time"
 
     @property
     def missing(self) -> int:
@@ -81,6 +95,26 @@ class Rollup:
     live: dict[str, Number]
     form: ReportForm = field(default_factory=lambda: STANDARD_FORM)
     due: dict[str, dt.time] = field(default_factory=dict)
+    sheet: SheetReport | None = None  # this area's own sheet sent upward
+    amendments: list[Amendment] = field(default_factory=list)
+
+    @property
+    def sheet_due(self) -> dt.datetime:
+        level = "county" if self.area.level == Level.COUNTY else "township"
+        return dt.datetime.combine(self.date, self.due[level], tzinfo=local_tz())
+
+    @property
+    def townships(self) -> list[ChildRow]:
+        """A county's townships, with the sheet each sent (or not)."""
+        return [row for row in self.rows if not row.own and row.village is None]
+
+    @property
+    def sheets_sent(self) -> int:
+        return sum(row.sheet is not None for row in self.townships)
+
+    @property
+    def sheets_late(self) -> int:
+        return sum(row.sheet_status == "late" for row in self.townships)
 
     @property
     def own(self) -> ChildRow | None:
@@ -122,6 +156,78 @@ class Rollup:
         ]
 
 
+@dataclass(frozen=True)
+class Change:
+    figure: figures.Figure
+    before: Number | None
+    after: Number | None
+
+
+@dataclass
+class Amendment:
+    """A version made after the level above took its sheet (or after that level's deadline):
+    shown to that level until someone there acknowledges it."""
+
+    area: Area
+    version: ReportVersion | SheetVersion
+    changes: list[Change]
+
+    @property
+    def kind(self) -> str:
+        return "sheet" if isinstance(self.version, SheetVersion) else "report"
+
+
+def _changes(before: dict, after: dict, form: ReportForm) -> list[Change]:
+    return [
+        Change(f, before.get(f.key), after.get(f.key))
+        for f in form.figures
+        if before.get(f.key) != after.get(f.key)
+    ]
+
+
+def _late_amendments(
+    area: Area, day: dt.date, form: ReportForm, taken: dt.datetime
+) -> list[Amendment]:
+    """Amendments after ``taken`` (the sheet above, or its deadline) of the reports (villages)
+    or sheets (townships) that make up ``area``'s roll-up: two queries."""
+    if area.level == Level.COUNTY:
+        versions: list = list(
+            SheetVersion.objects.filter(
+                county_id=area.county_id,
+                sheet__area__parent=area,
+                sheet__date=day,
+            )
+            .select_related("sheet__area", "by", "acknowledged_by")
+            .order_by("sheet_id", "number")
+        )
+        owner = "sheet"
+    else:
+        versions = list(
+            ReportVersion.objects.filter(
+                county_id=area.county_id, report__area__path__startswith=area.path
+            )
+            .filter(report__date=day)
+            .select_related("report__area", "by", "acknowledged_by")
+            .order_by("report_id", "number")
+        )
+        owner = "report"
+    result = []
+    previous: dict[int, dict] = {}
+    for version in versions:
+        parent_id = getattr(version, f"{owner}_id")
+        if version.number > 1 and version.at > taken:
+            before = previous.get(parent_id, {})
+            result.append(
+                Amendment(
+                    area=getattr(version, owner).area,
+                    version=version,
+                    changes=_changes(before, version.figures, form),
+                )
+            )
+        previous[parent_id] = version.figures
+    return result
+
+
 def _villages(area: Area) -> list[Area]:
     return list(Area.objects.subtree(area).filter(level=Level.VILLAGE).order_by("path"))
 
@@ -150,13 +256,30 @@ def rollup(area: Area, day: dt.date, *, live: bool = True) -> Rollup:
             phones[area_id].append(phone)
     for row in rows:
         row.phones = phones.get(row.area.pk, [])
-    children = _child_rows(area, rows, form)
+    sheets = {
+        sheet.area_id: sheet
+        for sheet in SheetReport.objects.in_area(area)
+        .filter(date=day, area__level__in=[Level.TOWNSHIP, Level.COUNTY])
+        .select_related("submitted_by")
+        .order_by()
+    }
+    children = _child_rows(area, rows, form, sheets)
     whole = figures.compute(area, day, form)
     if area.level in {Level.TOWNSHIP, Level.COUNTY}:
         children.append(_own_row(area, day, form, whole, [c.area for c in children]))
     reported = figures.combine((row.figures for row in children), form)
     due = ReportDeadline.objects.due_times(area.county_id)
+    sheet = sheets.get(area.pk)
+    amendments: list[Amendment] = []
+    if area.level in {Level.TOWNSHIP, Level.COUNTY}:
+        level = "county" if area.level == Level.COUNTY else "township"
+        taken = dt.datetime.combine(day, due[level], tzinfo=local_tz())
+        if sheet is not None:
+            taken = min(taken, sheet.submitted_at)
+        amendments = _late_amendments(area, day, form, taken)
     return Rollup(
+        sheet=sheet,
+        amendments=amendments,
         area=area,
         date=day,
         deadline=dt.datetime.combine(day, due["village"], tzinfo=local_tz()),
@@ -184,7 +307,12 @@ def _own_row(
     )
 
 
-def _child_rows(area: Area, villages: list[VillageRow], form: figures.ReportForm) -> list[ChildRow]:
+def _child_rows(
+    area: Area,
+    villages: list[VillageRow],
+    form: figures.ReportForm,
+    sheets: dict[int, SheetReport],
+) -> list[ChildRow]:
     """Per village under a township (or a village itself); per township under a county."""
     if area.level != Level.COUNTY:
         result = []
@@ -206,6 +334,12 @@ def _child_rows(area: Area, villages: list[VillageRow], form: figures.ReportForm
     result = []
     for township in townships:
         inside = [v for v in villages if v.area.is_within(township)]
+        sheet = sheets.get(township.pk)
+        if sheet is not None:  # what the township sent (its own row included)
+            values, source = dict(sheet.figures), "reported"
+        else:  # not sent yet: its villages' reports, without the township's own row
+            values = figures.combine((v.report.figures for v in inside if v.report), form)
+            source = "villages"
         result.append(
             ChildRow(
                 area=township,
@@ -213,8 +347,10 @@ def _child_rows(area: Area, villages: list[VillageRow], form: figures.ReportForm
                 submitted=sum(v.report is not None for v in inside),
                 late=sum(v.status == "late" for v in inside),
                 zero=sum(bool(v.report and v.report.is_zero) for v in inside),
-                figures=figures.combine((v.report.figures for v in inside if v.report), form),
+                figures=values,
                 form=form,
+                source=source,
+                sheet=sheet,
             )
         )
     return result

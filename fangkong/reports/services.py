@@ -18,8 +18,14 @@ from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
-from fangkong.reports import figures
-from fangkong.reports.models import DailyReport, ReportDeadline, ReportVersion
+from fangkong.reports import figures, rollup
+from fangkong.reports.models import (
+    DailyReport,
+    ReportDeadline,
+    ReportVersion,
+    SheetReport,
+    SheetVersion,
+)
 
 # Who may submit or amend a village's report: its cadre, or an officer above it on its behalf.
 REPORTERS = {Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN}
@@ -145,6 +151,19 @@ def report_amend(
         raise PermissionDenied
     if not reason:
         raise ValidationError({"reason": _("Give the reason for the amendment.")})
+    alone_until = dt.datetime.combine(
+        report.date,
+        ReportDeadline.objects.due_times(report.county_id)["amend_alone"],
+        tzinfo=local_tz(),
+    )
+    if by.role == Role.VILLAGE_CADRE and at > alone_until:
+        raise ValidationError(
+            _(
+                "Villages amend alone until %(time)s of the report's day; after that the "
+                "township amends it (ask the township officer)."
+            )
+            % {"time": alone_until.strftime("%m-%d %H:%M")}
+        )
     with transaction.atomic():
         locked = (
             DailyReport.objects.select_for_update(of=("self",))
@@ -184,3 +203,182 @@ def report_amend(
             detail=f"daily report {locked.date.isoformat()} v{locked.version}: {reason}",
         )
     return locked
+
+
+# --- the sheet a township (county) sends upward ---------------------------------------------
+
+SHEET_SENDERS = {
+    Level.TOWNSHIP: {Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN},
+    Level.COUNTY: {Role.COUNTY_ADMIN},
+}
+
+
+def can_send_sheet(user: User, area: Area) -> bool:
+    return (
+        user.is_authenticated
+        and user.role in SHEET_SENDERS.get(area.level, set())
+        and user.area is not None
+        and area.is_within(user.area)
+    )
+
+
+def _sheet_rows(result: rollup.Rollup) -> list[dict]:
+    rows = []
+    for row in result.rows:
+        if row.village is not None:
+            report = row.village.report
+            status, version = row.village.status, report.version if report else 0
+        elif row.own:
+            status, version = "own", 0
+        else:
+            status, version = row.sheet_status, row.sheet.version if row.sheet else 0
+        rows.append(
+            {
+                "area": row.area.pk,
+                "name": row.label,
+                "own": row.own,
+                "status": status,
+                "version": version,
+                "figures": row.figures,
+            }
+        )
+    return rows
+
+
+def _sheet_check(*, by: User, area: Area, day: dt.date, at: dt.datetime) -> None:
+    if area.level not in SHEET_SENDERS:
+        raise ValidationError({"area": _("Only a township or a county sends a sheet upward.")})
+    if not can_send_sheet(by, area):
+        raise PermissionDenied
+    if day > timezone.localdate(at, local_tz()):
+        raise ValidationError({"date": _("A report cannot be submitted for a future date.")})
+
+
+def sheet_submit(
+    *,
+    by: User,
+    area: Area,
+    day: dt.date,
+    remarks: str = "",
+    at: dt.datetime | None = None,
+    ip: str | None = None,
+) -> SheetReport:
+    """Freeze the township's (county's) sheet for ``day`` as it stands: each village's latest
+    report (each township's sheet), its own row from the records now, and their total."""
+    at = at or timezone.now()
+    _sheet_check(by=by, area=area, day=day, at=at)
+    result = rollup.rollup(area, day, live=False)
+    due = result.sheet_due
+    try:
+        with transaction.atomic():
+            sheet = SheetReport(
+                area=area,
+                date=day,
+                figures=result.reported,
+                rows=_sheet_rows(result),
+                remarks=remarks.strip()[:REMARKS_MAX],
+                submitted_by=by,
+                submitted_at=at,
+                late=at > due,
+            )
+            sheet.save()
+            SheetVersion.objects.create(
+                county_id=sheet.county_id,
+                sheet=sheet,
+                number=1,
+                figures=sheet.figures,
+                rows=sheet.rows,
+                by=by,
+                at=at,
+            )
+            audit_record(
+                user=by,
+                action=AuditAction.CREATE,
+                area=area,
+                obj=sheet,
+                ip=ip,
+                detail=f"sheet sent upward {day.isoformat()}",
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            _("The sheet of %(area)s for %(date)s is already sent: amend it instead.")
+            % {"area": area.name, "date": day.isoformat()}
+        ) from error
+    return sheet
+
+
+def sheet_amend(
+    *,
+    by: User,
+    sheet: SheetReport,
+    reason: str,
+    at: dt.datetime | None = None,
+    ip: str | None = None,
+) -> SheetReport:
+    """The sheet again as it stands now (villages' amendments, the own row's corrections), as
+    a new version with the reason; the earlier versions are kept."""
+    at = at or timezone.now()
+    reason = reason.strip()
+    if not can_send_sheet(by, sheet.area):
+        raise PermissionDenied
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the amendment.")})
+    result = rollup.rollup(sheet.area, sheet.date, live=False)
+    with transaction.atomic():
+        locked = (
+            SheetReport.objects.select_for_update(of=("self",))
+            .select_related("area")
+            .get(pk=sheet.pk)
+        )
+        locked.version += 1
+        locked.figures = result.reported
+        locked.rows = _sheet_rows(result)
+        locked.amended_at = at
+        locked.save()
+        SheetVersion.objects.create(
+            county_id=locked.county_id,
+            sheet=locked,
+            number=locked.version,
+            figures=locked.figures,
+            rows=locked.rows,
+            reason=reason[:500],
+            by=by,
+            at=at,
+        )
+        audit_record(
+            user=by,
+            action=AuditAction.UPDATE,
+            area=locked.area,
+            obj=locked,
+            ip=ip,
+            detail=f"sheet {locked.date.isoformat()} v{locked.version}: {reason}",
+        )
+    return locked
+
+
+def amendment_acknowledge(
+    *,
+    by: User,
+    version: ReportVersion | SheetVersion,
+    at: dt.datetime | None = None,
+    ip: str | None = None,
+) -> None:
+    """The level above has seen an amendment made after it took its sheet."""
+    owner = version.sheet.area if isinstance(version, SheetVersion) else version.report.area
+    above = owner.parent
+    if above is None or not can_send_sheet(by, above):
+        raise PermissionDenied
+    if version.acknowledged_at is not None:
+        return
+    version.acknowledged_by = by
+    version.acknowledged_at = at or timezone.now()
+    with transaction.atomic():
+        version.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        audit_record(
+            user=by,
+            action=AuditAction.UPDATE,
+            area=owner,
+            obj=version,
+            ip=ip,
+            detail=f"amendment acknowledged v{version.number}",
+        )

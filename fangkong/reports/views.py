@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record, client_ip
@@ -30,7 +31,14 @@ from fangkong.reports.forms import (
     SubmitForm,
     TrendForm,
 )
-from fangkong.reports.models import CountyReportForm, DailyReport, ReportDeadline
+from fangkong.reports.models import (
+    CountyReportForm,
+    DailyReport,
+    ReportDeadline,
+    ReportVersion,
+    SheetReport,
+    SheetVersion,
+)
 
 
 def _area(request: AuthedRequest, pk: int, *, village: bool = False) -> Area:
@@ -156,8 +164,77 @@ def area_rollup(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reports/area_rollup.html",
-        {"area": area, "day": day, "r": result, "trail": trail, "form": result.form},
+        {
+            "area": area,
+            "day": day,
+            "r": result,
+            "trail": trail,
+            "form": result.form,
+            "can_send": services.can_send_sheet(request.user, area),
+            "can_acknowledge": area.level != Level.VILLAGE
+            and services.can_send_sheet(request.user, area),
+        },
     )
+
+
+@require_POST
+@scoped_login_required
+def sheet_send(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The township (county) sends its sheet upward, or amends it with a reason."""
+    area = _area(request, pk)
+    day = _day(request)
+    if not services.can_send_sheet(request.user, area):
+        raise PermissionDenied
+    sheet = SheetReport.objects.for_user(request.user).filter(area=area, date=day).first()
+    try:
+        if sheet is None:
+            services.sheet_submit(
+                by=request.user,
+                area=area,
+                day=day,
+                remarks=request.POST.get("remarks", ""),
+                ip=client_ip(request),
+            )
+            messages.success(request, _("Sheet sent upward."))
+        else:
+            services.sheet_amend(
+                by=request.user,
+                sheet=sheet,
+                reason=request.POST.get("reason", ""),
+                ip=client_ip(request),
+            )
+            messages.success(request, _("Amendment saved; the earlier version is kept."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(reverse("reports:area_rollup", args=[area.pk]) + f"?date={day}")
+
+
+@require_POST
+@scoped_login_required
+def amendment_acknowledge(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
+    """The level above has seen an amendment that came after it took its sheet."""
+    version: ReportVersion | SheetVersion
+    if kind == "sheet":
+        version = get_object_or_404(
+            SheetVersion.objects.filter(
+                sheet__in=SheetReport.objects.for_user(request.user)
+            ).select_related("sheet__area__parent"),
+            pk=pk,
+        )
+        owner = version.sheet
+    else:
+        version = get_object_or_404(
+            ReportVersion.objects.filter(
+                report__in=DailyReport.objects.for_user(request.user)
+            ).select_related("report__area__parent"),
+            pk=pk,
+        )
+        owner = version.report  # type: ignore[assignment]
+    services.amendment_acknowledge(by=request.user, version=version, ip=client_ip(request))
+    above = owner.area.parent
+    assert above is not None
+    return redirect(reverse("reports:area_rollup", args=[above.pk]) + f"?date={owner.date}")
 
 
 @scoped_login_required

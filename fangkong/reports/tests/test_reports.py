@@ -107,7 +107,7 @@ def test_amendment_keeps_both_versions_and_the_rollup_uses_the_latest(tree, user
     with pytest.raises(ValidationError):
         services.report_amend(by=users["cadre"], report=report, reason="  ")
     amended = services.report_amend(
-        by=users["cadre"], report=report, reason="漏报一人", at=local(DAY, 18)
+        by=users["cadre"], report=report, reason="漏报一人", at=local(DAY, 16, 50)
     )
     assert amended.version == 2 and amended.figures["monitored_now"] == 1
     assert not amended.is_zero and not amended.late  # timeliness is the first submission's
