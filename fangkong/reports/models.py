@@ -324,3 +324,44 @@ class SheetVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sheet} v{self.number}"
+
+
+class ReminderQuerySet(models.QuerySet["Reminder"]):
+    def unread_for(self, user: object) -> Self:
+        return self.filter(recipient=user, read_at__isnull=True)
+
+
+class Reminder(models.Model):
+    """催报: a notice in the app to a village's accounts that its report of a date is missing."""
+
+    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(
+        Area, verbose_name=_("village"), on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField(_("report of"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to"),
+        on_delete=models.CASCADE,
+        related_name="report_reminders",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report reminder")
+        verbose_name_plural = _("report reminders")
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="reminder_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.date} → {self.recipient_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.county_id = self.area.county_id  # type: ignore[assignment]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

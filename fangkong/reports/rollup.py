@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import Role, User
@@ -16,6 +17,7 @@ from fangkong.core.clock import local_tz
 from fangkong.reports import figures
 from fangkong.reports.models import (
     DailyReport,
+    Reminder,
     ReportDeadline,
     ReportVersion,
     SheetReport,
@@ -32,6 +34,9 @@ class VillageRow:
     area: Area
     report: DailyReport | None = None
     phones: list[str] = field(default_factory=list)
+    # The village's cadres to call: (name, phone).
+    contacts: list[tuple[str, str]] = field(default_factory=list)
+    reminded_at: dt.datetime | None = None
 
     @property
     def status(self) -> str:
@@ -245,17 +250,28 @@ def rollup(area: Area, day: dt.date, *, live: bool = True) -> Rollup:
     }
     rows = [VillageRow(v, reports.get(v.pk)) for v in villages]
     missing_ids = [v.area.pk for v in rows if v.report is None]
-    phones: dict[int, list[str]] = defaultdict(list)
+    contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    reminded: dict[int, dt.datetime] = {}
     if missing_ids:
-        for area_id, phone in (
+        for area_id, phone, first, last, username in (
             User.objects.filter(role=Role.VILLAGE_CADRE, is_active=True, area_id__in=missing_ids)
             .exclude(phone="")
             .order_by("username")
-            .values_list("area_id", "phone")
+            .values_list("area_id", "phone", "first_name", "last_name", "username")
         ):
-            phones[area_id].append(phone)
+            name = f"{last}{first}".strip() or username
+            contacts[area_id].append((name, phone))
+        reminded = dict(
+            Reminder.objects.filter(county_id=area.county_id, area_id__in=missing_ids, date=day)
+            .order_by()
+            .values("area_id")
+            .annotate(last=Max("sent_at"))
+            .values_list("area_id", "last")
+        )
     for row in rows:
-        row.phones = phones.get(row.area.pk, [])
+        row.contacts = contacts.get(row.area.pk, [])
+        row.phones = [phone for _name, phone in row.contacts]
+        row.reminded_at = reminded.get(row.area.pk)
     sheets = {
         sheet.area_id: sheet
         for sheet in SheetReport.objects.in_area(area)

@@ -21,6 +21,7 @@ from fangkong.core.models import AuditAction
 from fangkong.reports import figures, rollup
 from fangkong.reports.models import (
     DailyReport,
+    Reminder,
     ReportDeadline,
     ReportVersion,
     SheetReport,
@@ -382,3 +383,55 @@ def amendment_acknowledge(
             ip=ip,
             detail=f"amendment acknowledged v{version.number}",
         )
+
+
+# --- reminders (催报) ---------------------------------------------------------------------------
+
+REMINDER_PAUSE = dt.timedelta(minutes=10)
+
+
+def reminder_send(
+    *, by: User, village: Area, day: dt.date, at: dt.datetime | None = None, ip: str | None = None
+) -> int:
+    """A notice in the app to every active account of a village whose report of ``day`` is
+    missing; returns how many were sent. Once per village every ten minutes."""
+    at = at or timezone.now()
+    if village.level != Level.VILLAGE:
+        raise ValidationError({"area": _("Only a village or community submits a daily report.")})
+    if village.parent is None or not can_send_sheet(by, village.parent):
+        raise PermissionDenied  # the township above it (or the county)
+    if DailyReport.objects.filter(county_id=village.county_id, area=village, date=day).exists():
+        raise ValidationError(_("%(area)s has already reported.") % {"area": village.name})
+    recent = Reminder.objects.filter(
+        county_id=village.county_id, area=village, date=day, sent_at__gt=at - REMINDER_PAUSE
+    )
+    if recent.exists():
+        raise ValidationError(
+            _("%(area)s was reminded less than ten minutes ago.") % {"area": village.name}
+        )
+    recipients = list(
+        User.objects.filter(area=village, is_active=True, role__in=REPORTERS).order_by("pk")
+    )
+    with transaction.atomic():
+        Reminder.objects.bulk_create(
+            [
+                Reminder(
+                    county_id=village.county_id,
+                    area=village,
+                    date=day,
+                    recipient=user,
+                    sent_by=by,
+                    sent_at=at,
+                )
+                for user in recipients
+            ]
+        )
+        audit_record(
+            user=by,
+            action=AuditAction.CREATE,
+            area=village,
+            rows=len(recipients),
+            ip=ip,
+            detail=f"report reminder {day.isoformat()}",
+        )
+    return len(recipients)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("village/<int:pk>/amend/", views.village_amend, name="village_amend"),
     path("area/<int:pk>/", views.area_rollup, name="area_rollup"),
     path("figure/<str:key>/<int:pk>/", views.figure_records, name="figure_records"),
+    path("village/<int:pk>/remind/", views.remind, name="remind"),
     path("area/<int:pk>/sheet/", views.sheet_send, name="sheet_send"),
     path(
         "amendment/<str:kind>/<int:pk>/acknowledge/",

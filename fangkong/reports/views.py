@@ -12,6 +12,7 @@ from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,6 +35,7 @@ from fangkong.reports.forms import (
 from fangkong.reports.models import (
     CountyReportForm,
     DailyReport,
+    Reminder,
     ReportDeadline,
     ReportVersion,
     SheetReport,
@@ -99,6 +101,11 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Report submitted."))
                 return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")
+    reminders = list(
+        Reminder.objects.unread_for(request.user).filter(area=area).select_related("sent_by")
+    )
+    if reminders:  # seen now
+        Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(read_at=timezone.now())
     report_form = figures.form_for(area.county_id)
     live = figures.compute_with_links(area, day, report_form)
     live_values = {v.figure.key: v.value for v in live}
@@ -113,6 +120,7 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
         "deadline": services.deadline_of(area, day),
         "form": form,
         "can_report": can_report,
+        "reminders": reminders,
     }
     return render(request, "reports/village_report.html", context)
 
@@ -175,6 +183,29 @@ def area_rollup(request: AuthedRequest, pk: int) -> HttpResponse:
             and services.can_send_sheet(request.user, area),
         },
     )
+
+
+@require_POST
+@scoped_login_required
+def remind(request: AuthedRequest, pk: int) -> HttpResponse:
+    """催报: a notice in the app to the accounts of a village whose report is missing."""
+    village = _area(request, pk, village=True)
+    day = _day(request)
+    try:
+        sent = services.reminder_send(
+            by=request.user, village=village, day=day, ip=client_ip(request)
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Reminder sent to %(n)s account(s) of %(area)s.") % {"n": sent, "area": village.name},
+        )
+    above = village.parent
+    assert above is not None
+    return redirect(reverse("reports:area_rollup", args=[above.pk]) + f"?date={day}#missing")
 
 
 @require_POST
