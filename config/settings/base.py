@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "fangkong.care",
     "fangkong.supplies",
     "fangkong.measures",
+    "fangkong.demo",  # load_demo: calls every app's own demo
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 
-from fangkong.accounts.models import FIELD_WORKERS, User
+from fangkong.accounts.access import FIELD_ROLES
+from fangkong.accounts.models import User
 from fangkong.areas.models import Area
 
 
@@ -27,7 +28,7 @@ def people_around(area: Area) -> QuerySet[User]:
 
 def _field_workers(where: Q) -> QuerySet[User]:
     return (
-        User.objects.filter(where, role__in=FIELD_WORKERS, is_active=True)
+        User.objects.filter(where, role__in=FIELD_ROLES, is_active=True)
         .select_related("area")
         .order_by("-area__depth", "first_name", "username")
     )

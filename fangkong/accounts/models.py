@@ -6,39 +6,10 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.accounts.access import Cap, Role, caps_of, may
 from fangkong.areas.models import Area
 
-
-class Role(models.TextChoices):
-    COUNTY_ADMIN = "county_admin", _("County administrator")
-    TOWNSHIP_OFFICER = "township_officer", _("Township officer")
-    VILLAGE_CADRE = "village_cadre", _("Village cadre")
-    GRID_WORKER = "grid_worker", _("Grid worker")
-    DOCTOR = "doctor", _("Village doctor")
-    CHECKPOINT_STAFF = "checkpoint_staff", _("Checkpoint staff")
-    INSPECTOR = "inspector", _("Inspector")
-    VIEWER = "viewer", _("Read-only viewer")
-
-
-# Roles that may change the household and resident register within their scope.
-REGISTER_WRITERS = {
-    Role.COUNTY_ADMIN,
-    Role.TOWNSHIP_OFFICER,
-    Role.VILLAGE_CADRE,
-    Role.GRID_WORKER,
-    Role.DOCTOR,
-}
-# Roles that work in the field beyond the register: errands, care visits, hand-outs of supplies,
-# disinfection, gatherings (checkpoint staff stand for the volunteers and party members on duty).
-FIELD_WORKERS = REGISTER_WRITERS | {Role.CHECKPOINT_STAFF}
-# Roles that keep the stores of supplies and take donations.
-STOREKEEPERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE}
-# Roles that inspect (督查) and hold people to account.
-INSPECTORS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.INSPECTOR}
-# Roles that may reveal a full ID or phone number (each reveal is audited).
-REVEALERS = REGISTER_WRITERS
-# Roles that write nothing at all.
-READ_ONLY_ROLES = {Role.VIEWER}
+__all__ = ["Role", "User"]
 
 
 class User(AbstractUser):
@@ -60,17 +31,29 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def may(self, capability: Cap, area: Area | None = None) -> bool:
+        """What the access table (``accounts.access``) grants the user's role, in the user's area."""
+        return may(self, capability, area)
+
     @property
     def is_read_only(self) -> bool:
-        return self.role in READ_ONLY_ROLES
+        return all(c.verb == "read" for c in caps_of(self.role))
+
+    @property
+    def can_read_register(self) -> bool:
+        return self.may(Cap.REGISTER_READ)
+
+    @property
+    def can_export_register(self) -> bool:
+        return self.may(Cap.REGISTER_EXPORT)
 
     @property
     def can_write_register(self) -> bool:
-        return self.role in REGISTER_WRITERS and self.area_id is not None
+        return self.may(Cap.REGISTER_WRITE)
 
     @property
     def can_reveal(self) -> bool:
-        return self.role in REVEALERS and self.area_id is not None
+        return self.may(Cap.REGISTER_REVEAL)
 
     @property
     def is_county_admin(self) -> bool:

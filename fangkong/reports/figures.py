@@ -1,12 +1,13 @@
 """The registry of report figures: each a key, a label, a unit and a function of (area, date).
 
-Nobody types these numbers: each is computed from the records by the screening and monitoring
-figure functions. Figures of one area share one ``FigureContext`` so that a whole report costs a
-fixed number of queries (the monitoring counts come from one aggregate, for instance).
+Nobody types these numbers: each is computed from the records by the figure functions of the
+capability that keeps them. Figures of one area share one ``FigureContext`` so that a whole report
+costs a fixed number of queries (the monitoring counts come from one aggregate, for instance).
 
 A report form is an ordered selection of figure keys; ``VILLAGE_DAILY`` is the standard village
-daily report. Other capabilities (checkpoints, duty, errands, supplies, ...) register their figures
-from their own ``report_figures`` module, imported in their ``AppConfig.ready``::
+daily report. Every capability (screening, monitoring, checkpoints, duty, errands, supplies, ...)
+registers its figures from its own ``report_figures`` module, imported in its ``AppConfig.ready``
+(the order of ``INSTALLED_APPS`` is the order of the report)::
 
     from fangkong.reports.figures import Figure, register
 
@@ -23,32 +24,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import TypeVar
-from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.core.clock import local_tz
-from fangkong.monitoring.figures import SLOTS_PER_DAY, MonitoringFigures, monitoring_figures
-from fangkong.monitoring.models import (
-    OBSERVED_STATES,
-    Alert,
-    AlertKind,
-    CheckIn,
-    ObservationCase,
-    Status,
-)
-from fangkong.monitoring.models import Mode as CaseMode
-from fangkong.registry.models import Household
-from fangkong.screening import figures as screening_figures
-from fangkong.screening.models import HouseholdVisit, PersonCheck, ScreeningRound, VisitOutcome
 
 Number = int | float
 T = TypeVar("T")
@@ -67,27 +54,12 @@ class FigureContext:
 
     @cached_property
     def window(self) -> tuple[dt.datetime, dt.datetime]:
-        """The report day [start, end): from the county's cut-off the day before to the cut-off
-        of the day (or a report's own window, see ``report_submit``)."""
+        """The report day [start, end) that event figures ("new today", alerts) count: from the
+        county's cut-off the day before to the cut-off of the day, or a report's own window (see
+        ``report_submit``)."""
         if self._window is not None:
             return self._window
         return report_day(self.area, self.day)
-
-    @cached_property
-    def new_cases(self) -> int:
-        return _new_cases(self).count()
-
-    @cached_property
-    def alerts_in_window(self) -> dict[str, int]:
-        start, end = self.window
-        return (
-            Alert.objects.in_area(self.area)
-            .filter(raised_at__gte=start, raised_at__lt=end)
-            .aggregate(
-                fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
-                missed=Count("pk", filter=Q(kind=AlertKind.MISSED)),
-            )
-        )
 
     def shared(self, name: str, compute: Callable[[Area, dt.date], T]) -> T:
         """``compute(area, day)`` run once per context: the figures of one capability share one
@@ -95,34 +67,6 @@ class FigureContext:
         if name not in self._shared:
             self._shared[name] = compute(self.area, self.day)
         return self._shared[name]  # type: ignore[return-value]
-
-    @cached_property
-    def monitoring(self) -> MonitoringFigures:
-        return monitoring_figures(self.area, self.day)
-
-    @cached_property
-    def households(self) -> int:
-        return Household.objects.in_area(self.area).count()
-
-    @cached_property
-    def households_screened(self) -> int:
-        return screening_figures.households_screened(self.area, self.day)
-
-    @cached_property
-    def risk_area_travellers(self) -> int:
-        return screening_figures.risk_area_travellers(self.area, self.day)
-
-    @cached_property
-    def round(self) -> ScreeningRound | None:
-        """The latest screening round over this area (or an area above it): the link target."""
-        parts = self.area.path.strip("/").split("/")
-        prefixes = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-        return (
-            ScreeningRound.objects.filter(county_id=self.area.county_id, area__path__in=prefixes)
-            .filter(started_on__lte=self.day)
-            .order_by("-started_on", "-pk")
-            .first()
-        )
 
 
 def report_day(area: Area, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -132,44 +76,6 @@ def report_day(area: Area, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     cutoff = ReportDeadline.objects.cutoff(area.county_id)
     end = dt.datetime.combine(day, cutoff, tzinfo=local_tz())
     return end - dt.timedelta(days=1), end
-
-
-def _new_cases(c: FigureContext) -> QuerySet:
-    """Put under observation in the report day (by when it was recorded: a returnee put under
-    observation at 20:00 is new in the next day's report)."""
-    start, end = c.window
-    return (
-        ObservationCase.objects.in_area(c.area)
-        .filter(status__in=OBSERVED_STATES, opened_at__gte=start, opened_at__lt=end)
-        .select_related("resident")
-    )
-
-
-def _window_alerts(kind: str) -> Callable[[FigureContext], QuerySet]:
-    def rows(c: FigureContext) -> QuerySet:
-        start, end = c.window
-        return Alert.objects.in_area(c.area).filter(
-            kind=kind, raised_at__gte=start, raised_at__lt=end
-        )
-
-    return rows
-
-
-def _case_list(**params: str) -> Callable[[FigureContext], str]:
-    def link(ctx: FigureContext) -> str:
-        return reverse("monitoring:case_list") + ("?" + urlencode(params) if params else "")
-
-    return link
-
-
-def _alerts(ctx: FigureContext) -> str:
-    return reverse("monitoring:alert_list") + "?show=all"
-
-
-def _round(ctx: FigureContext) -> str:
-    if ctx.round is None:
-        return reverse("screening:round_list")
-    return reverse("screening:round_detail", args=[ctx.round.pk]) + f"?area={ctx.area.pk}"
 
 
 def count_rows(rows: QuerySet) -> Number:
@@ -204,6 +110,12 @@ class Records:
     total: Callable[[QuerySet], Number] = count_rows
     # The page of the capability that works on these records (actions live there).
     page: Callable[[FigureContext], str] | None = None
+    # When adding up needs the day too (people counted person by person at a checkpoint).
+    measure: Callable[[FigureContext, QuerySet], Number] | None = None
+
+    def count(self, ctx: FigureContext, rows: QuerySet) -> Number:
+        """What the rows add up to: the figure."""
+        return self.measure(ctx, rows) if self.measure else self.total(rows)
 
 
 @dataclass(frozen=True)
@@ -270,200 +182,13 @@ def register(figure: Figure, *, forms: Iterable[str] = ("village_daily",)) -> Fi
     return figure
 
 
-def _percent(part: Number, whole: Number) -> float:
+def percent(part: Number, whole: Number) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
-
-
-def _household_rows(c: FigureContext) -> QuerySet:
-    return Household.objects.in_area(c.area)
-
-
-def _screened_rows(c: FigureContext) -> QuerySet:
-    visited = HouseholdVisit.objects.filter(
-        household=OuterRef("pk"), outcome=VisitOutcome.VISITED, visited_on__lte=c.day
-    )
-    return Household.objects.in_area(c.area).filter(Exists(visited))
-
-
-def _traveller_rows(c: FigureContext) -> QuerySet:
-    """Each person once (their first check), as the figure counts them."""
-    checks = (
-        PersonCheck.objects.in_area(c.area)
-        .travelled()
-        .filter(via_risk_area=True, visit__visited_on__lte=c.day)
-    )
-    first = checks.order_by().values("person_key").annotate(first=Min("pk")).values("first")
-    return PersonCheck.objects.filter(pk__in=first)
-
-
-def _cases(c: FigureContext, *, active: bool = False, **filters: object) -> QuerySet:
-    cases = ObservationCase.objects.in_area(c.area).select_related("resident")
-    return (cases.active_on(c.day) if active else cases).filter(**filters)
-
-
-def _checkin_rows(c: FigureContext) -> QuerySet:
-    return (
-        CheckIn.objects.in_area(c.area)
-        .filter(date=c.day, case__status__in=OBSERVED_STATES, case__start_date__lte=c.day)
-        .filter(Q(case__ended_on__isnull=True) | Q(case__ended_on__gt=c.day))
-    )
-
-
-_CASE = "resident__household__area__name"
-_CHECKIN = "case__resident__household__area__name"
 
 
 PEOPLE = _("people")
 HOUSEHOLDS = _("households")
 TIMES = _("times")
-SCREENING = _("Screening")
-MONITORING = _("Home observation")
-_SCREENING_KEYS = {"households", "households_screened", "screening_coverage", "risk_area_travel"}
-
-for _figure in [
-    Figure(
-        "households",
-        _("Households in the register"),
-        HOUSEHOLDS,
-        lambda c: c.households,
-        records=Records(_household_rows, "area__name"),
-    ),
-    Figure(
-        "households_screened",
-        _("Households screened"),
-        HOUSEHOLDS,
-        lambda c: c.households_screened,
-        records=Records(_screened_rows, "area__name", page=_round),
-    ),
-    Figure(
-        "screening_coverage",
-        _("Screening coverage"),
-        "%",
-        lambda c: _percent(c.households_screened, c.households),
-        ratio_of=("households_screened", "households"),
-    ),
-    Figure(
-        "risk_area_travel",
-        _("People with travel to a risk area"),
-        PEOPLE,
-        lambda c: c.risk_area_travellers,
-        records=Records(_traveller_rows, "visit__household__area__name", page=_round),
-    ),
-    Figure(
-        "monitored_total",
-        _("People monitored in total"),
-        PEOPLE,
-        lambda c: c.monitoring.monitored_total,
-        records=Records(
-            lambda c: _cases(c, status__in=OBSERVED_STATES, start_date__lte=c.day),
-            _CASE,
-            page=_case_list(status="all"),
-        ),
-    ),
-    Figure(
-        "monitored_now",
-        _("Under observation now"),
-        PEOPLE,
-        lambda c: c.monitoring.monitored_now,
-        event=True,
-        records=Records(lambda c: _cases(c, active=True), _CASE, page=_case_list(status="active")),
-    ),
-    Figure(
-        "at_home",
-        _("In home observation"),
-        PEOPLE,
-        lambda c: c.monitoring.at_home,
-        event=True,
-        records=Records(
-            lambda c: _cases(c, active=True, mode=CaseMode.HOME),
-            _CASE,
-            page=_case_list(status="active", mode="home"),
-        ),
-    ),
-    Figure(
-        "centralised",
-        _("In centralised observation"),
-        PEOPLE,
-        lambda c: c.monitoring.centralised,
-        event=True,
-        records=Records(
-            lambda c: _cases(c, active=True, mode=CaseMode.CENTRALISED),
-            _CASE,
-            page=_case_list(status="active", mode="centralised"),
-        ),
-    ),
-    Figure(
-        "new_today",
-        _("New under observation today"),
-        PEOPLE,
-        lambda c: c.new_cases,
-        event=True,
-        records=Records(
-            _new_cases,
-            _CASE,
-            page=_case_list(status="active"),
-        ),
-    ),
-    Figure(
-        "released_today",
-        _("Released today"),
-        PEOPLE,
-        lambda c: c.monitoring.released_today,
-        event=True,
-        records=Records(
-            lambda c: _cases(c, status=Status.RELEASED, ended_on=c.day),
-            _CASE,
-            page=_case_list(status="released"),
-        ),
-    ),
-    Figure(
-        "released_total",
-        _("Released in total"),
-        PEOPLE,
-        lambda c: c.monitoring.released_total,
-        records=Records(
-            lambda c: _cases(c, status=Status.RELEASED, ended_on__lte=c.day),
-            _CASE,
-            page=_case_list(status="released"),
-        ),
-    ),
-    Figure(
-        "checkins_due",
-        _("Temperature check-ins due"),
-        TIMES,
-        lambda c: c.monitoring.checkins_due,
-        records=Records(
-            lambda c: _cases(c, active=True),
-            _CASE,
-            total=times(SLOTS_PER_DAY),
-            page=_case_list(status="active"),
-        ),
-    ),
-    Figure(
-        "checkins_done",
-        _("Temperature check-ins done"),
-        TIMES,
-        lambda c: c.monitoring.checkins_done,
-        records=Records(_checkin_rows, _CHECKIN, page=_case_list(status="active")),
-    ),
-    Figure(
-        "fever_alerts",
-        _("Fever alerts"),
-        PEOPLE,
-        lambda c: c.alerts_in_window["fever"],
-        event=True,
-        records=Records(_window_alerts(AlertKind.FEVER), _CHECKIN, page=_alerts),
-    ),
-    Figure(
-        "missed_checkins",
-        _("Missed check-ins"),
-        TIMES,
-        lambda c: c.alerts_in_window["missed"],
-        event=True,
-        records=Records(_window_alerts(AlertKind.MISSED), _CHECKIN, page=_alerts),
-    ),
-]:
-    register(replace(_figure, section=SCREENING if _figure.key in _SCREENING_KEYS else MONITORING))
 
 
 @dataclass(frozen=True)
@@ -540,7 +265,7 @@ def combine(snapshots: Iterable[dict[str, Number]], form: ReportForm = VILLAGE_D
     for figure in form.figures:
         if figure.ratio_of is not None:
             part, whole = figure.ratio_of
-            totals[figure.key] = _percent(totals[part], totals[whole])
+            totals[figure.key] = percent(totals[part], totals[whole])
     return totals
 
 
@@ -561,5 +286,5 @@ def own_part(
     for figure in form.figures:
         if figure.ratio_of is not None:
             part, of = figure.ratio_of
-            result[figure.key] = _percent(result[part], result[of])
+            result[figure.key] = percent(result[part], result[of])
     return result

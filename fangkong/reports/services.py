@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import Role, User
+from fangkong.accounts.access import Cap, may, require, roles_with
+from fangkong.accounts.models import User
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
@@ -28,18 +29,7 @@ from fangkong.reports.models import (
     SheetVersion,
 )
 
-# Who may submit or amend a village's report: its cadre, or an officer above it on its behalf.
-REPORTERS = {Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN}
 REMARKS_MAX = 2000
-
-
-def can_report(user: User, area: Area) -> bool:
-    return (
-        user.is_authenticated
-        and user.role in REPORTERS
-        and user.area is not None
-        and area.is_within(user.area)
-    )
 
 
 def deadline_of(area: Area, day: dt.date) -> dt.datetime:
@@ -67,8 +57,7 @@ def report_window(area: Area, day: dt.date, at: dt.datetime) -> tuple[dt.datetim
 
 
 def _check(*, by: User, area: Area, day: dt.date, at: dt.datetime) -> None:
-    if not can_report(by, area):
-        raise PermissionDenied
+    require(by, area, Cap.REPORTS_WRITE)
     if area.level != Level.VILLAGE:
         raise ValidationError({"area": _("Only a village or community submits a daily report.")})
     if day > timezone.localdate(at, local_tz()):
@@ -148,8 +137,7 @@ def report_amend(
     records and frozen as a new version; every earlier version is kept as it was."""
     at = at or timezone.now()
     reason = reason.strip()
-    if not can_report(by, report.area):
-        raise PermissionDenied
+    require(by, report.area, Cap.REPORTS_WRITE)
     if not reason:
         raise ValidationError({"reason": _("Give the reason for the amendment.")})
     alone_until = dt.datetime.combine(
@@ -157,7 +145,7 @@ def report_amend(
         ReportDeadline.objects.due_times(report.county_id)["amend_alone"],
         tzinfo=local_tz(),
     )
-    if by.role == Role.VILLAGE_CADRE and at > alone_until:
+    if by.area_id == report.area_id and at > alone_until:  # the village itself
         raise ValidationError(
             _(
                 "Villages amend alone until %(time)s of the report's day; after that the "
@@ -208,19 +196,12 @@ def report_amend(
 
 # --- the sheet a township (county) sends upward ---------------------------------------------
 
-SHEET_SENDERS = {
-    Level.TOWNSHIP: {Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN},
-    Level.COUNTY: {Role.COUNTY_ADMIN},
-}
+SHEET_LEVELS = {Level.TOWNSHIP, Level.COUNTY}
 
 
 def can_send_sheet(user: User, area: Area) -> bool:
-    return (
-        user.is_authenticated
-        and user.role in SHEET_SENDERS.get(area.level, set())
-        and user.area is not None
-        and area.is_within(user.area)
-    )
+    """Who reports for the area (``reports.write`` at or above it) sends its sheet."""
+    return area.level in SHEET_LEVELS and may(user, Cap.REPORTS_WRITE, area)
 
 
 def _sheet_rows(result: rollup.Rollup) -> list[dict]:
@@ -247,7 +228,7 @@ def _sheet_rows(result: rollup.Rollup) -> list[dict]:
 
 
 def _sheet_check(*, by: User, area: Area, day: dt.date, at: dt.datetime) -> None:
-    if area.level not in SHEET_SENDERS:
+    if area.level not in SHEET_LEVELS:
         raise ValidationError({"area": _("Only a township or a county sends a sheet upward.")})
     if not can_send_sheet(by, area):
         raise PermissionDenied
@@ -410,7 +391,9 @@ def reminder_send(
             _("%(area)s was reminded less than ten minutes ago.") % {"area": village.name}
         )
     recipients = list(
-        User.objects.filter(area=village, is_active=True, role__in=REPORTERS).order_by("pk")
+        User.objects.filter(
+            area=village, is_active=True, role__in=roles_with(Cap.REPORTS_WRITE)
+        ).order_by("pk")
     )
     with transaction.atomic():
         Reminder.objects.bulk_create(

@@ -158,6 +158,8 @@ KwargsFor = Callable[[Objects], dict[str, object]]
 # Web routes whose URL holds an object of 前进村, by URL name.
 OBJECT_KWARGS: dict[str, KwargsFor] = {
     "areas:area_add": lambda o: {"parent_pk": o.village.pk},
+    "areas:area_edit": lambda o: {"pk": o.village.pk},
+    "areas:children": lambda o: {"pk": o.village.pk},
     "registry:household_detail": lambda o: {"pk": o.household.pk},
     "registry:household_edit": lambda o: {"pk": o.household.pk},
     "registry:resident_create": lambda o: {"household_pk": o.household.pk},

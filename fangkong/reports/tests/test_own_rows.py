@@ -56,8 +56,8 @@ def test_the_township_sheet_has_its_own_row_and_adds_up(records_at_every_level, 
     result = rollup.rollup(tree["township"], DAY)
     own = result.own
     assert own is not None and own.area == tree["township"] and own.source == "live"
-    # The township's own checkpoint: 2 on foot + a car of 3, one turned back.
-    assert own.figures["passages_people"] == 5 and own.figures["turned_back"] == 1
+    # The township's own checkpoint: 2 let through on foot, a car of 3 turned back.
+    assert own.figures["passages_people"] == 2 and own.figures["turned_back"] == 3
     assert own.figures["monitored_now"] == 0
     for f, reported, live in result.comparison():
         assert reported == live, f.key
