@@ -176,6 +176,10 @@ def area_rollup(request: AuthedRequest, pk: int) -> HttpResponse:
     day = _day(request)
     result = rollup.rollup(area, day)
     trail = list(area.ancestors().filter(path__startswith=request.user.area.path))  # type: ignore[union-attr]
+    sections = _sections(result.form.figures)
+    chosen = [i for i in request.GET.getlist("section") if i.isdigit() and int(i) < len(sections)]
+    shown = [sections[int(i)] for i in dict.fromkeys(chosen)] or sections
+    columns = [f for _label, section in shown for f in section]
     return render(
         request,
         "reports/area_rollup.html",
@@ -183,6 +187,20 @@ def area_rollup(request: AuthedRequest, pk: int) -> HttpResponse:
             "area": area,
             "day": day,
             "r": result,
+            "sections": sections,
+            "shown": shown,
+            "chosen": {int(i) for i in chosen},
+            "grid": [(row, [row.figures.get(f.key) for f in columns]) for row in result.rows],
+            "total": [result.reported.get(f.key) for f in columns],
+            "printed": [
+                (
+                    label,
+                    section,
+                    [(row, [row.figures.get(f.key) for f in section]) for row in result.rows],
+                    [result.reported.get(f.key) for f in section],
+                )
+                for label, section in shown
+            ],
             "trail": trail,
             "form": result.form,
             "can_send": services.can_send_sheet(request.user, area),
@@ -306,6 +324,21 @@ def figure_records(request: AuthedRequest, key: str, pk: int) -> HttpResponse:
             "report_url": _report_url(area, day),
         },
     )
+
+
+def _sections(
+    chosen: list[figures.Figure], per_page: int = 12
+) -> list[tuple[str, list[figures.Figure]]]:
+    """The figures by section, in the form's order; a section too wide for one A4 landscape
+    page is cut in parts (a sheet of 12 figure columns and the area column fits)."""
+    result: list[tuple[str, list[figures.Figure]]] = []
+    for figure in chosen:
+        label = str(figure.section or _("Other"))
+        if result and result[-1][0] == label and len(result[-1][1]) < per_page:
+            result[-1][1].append(figure)
+        else:
+            result.append((label, [figure]))
+    return result
 
 
 def _report_url(area: Area, day) -> str:  # type: ignore[no-untyped-def]

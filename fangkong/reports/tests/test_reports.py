@@ -357,6 +357,17 @@ def test_export_xlsx_layout_and_audit(client, tree, users, now):
     assert rows[2][status] in {"迟报", "Late·Zero report", "迟报·零报告", "Late"}
     assert rows[3][status] in {"未报", "Missing"}
     assert "迟报说明" in rows[2]
+    # The county's template: the 填报单位 / 填报人 / 审核人 / date lines under the table.
+    lines = " ".join(str(c) for r in rows[6:] for c in r if c)
+    assert "火车站乡" in lines and ("填报人" in lines or "Filled in by" in lines)
+    assert "审核人" in lines or "Reviewed by" in lines
+    # Page setup: A4 landscape, fit to the width, the header rows on every page.
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage  # one page wide (1 is the default)
+    assert sheet.page_setup.fitToWidth in {None, 1} and sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows.replace("$", "") == "1:2"
+    disposition = response["Content-Disposition"]
+    assert "filename*=utf-8''" in disposition and "%E6%97%A5%E6%8A%A5" in disposition  # 日报
     event = AuditEvent.objects.get(action=AuditAction.EXPORT)
     assert event.rows == 3 and event.area == tree["township"] and event.username == "township"
 
@@ -371,7 +382,7 @@ def test_export_csv_for_a_county_has_a_row_per_township(client, tree, users, now
     assert "双清区" in rows[0][0]
     assert rows[2][:5] == ["火车站乡", "2", "1", "0", "1"]
     assert rows[3][0] in {"双清区本级", "双清区 (county level)"}  # 县本级
-    assert len(rows) == 5  # title, headers, one township, the county's own row, total
+    assert len(rows) == 6  # title, headers, one township, the county's own row, total, signature
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT, rows=2).exists()
 
 
