@@ -68,8 +68,10 @@ def report_table(*, by: User, area: Area, day: dt.date, ip: str | None = None) -
         values = [_cell(row.figures.get(f.key)) for f in form.figures]
         if row.own:
             source = _("From the records now") if row.source == "live" else _("Sent upward")
-            lead = [row.label, "", "", "", ""] if per_township else [row.label, source, "", ""]
-            rows.append([*lead, *values, ""])
+            own_lead: list[object] = (
+                [row.label, "", "", "", ""] if per_township else [row.label, source, "", ""]
+            )
+            rows.append([*own_lead, *values, ""])
             marks.append("")
             continue
         if per_township:
@@ -128,7 +130,7 @@ def report_table(*, by: User, area: Area, day: dt.date, ip: str | None = None) -
             "",
         ]
     )
-    total = [*lead, *(result.reported[f.key] for f in form.figures), ""]
+    total: list[object] = [*lead, *(result.reported[f.key] for f in form.figures), ""]
     with transaction.atomic():
         audit_record(
             user=by,

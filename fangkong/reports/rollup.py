@@ -377,7 +377,7 @@ class TrendPoint:
     date: dt.date
     submitted: int
     late: int
-    value: Number
+    value: Number | None  # None: no report that day (a gap in the chart, not a 0)
 
 
 def trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[TrendPoint]:
@@ -403,7 +403,17 @@ def trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[T
                 date=day,
                 submitted=len(entries),
                 late=sum(late for _values, late in entries),
-                value=total[figure.key],
+                value=total[figure.key] if entries else None,
             )
         )
     return points
+
+
+def live_trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[TrendPoint]:
+    """One figure over the last ``days`` days computed from the records for each day: below a
+    village (a grid) there are no reports to chart. A fixed few queries per day."""
+    start = end - dt.timedelta(days=days - 1)
+    return [
+        TrendPoint(date=day, submitted=0, late=0, value=figure.value(area, day))
+        for day in (start + dt.timedelta(days=n) for n in range(days))
+    ]

@@ -398,8 +398,8 @@ def reminder_send(
     with transaction.atomic():
         Reminder.objects.bulk_create(
             [
-                Reminder(
-                    county_id=village.county_id,
+                Reminder(  # bulk_create skips save(): the tenant key is set here
+                    county_id=village.county_id,  # type: ignore[misc]  # a village has one
                     area=village,
                     date=day,
                     recipient=user,

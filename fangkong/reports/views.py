@@ -375,18 +375,30 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
     chosen = form.cleaned_data if form.is_valid() else {}
     figure = figures.FIGURES[chosen.get("figure") or "monitored_now"]
     days = chosen.get("days") or 14
-    points = rollup.trend(area, figure, day, days)
-    result = rollup.rollup(area, day, live=False)
+    result = None
+    if area.level in {Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE}:
+        # Trends from the submitted reports: a day without a report is a gap, not a 0.
+        points, source = rollup.trend(area, figure, day, days), "reported"
+    else:  # a grid: no reports below a village, the figure from its records day by day
+        points, source = rollup.live_trend(area, figure, day, days), "live"
+    if area.level in {Level.COUNTY, Level.TOWNSHIP}:
+        result = rollup.rollup(area, day, live=False)
+        names = [row.label for row in result.rows]
+        values = [row.figures.get(figure.key) for row in result.rows]
+        bars_source = "reported"
+    else:  # a village's grids (a grid's groups), from the records now
+        children = list(Area.objects.filter(parent=area).order_by("path"))
+        names = [child.name for child in children]
+        values = [figure.value(child, day) for child in children]
+        bars_source = "live"
     chart = {
         "title": str(figure.label),
         "unit": str(figure.unit),
         "dates": [p.date.strftime("%m-%d") for p in points],
         "values": [p.value for p in points],
         "submitted": [p.submitted for p in points],
-        "bars": {
-            "names": [row.area.name for row in result.rows],
-            "values": [row.figures.get(figure.key, 0) for row in result.rows],
-        },
+        "source": source,
+        "bars": {"names": names, "values": values, "source": bars_source},
     }
     context = {
         "area": area,
