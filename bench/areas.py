@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 
 COUNTY = ("430599", "样例县")
-SYLLABLES = "东西南北新老大小上下前后金银石桥河湾塘坪岭冲坡山林田湖溪港源泉桂竹松柏杨柳梅兰荷莲枫桃李"
+SYLLABLES = (
+    "东西南北新老大小上下前后金银石桥河湾塘坪岭冲坡山林田湖溪港源泉桂竹松柏杨柳梅兰荷莲枫桃李"
+)
 
 
 def _name(rng: random.Random, used: set[str], length: int = 2) -> str:
@@ -38,9 +40,10 @@ def write_files(out: Path, townships: int, villages: int, grids: int, seed: int 
     used: set[str] = set()
     county_code = COUNTY[0] + "000000"
     areas = 1
-    with (out / "county.csv").open("w", encoding="utf-8", newline="") as fh_codes, (
-        out / "grids.csv"
-    ).open("w", encoding="utf-8", newline="") as fh_grids:
+    with (
+        (out / "county.csv").open("w", encoding="utf-8", newline="") as fh_codes,
+        (out / "grids.csv").open("w", encoding="utf-8", newline="") as fh_grids,
+    ):
         codes = csv.writer(fh_codes)
         sheet = csv.writer(fh_grids)
         codes.writerow(["统计用区划代码", "城乡分类代码", "名称"])

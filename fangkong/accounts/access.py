@@ -38,6 +38,7 @@ from fangkong.areas.models import ADMINISTRATIVE_LEVELS, Area, Level
 
 
 class Role(models.TextChoices):
+    PROVINCE_ADMIN = "province_admin", _("Province / system administrator")
     COUNTY_ADMIN = "county_admin", _("County administrator")
     TOWNSHIP_OFFICER = "township_officer", _("Township officer")
     VILLAGE_CADRE = "village_cadre", _("Village cadre")
@@ -156,6 +157,9 @@ FIELD_ROLES: frozenset[Role]
 
 # THE TABLE. One row per role; what is not written here is refused.
 ACCESS: Mapping[Role, frozenset[Cap]] = {
+    # Creates counties and their first administrator (``/accounts/counties/``); bound to no
+    # area, so nothing in any county (the county administrator runs the county).
+    Role.PROVINCE_ADMIN: _caps(),
     Role.COUNTY_ADMIN: _READ_ALL
     | _FIELD
     | _REPORTING

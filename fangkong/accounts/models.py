@@ -9,7 +9,29 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.accounts.access import Cap, Role, caps_of, may
 from fangkong.areas.models import Area
 
-__all__ = ["Role", "User"]
+__all__ = ["ROLE_RANK", "Role", "User"]
+
+# Who may give which role: an administrator gives roles up to their own rank, never above.
+ROLE_RANK: dict[str, int] = {
+    Role.PROVINCE_ADMIN: 100,
+    Role.COUNTY_ADMIN: 90,
+    Role.TOWNSHIP_OFFICER: 70,
+    Role.INSPECTOR: 60,
+    Role.VILLAGE_CADRE: 50,
+    Role.GRID_WORKER: 30,
+    Role.DOCTOR: 30,
+    Role.CHECKPOINT_STAFF: 20,
+    Role.VIEWER: 10,
+}
+
+
+class ScopedUserManager(UserManager["User"]):
+    def for_user(self, user: User) -> models.QuerySet[User]:
+        """The accounts an administrator manages: those bound to an area of their subtree."""
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.filter(area__path__startswith=area.path)
 
 
 class User(AbstractUser):
@@ -24,8 +46,13 @@ class User(AbstractUser):
         help_text=_("The user sees this area and everything below it."),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change the password"),
+        default=False,
+        help_text=_("Set by a password reset: the one-time password is changed at the next login."),
+    )
 
-    objects = UserManager()  # type: ignore[misc]  # django-stubs declares it on the base class
+    objects = ScopedUserManager()  # type: ignore[misc]  # django-stubs declares it on the base
 
     class Meta:
         verbose_name = _("user")
@@ -58,6 +85,16 @@ class User(AbstractUser):
     @property
     def is_county_admin(self) -> bool:
         return self.role == Role.COUNTY_ADMIN and self.area_id is not None
+
+    @property
+    def can_create_counties(self) -> bool:
+        """A superuser or a province/system administrator sets up counties and their first
+        administrator."""
+        return self.is_superuser or self.role == Role.PROVINCE_ADMIN
+
+    @property
+    def can_manage_accounts(self) -> bool:
+        return self.may(Cap.ACCOUNTS_MANAGE)
 
     def can_see_area(self, area: Area) -> bool:
         return self.area is not None and area.is_within(self.area)

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fangkong.accounts.access import Cap
-from fangkong.accounts.api import PersonField
+from fangkong.accounts.fields import PersonField
 from fangkong.care import figures, services
 from fangkong.care.models import (
     OPEN_ERRAND_STATES,

@@ -23,7 +23,7 @@ from fangkong.care.models import (
     ErrandSource,
     ErrandStatus,
 )
-from fangkong.core.audit import audit_record
+from fangkong.core.audit import audit_record, changes, snapshot
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
 from fangkong.core.signals import work_done
@@ -290,9 +290,16 @@ def care_plan_end(*, by: User, plan: CarePlan, ends_on: dt.date) -> CarePlan:
     require(by, plan.resident.household.area, Cap.CARE_MANAGE)
     if ends_on < plan.starts_on:
         raise ValidationError({"ends_on": _("The end cannot be before the start.")})
+    before = snapshot(plan, ("ends_on",))
     plan.ends_on = ends_on
     plan.save(update_fields=["ends_on"])
-    audit_record(user=by, action=AuditAction.UPDATE, area=plan.resident.household.area, obj=plan)
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE,
+        area=plan.resident.household.area,
+        obj=plan,
+        detail=changes(before, plan),
+    )
     return plan
 
 

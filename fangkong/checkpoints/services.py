@@ -35,7 +35,7 @@ from fangkong.checkpoints.models import (
     new_token,
 )
 from fangkong.checkpoints.plates import validate_plate
-from fangkong.core.audit import audit_record
+from fangkong.core.audit import audit_record, changes, snapshot
 from fangkong.core.clock import local_tz
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction
@@ -84,6 +84,8 @@ def checkpoint_save(
         raise ValidationError(
             {"closes_at": _("Give both the opening and the closing time, or neither.")}
         )
+    fields = ("area", "name", "kind", "opens_at", "closes_at", "active")
+    before = snapshot(checkpoint, fields) if checkpoint is not None else None
     checkpoint = checkpoint or Checkpoint()
     checkpoint.area = area
     checkpoint.name = name
@@ -98,7 +100,13 @@ def checkpoint_save(
         raise ValidationError(
             {"name": _("This area already has a checkpoint of that name.")}
         ) from error
-    audit_record(user=by, action=AuditAction.UPDATE, area=area, obj=checkpoint)
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE if before is not None else AuditAction.CREATE,
+        area=area,
+        obj=checkpoint,
+        detail=changes(before, checkpoint) if before is not None else "",
+    )
     return checkpoint
 
 

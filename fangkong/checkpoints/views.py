@@ -43,7 +43,7 @@ from fangkong.checkpoints.models import (
 )
 from fangkong.core.audit import client_ip
 from fangkong.core.clock import today_local
-from fangkong.core.forms import apply_errors, submit
+from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
@@ -438,11 +438,12 @@ def referral_propose(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if request.method != "POST":
         return render(request, "checkpoints/referral_propose.html", {"passage": passage})
-    try:
-        passage = services.referral_propose_case(by=request.user, passage=passage)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    proposed = perform(
+        request, lambda: services.referral_propose_case(by=request.user, passage=passage)
+    )
+    if proposed is None:
         return redirect("checkpoints:referral_list")
+    passage = proposed
     messages.success(request, _("Observation case proposed."))
     return redirect("monitoring:case_detail", pk=passage.case_id)
 
@@ -574,17 +575,17 @@ def pass_check(request: AuthedRequest, token: str) -> HttpResponse:
         if checkpoint is None:
             messages.error(request, _("Choose the checkpoint."))
         else:
-            try:
-                services.pass_scan(
+            scanned = perform(
+                request,
+                lambda: services.pass_scan(
                     by=request.user,
                     checkpoint=checkpoint,
                     code=household_pass.token,
                     direction=request.POST.get("direction", "out"),
                     holder=holder,
-                )
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
+                ),
+            )
+            if scanned is not None:
                 request.session["checkpoint"] = checkpoint.pk
                 messages.success(request, _("Recorded: the pass holder may go through."))
                 return redirect("checkpoints:desk", pk=checkpoint.pk)

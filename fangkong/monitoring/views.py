@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_protect
 from fangkong.accounts.access import Cap
 from fangkong.core.audit import client_ip
 from fangkong.core.clock import local_tz, today_local
-from fangkong.core.forms import apply_errors, submit
+from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.masking import first_name
 from fangkong.core.pagination import paginate
@@ -358,10 +358,8 @@ def case_link(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(_cases(request), pk=pk)
     context: dict[str, Any] = {"case": case}
     if request.method == "POST":
-        try:
-            token = services.case_link_issue(by=request.user, case=case)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        token = perform(request, lambda: services.case_link_issue(by=request.user, case=case))
+        if token is None:
             return redirect("monitoring:case_detail", pk=case.pk)
         url = request.build_absolute_uri(reverse("self_report", kwargs={"token": token}))
         context["url"] = url

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area
 from fangkong.core.audit import client_ip
-from fangkong.core.forms import apply_errors, submit
+from fangkong.core.forms import submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import (
@@ -73,15 +73,13 @@ def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @register_writer_required
 def household_create(request: AuthedRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            household = services.household_create(by=request.user, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Household added."))
-            return redirect("registry:household_detail", pk=household.pk)
+    if (
+        household := submit(
+            request, form, lambda data: services.household_create(by=request.user, **data)
+        )
+    ) is not None:
+        messages.success(request, _("Household added."))
+        return redirect("registry:household_detail", pk=household.pk)
     return render(request, "registry/household_form.html", {"form": form})
 
 
@@ -89,15 +87,16 @@ def household_create(request: AuthedRequest) -> HttpResponse:
 def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.household_update(by=request.user, household=household, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Household saved."))
-            return redirect("registry:household_detail", pk=household.pk)
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.household_update(by=request.user, household=household, **data),
+        )
+        is not None
+    ):
+        messages.success(request, _("Household saved."))
+        return redirect("registry:household_detail", pk=household.pk)
     return render(request, "registry/household_form.html", {"form": form, "household": household})
 
 

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fangkong.accounts.access import Cap
-from fangkong.accounts.api import PersonField
+from fangkong.accounts.fields import PersonField
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPrimaryKeyField
 from fangkong.registry.models import Household

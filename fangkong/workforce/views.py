@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap
 from fangkong.core.clock import today_local
-from fangkong.core.forms import apply_errors, submit
+from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import county_admin_required, scoped_login_required
@@ -86,11 +86,9 @@ def clock(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     if request.method != "POST":
         return render(request, "workforce/clock.html", {"assignment": assignment, "action": action})
     service = services.clock_in if action == "in" else services.clock_out
-    try:
-        done = service(by=request.user, assignment=assignment)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if (
+        done := perform(request, lambda: service(by=request.user, assignment=assignment))
+    ) is not None:
         if action == "in":
             messages.success(
                 request, _("Clocked in late.") if done.late else _("Clocked in. Thank you.")
@@ -174,11 +172,7 @@ def shift_assign(request: AuthedRequest, pk: int) -> HttpResponse:
         Worker.objects.for_user(request.user).select_related("area"),
         pk=request.POST.get("worker") or 0,
     )
-    try:
-        services.shift_assign(by=request.user, shift=shift, worker=worker)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if perform(request, lambda: services.shift_assign(by=request.user, shift=shift, worker=worker)):
         messages.success(request, _("%(name)s is on the shift.") % {"name": worker.name})
     return redirect(reverse("workforce:roster") + f"?day={shift.day.isoformat()}")
 
