@@ -20,7 +20,12 @@ from fangkong.measures.api import (
 from fangkong.monitoring.api import AlertViewSet, CaseViewSet, CheckInViewSet
 from fangkong.registry.api import HouseholdViewSet, ImportView, ResidentViewSet
 from fangkong.reports.api import ReportViewSet
-from fangkong.screening.api import ReconciliationEntryViewSet, RoundViewSet, VisitViewSet
+from fangkong.screening.api import (
+    ReconciliationEntryViewSet,
+    ReconciliationListViewSet,
+    RoundViewSet,
+    VisitViewSet,
+)
 from fangkong.supplies.api import (
     DonationViewSet,
     ItemViewSet,
@@ -46,6 +51,7 @@ router.register("visits", VisitViewSet, basename="visit")
 router.register(
     "reconciliation-entries", ReconciliationEntryViewSet, basename="reconciliation_entry"
 )
+router.register("reconciliation-lists", ReconciliationListViewSet, basename="reconciliation_list")
 router.register("cases", CaseViewSet, basename="case")
 router.register("checkins", CheckInViewSet, basename="checkin")
 router.register("alerts", AlertViewSet, basename="alert")

@@ -104,10 +104,20 @@ def _role_lookup() -> dict[str, str]:
 
 
 def import_users(
-    source: Path | IO[bytes], filename: str, *, by: User, dry_run: bool = False
+    source: Path | IO[bytes],
+    filename: str,
+    *,
+    by: User | None,
+    county: Area | None = None,
+    dry_run: bool = False,
 ) -> UserImportResult:
+    """``by`` is the county administrator of the page; the command line passes no user and the
+    county instead (the operator, audited without a user)."""
     started = time.perf_counter()
-    if not by.is_county_admin or by.area is None:
+    if by is not None and (not by.is_county_admin or by.area is None):
+        raise UserImportError(_("Only a county administrator creates accounts."))
+    scope = by.area if by is not None else county
+    if scope is None:
         raise UserImportError(_("Only a county administrator creates accounts."))
     try:
         sheet = reader.read_sheet(source, filename, aliases=ALIASES)
@@ -121,7 +131,6 @@ def import_users(
     if missing:
         raise UserImportError(_("Columns missing: %(columns)s") % {"columns": "、".join(missing)})
     columns = {**COLUMNS, **sheet.column_names}
-    scope = by.area
     areas = list(Area.objects.subtree(scope).current())
     by_code = {a.code: a for a in areas if a.is_administrative}
     by_path = {a.path: a for a in areas}

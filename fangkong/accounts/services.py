@@ -30,10 +30,10 @@ def one_time_password() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def assignable_roles(by: User) -> list[tuple[str, str]]:
+def assignable_roles(by: User | None) -> list[tuple[str, str]]:
     """The roles ``by`` may give: up to their own rank, never above (province administrators
-    are made by a superuser only)."""
-    own = ROLE_RANK.get(by.role, 0)
+    are made by a superuser only). ``None`` is the operator at the command line."""
+    own = ROLE_RANK.get(by.role, 0) if by is not None else ROLE_RANK[Role.COUNTY_ADMIN]
     return [
         (value, str(label))
         for value, label in Role.choices
@@ -41,7 +41,11 @@ def assignable_roles(by: User) -> list[tuple[str, str]]:
     ]
 
 
-def _check_scope(by: User, *, area: Area | None, role: str | None) -> None:
+def _check_scope(by: User | None, *, area: Area | None, role: str | None) -> None:
+    if by is None:  # the operator at the command line (import_users --county)
+        if role is not None and role not in dict(assignable_roles(None)):
+            raise ValidationError({"role": _("You cannot give a role above your own.")})
+        return
     if not by.is_county_admin or by.area is None:
         raise PermissionDenied
     if area is not None and not area.is_within(by.area):
@@ -87,7 +91,7 @@ def clean_phone(value: str) -> str:
 @transaction.atomic
 def user_create(
     *,
-    by: User,
+    by: User | None,
     username: str,
     first_name: str,
     phone: str,

@@ -118,6 +118,10 @@ LEVEL_WORDS: dict[str, str] = {
 }
 
 
+LEVEL_INDEX = {"province": 1, "city": 2, Level.COUNTY: 3, Level.TOWNSHIP: 4, Level.VILLAGE: 5}
+INDEX_LEVEL = {n: level for level, n in LEVEL_INDEX.items()}
+
+
 class AreaImportError(Exception):
     """The file or the county cannot be used at all (nothing is imported)."""
 
@@ -217,6 +221,7 @@ class AreaImportResult:
     rejected: int = 0
     applied: bool = False
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     plan: list[PlannedArea] = field(default_factory=list)
 
@@ -237,6 +242,7 @@ class AreaImportResult:
             "applied": self.applied,
             "no_change": self.no_change,
             "seconds": round(self.seconds, 3),
+            "warnings": self.warnings,
             "errors": [asdict(e) for e in self.errors],
             "plan": [p.as_json() for p in self.plan if p.action != "unchanged"],
         }
@@ -409,6 +415,7 @@ def plan_divisions(
     result.kind = "divisions"
     existing = _existing_divisions(county_code)
     seen: dict[str, tuple[int, str]] = {}
+    level_offset: int | None = None
     county_name = county.name if county else ""
     planned: list[PlannedArea] = []
     for record in records:
@@ -423,6 +430,8 @@ def plan_divisions(
         if not code.isdigit():
             p.refuse(row, "code", raw, _("A division code has only digits."))
             continue
+        if len(code) in {6, 9}:
+            code = code.ljust(12, "0")  # a county or township written without its zeros
         if len(code) != 12:
             p.refuse(
                 row,
@@ -446,6 +455,13 @@ def plan_divisions(
             continue
         if given := record.cells.get("level", "").strip().lower():
             given_level = LEVEL_WORDS.get(given)
+            if given.isdigit():
+                # Numbered levels: 1 province … 5 village, or counted from 0 (0 province …).
+                if level_offset is None and int(given) + 1 == LEVEL_INDEX[level]:
+                    level_offset = 1
+                elif level_offset is None:
+                    level_offset = 0
+                given_level = INDEX_LEVEL.get(int(given) + level_offset)
             if given_level != level:
                 p.refuse(
                     row,
@@ -800,10 +816,13 @@ def import_areas(
         )
         county_name = county_name or found_name
         if county is None and not county_name:
-            raise AreaImportError(
+            # A county's list of townships and villages without its own row: the county is
+            # created under its code, to be renamed on the tree page.
+            county_name = code[:6]
+            result.warnings.append(
                 _(
-                    "The county %(code)s is not in the tree and the file has no row for it: "
-                    "add its row or give its name (--county-name)."
+                    "The file has no row for the county %(code)s: it is created with its code as "
+                    "its name; rename it on the tree page (or give --county-name)."
                 )
                 % {"code": code}
             )

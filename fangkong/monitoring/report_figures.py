@@ -230,5 +230,12 @@ for _figure in [
         event=True,
         records=Records(_window_alerts(AlertKind.MISSED), _CHECKIN, page=_alerts),
     ),
+    Figure(
+        "late_checkins",
+        _("Check-ins reported late"),
+        TIMES,
+        lambda c: _monitoring(c).late_checkins,
+        link=_alerts,
+    ),
 ]:
     register(replace(_figure, section=MONITORING))

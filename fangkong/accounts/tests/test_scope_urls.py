@@ -158,6 +158,14 @@ class Objects:
 
 KwargsFor = Callable[[Objects], dict[str, object]]
 
+
+def _handed_out(o: Objects) -> object:
+    """The hand-out from 前进村's store to one of its households."""
+    from fangkong.supplies.models import LedgerEntry
+
+    return LedgerEntry.objects.filter(store=o.store, kind="handed_out").order_by("pk").first()
+
+
 # Web routes whose URL holds an object of 前进村, by URL name.
 OBJECT_KWARGS: dict[str, KwargsFor] = {
     "areas:area_add": lambda o: {"parent_pk": o.village.pk},
@@ -186,11 +194,14 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "monitoring:case_confirm": lambda o: {"pk": o.case.pk},
     "monitoring:case_release": lambda o: {"pk": o.case.pk},
     "monitoring:case_end_early": lambda o: {"pk": o.case.pk},
+    "monitoring:case_end_undo": lambda o: {"pk": o.case.pk},
     "monitoring:case_extend": lambda o: {"pk": o.case.pk},
     "monitoring:checkin_create": lambda o: {"pk": o.case.pk},
     "monitoring:case_link": lambda o: {"pk": o.case.pk},
     "monitoring:alert_handle": lambda o: {"pk": o.alert.pk},
     "screening:list_detail": lambda o: {"pk": o.reconciliation_list.pk},
+    "screening:list_feedback": lambda o: {"pk": o.reconciliation_list.pk},
+    "screening:list_deadline": lambda o: {"pk": o.reconciliation_list.pk},
     "screening:entry_close": lambda o: {"pk": o.entry.pk},
     "reports:village_report": lambda o: {"pk": o.village.pk},
     "reports:village_amend": lambda o: {"pk": o.village.pk},
@@ -198,6 +209,7 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "reports:area_export": lambda o: {"pk": o.village.pk},
     "reports:dashboard": lambda o: {"pk": o.village.pk},
     "checkpoints:desk": lambda o: {"pk": o.checkpoint.pk},
+    "checkpoints:desk_check": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:edit": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:scan": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:poster": lambda o: {"pk": o.checkpoint.pk},
@@ -228,6 +240,12 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "supplies:store_detail": lambda o: {"pk": o.store.pk},
     "supplies:movement": lambda o: {"pk": o.store.pk, "kind": "handout"},
     "supplies:donation_receipt": lambda o: {"pk": o.donation.pk},
+    "supplies:entry_correct": lambda o: {"pk": _handed_out(o).pk},  # type: ignore[attr-defined]
+    # Lists from above are the township's: their API by object, not by basename (the list of
+    # lists names no 前进村 data to prove a leak check with).
+    "reconciliation_list-detail": lambda o: {"pk": o.reconciliation_list.pk},
+    "reconciliation_list-feedback": lambda o: {"pk": o.reconciliation_list.pk},
+    "reconciliation_list-deadline": lambda o: {"pk": o.reconciliation_list.pk},
     "measures:disinfection_record": lambda o: {"pk": o.key_place.pk},
     "measures:gathering_outcome": lambda o: {"pk": o.gathering.pk},
     "measures:venue_check": lambda o: {"pk": o.venue.pk},
@@ -266,6 +284,7 @@ API_BASENAMES: dict[str, Callable[[Objects], object]] = {
     "case": lambda o: o.case,
     "alert": lambda o: o.alert,
     "reconciliation_entry": lambda o: o.entry,
+    "ledger": lambda o: _handed_out(o),
     "report": lambda o: o.report,
     "checkpoint": lambda o: o.checkpoint,
     "passage": lambda o: o.passage,
@@ -590,6 +609,7 @@ def _care_and_measures(tree, users, household, resident, yesterday) -> dict[str,
         donor_name="前进村党员岳某",
         donor_kind="person",
         received_on=yesterday,
+        late_reason="补录",
         money="10000",
     )
     place = measure_services.place_create(by=cadre, area=grid, name="前进村村部", kind="office")

@@ -311,3 +311,23 @@ def test_api_admin_of_another_county_cannot_reach_ours(client, tree, tmp_path):
     assert response.status_code == 422
     assert {e["message"] for e in response.json()["errors"]}
     assert not Area.objects.filter(name="前进村3网格").exists()
+
+
+def test_short_codes_zero_based_levels_and_a_parent_column(db, tmp_path):
+    text = (
+        "code,name,level,pcode\n"
+        "430521,邵东市,2,430500\n"
+        "430521100,两市镇,3,430521\n"
+        "430521100201,东风村,4,430521100\n"
+    )
+    result = _run(text, tmp_path)
+    assert result.created == 3 and not result.errors
+    assert Area.objects.get(code="430521100000").name == "两市镇"
+
+
+def test_a_county_without_its_row_is_created_under_its_code_with_a_warning(db, tmp_path):
+    result = _run(NBS.replace("430521000000,,邵东市\n", ""), tmp_path)
+    assert result.created == 5 and result.warnings
+    county = Area.objects.get(code="430521000000")
+    assert county.name == "430521" and county.level == Level.COUNTY
+    assert Area.objects.filter(county=county).count() == 6

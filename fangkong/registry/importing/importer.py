@@ -366,9 +366,7 @@ class _RowParser:
         raw_id = get.get("id_number")
         if id_type in GB11643_KINDS:
             try:
-                id_number, upgraded = parse_id_number(
-                    raw_id if not isinstance(raw_id, float) else repr(raw_id), today=self.today
-                )
+                id_number, upgraded = parse_id_number(raw_id, today=self.today)
             except ValidationError as error:
                 raise _RowRejected(
                     self.column("id_number"), error.code or "id_invalid", error.messages[0]

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from fangkong.accounts.importing import UserImportError, import_users
 from fangkong.accounts.models import Role, User
+from fangkong.areas.models import Area, Level
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path)
         parser.add_argument("--user", help="the county administrator creating the accounts")
         parser.add_argument(
-            "--county", help="or: the county's code (its first county administrator acts)"
+            "--county", help="or: the county's code (as the operator, audited without a user)"
         )
         parser.add_argument("--dry-run", action="store_true", help="check, create nothing")
         parser.add_argument("--format", choices=["text", "json"], default="text")
@@ -51,25 +52,30 @@ class Command(BaseCommand):
         path: Path = options["path"]
         if not path.is_file():
             fail(_("No such file: %s") % path)
-        admins = User.objects.filter(role=Role.COUNTY_ADMIN, is_active=True).select_related("area")
+        admin = None
+        county = None
         if options["user"]:
-            admin = admins.filter(username=options["user"]).first()
+            admin = (
+                User.objects.filter(
+                    username=options["user"], role=Role.COUNTY_ADMIN, is_active=True
+                )
+                .select_related("area")
+                .first()
+            )
+            if admin is None:
+                fail(_("No active county administrator of this name."))
         elif options["county"]:
             code = options["county"]
             code = code + "000000" if len(code) == 6 else code
-            admin = admins.filter(area__code=code).order_by("pk").first()
+            county = Area.objects.filter(code=code, level=Level.COUNTY).first()
+            if county is None:
+                fail(_("No county with the code %s.") % code)
         else:
             fail(_("Give --user (a county administrator) or --county CODE."))
-            return
-        if admin is None:
-            fail(
-                _(
-                    "No active county administrator found: create the county and its administrator first."
-                )
-            )
-            return
         try:
-            result = import_users(path, path.name, by=admin, dry_run=options["dry_run"])
+            result = import_users(
+                path, path.name, by=admin, county=county, dry_run=options["dry_run"]
+            )
         except UserImportError as error:
             fail(str(error))
             return
@@ -80,7 +86,7 @@ class Command(BaseCommand):
             title = _("Checked (nothing written)") if options["dry_run"] else _("Created")
             console.print(
                 f"{title}: {result.created} · {_('rows refused')}: {result.rejected} "
-                f"({admin.username}, {admin.area})",
+                f"({admin.username if admin else '-'}, {admin.area if admin else county})",
                 markup=False,
             )
             if result.users:

@@ -81,6 +81,8 @@ class Command(BaseCommand):
                 f"({result.seconds:.2f} s)",
                 markup=False,
             )
+            for warning in result.warnings:
+                console.print(warning, style="yellow", markup=False)
             if result.errors:
                 table = Table(_("Row"), _("Column"), _("Code"), _("Reason"))
                 for e in result.errors[:500]:
