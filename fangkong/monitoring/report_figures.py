@@ -235,7 +235,7 @@ for _figure in [
         _("Check-ins reported late"),
         TIMES,
         lambda c: _monitoring(c).late_checkins,
-        link=_alerts,
+        records=Records(lambda c: _checkin_rows(c).filter(late=True), _CHECKIN, page=_alerts),
     ),
 ]:
     register(replace(_figure, section=MONITORING))
