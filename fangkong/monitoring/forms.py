@@ -37,7 +37,7 @@ def responsible_users(user: User, role: Role) -> Any:
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("status"),
-        choices=[("", _("Open (proposed or active)")), *Status.choices],
+        choices=[("", _("Open (proposed or active)")), *Status.choices, ("all", _("All"))],
         required=False,
     )
     category = forms.ChoiceField(

@@ -119,11 +119,12 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     cases = _cases(request)
     filters = form.cleaned_data if form.is_valid() else {}
     status = filters.get("status")
-    cases = (
-        cases.filter(status=status)
-        if status
-        else cases.filter(status__in=[Status.PROPOSED, Status.ACTIVE])
-    )
+    if status == "all":  # everyone ever in the list (the report's 累计 figures)
+        pass
+    elif status:
+        cases = cases.filter(status=status)
+    else:
+        cases = cases.filter(status__in=[Status.PROPOSED, Status.ACTIVE])
     if category := filters.get("category"):
         cases = cases.filter(category=category)
     if mode := filters.get("mode"):
