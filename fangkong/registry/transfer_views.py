@@ -62,7 +62,11 @@ def import_preview(request: AuthedRequest, token: str) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.for_user(request.user), token=token)
     if request.method == "POST":
         dry_run = request.POST.get("mode") == "check"
-        import_jobs.import_job_start(by=request.user, job=job, dry_run=dry_run)
+        try:
+            import_jobs.import_job_start(by=request.user, job=job, dry_run=dry_run)
+        except SheetError as error:
+            messages.error(request, str(error))
+            return redirect("registry:import_upload")
         return redirect("registry:import_status", token=job.token)
     try:
         preview = import_jobs.import_job_preview(job)
@@ -95,7 +99,11 @@ def import_errors(request: AuthedRequest, token: str) -> HttpResponseBase:
     job = get_object_or_404(ImportJob.objects.for_user(request.user), token=token)
     if job.status != ImportJob.Status.DONE:
         raise PermissionDenied
-    handle = import_jobs.import_error_report(job)
+    try:
+        handle = import_jobs.import_error_report(job)
+    except SheetError as error:
+        messages.error(request, str(error))
+        return redirect("registry:import_upload")
     return FileResponse(handle, as_attachment=True, filename=f"错误行-{job.filename}.xlsx")
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area, Level
-from fangkong.core import crypto
+from fangkong.core import crypto, uploads
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
 from fangkong.core.validators import (
@@ -165,7 +165,9 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    # At most uploads.MAX_ERRORS kept (a file of bad rows once stored a 173 MB list); ``rejected``
+    # counts them all.
+    errors: list[RowError] = field(default_factory=uploads.ErrorList)
     unmapped_columns: list[str] = field(default_factory=list)
     households_created: int = 0
     dry_run: bool = False
@@ -178,6 +180,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "errors": [asdict(e) for e in self.errors],
+            "errors_truncated": self.rejected > len(self.errors),
         }
 
 
@@ -284,6 +287,10 @@ class _RowParser:
 
     # -- one row ---------------------------------------------------------------------------
     def parse(self, number: int, cells: list[Any]) -> _Row:
+        bad = uploads.cell_problem(cells, self.mapping)
+        if bad is not None:
+            col, cell = bad
+            raise _RowRejected(self.column(self.mapping[col]), cell.code, cell.message)
         width = len(cells)
         get: dict[str, Any] = {key: cells[col] for col, key in self.mapping.items() if col < width}
 

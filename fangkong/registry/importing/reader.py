@@ -18,6 +18,9 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from fangkong.core import uploads
+from fangkong.core.uploads import SheetError
+
 # Canonical field → the column names seen in village sheets (compared after normalisation).
 ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名字", "居民姓名", "人员姓名", "成员姓名", "name"),
@@ -66,10 +69,6 @@ def normalise_header(value: object) -> str:
     text = unicodedata.normalize("NFKC", str(value or ""))
     text = _BRACKETS.sub("", text)
     return re.sub(r"[\s*:：]+", "", text).lower()
-
-
-class SheetError(Exception):
-    """The file cannot be used at all (unreadable, empty, no header row)."""
 
 
 @dataclass
@@ -148,19 +147,9 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _excel_rows(source: Path | IO[bytes]) -> Iterator[list[Any]]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = (
-            CalamineWorkbook.from_path(str(source))
-            if isinstance(source, Path)
-            else CalamineWorkbook.from_filelike(source)
-        )
-        sheet = workbook.get_sheet_by_index(0)
-    except Exception as error:
-        raise SheetError(_("The file cannot be read as an Excel workbook: %s") % error) from error
-    yield from sheet.iter_rows()
+def _excel_rows(source: Path | IO[bytes], suffix: str) -> Iterator[list[Any]]:
+    # Parsed in a memory-limited child process, after the declared dimensions are checked.
+    yield from uploads.excel_rows(source, suffix)
 
 
 def read_sheet(
@@ -175,9 +164,10 @@ def read_sheet(
     if suffix == ".csv":
         rows: Iterator[list[Any]] = _csv_rows(source)
     elif suffix in {".xlsx", ".xlsm", ".xls"}:
-        rows = _excel_rows(source)
+        rows = _excel_rows(source, suffix)
     else:
         raise SheetError(_("Upload an .xlsx, .xls or .csv file (got “%s”).") % filename)
+    rows = uploads.bounded_rows(rows)  # rows, columns, cell lengths and NUL bytes
 
     head: list[list[Any]] = []
     best_row, best_score = -1, 0
@@ -238,9 +228,5 @@ def count_rows(path: Path) -> int:
     if path.suffix.lower() == ".csv":
         with path.open("rb") as fh:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-    from python_calamine import CalamineWorkbook
-
-    try:
-        return int(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).total_height)
-    except Exception:  # a progress estimate is not worth failing an upload for
-        return 0
+    # Not parsed here (that is the bounded reader's job): what the sheet declares.
+    return uploads.declared_rows(path)
