@@ -278,8 +278,8 @@ def check_xlsx(path: Path) -> int:
         name = _first_sheet_part(archive)
         if name is None or name not in archive.namelist():
             return 0  # the parser will say what is wrong
-        with archive.open(name) as part:
-            head = part.read(64 * 1024)
+        with archive.open(name) as sheet_part:
+            head = sheet_part.read(64 * 1024)
     match = _DIMENSION.search(head)
     if not match or not match.group(3):
         return 0

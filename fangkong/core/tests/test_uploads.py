@@ -176,7 +176,9 @@ def test_a_cell_over_128_kb_and_a_nul_byte_are_row_errors(tree):
             ["张三", make_id_number(region="430599", seq=23, sex="M"), "", "前进村2组", ""],
         ]
     )
-    result = residents_import(source=io.BytesIO(data), filename="a.csv", area=tree["qianjin"], by=None)
+    result = residents_import(
+        source=io.BytesIO(data), filename="a.csv", area=tree["qianjin"], by=None
+    )
     assert (result.rows, result.created, result.rejected) == (3, 1, 2)
     by_row = {e.row: e for e in result.errors}
     assert by_row[2].column == "备注" and by_row[2].code == "cell_too_long"
@@ -204,7 +206,9 @@ def test_rows_and_columns_are_bounded(tree, settings):
 
 def test_the_error_list_is_capped_and_counts_the_rest(tree):
     data = _csv([["", "", "", "", f"{n}"] for n in range(1500)])
-    result = residents_import(source=io.BytesIO(data), filename="a.csv", area=tree["qianjin"], by=None)
+    result = residents_import(
+        source=io.BytesIO(data), filename="a.csv", area=tree["qianjin"], by=None
+    )
     assert result.rejected == 1500
     assert len(result.errors) == uploads.MAX_ERRORS
     assert result.as_json()["errors_truncated"] is True
@@ -250,7 +254,7 @@ def test_expired_uploads_are_removed(settings):
 
 
 def test_exports_write_formulas_as_text(tmp_path):
-    evil = ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\ry", "普通", 12, -5]
+    evil = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\tx", "\ry", "普通", 12, -5]
     out = io.StringIO()
     exports.csv_writer(out).writerow(evil)
     cells = out.getvalue().strip().split(",")
