@@ -37,6 +37,16 @@ def _load_keys() -> dict[str, str]:
     if key_file.exists():
         stored = json.loads(key_file.read_text())
     else:
+        database = VAR_DIR / "fangkong.sqlite3"
+        if not field_key and "DATABASE_URL" not in os.environ and database.exists():
+            # Never a new key over existing data: every ID and phone number would be lost.
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                f"{key_file} is missing but {database} holds data: restore keys.json from the "
+                "backup of this database (or set FANGKONG_FIELD_KEY). fangkong does not make a "
+                "new key over existing data."
+            )
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         stored = {
             "secret_key": secrets.token_urlsafe(50),
@@ -52,6 +62,7 @@ def _load_keys() -> dict[str, str]:
 
 
 _KEYS = _load_keys()
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 SECRET_KEY = _KEYS["secret_key"]
 # 32 bytes, url-safe base64: AES-256-GCM for ID and phone numbers, and (derived) the HMAC blind index.
 FIELD_ENCRYPTION_KEY = _KEYS["field_key"]
