@@ -639,7 +639,7 @@ def main() -> None:
         setup_django(url)
         from django.utils import timezone
 
-        from fangkong.monitoring.models import local_tz
+        from fangkong.core.clock import local_tz
 
         day = timezone.localdate(timezone.now(), local_tz())
         started = time.perf_counter()

@@ -171,6 +171,8 @@ LOCALE_PATHS = [BASE_DIR / "fangkong" / "locale"]
 TIME_ZONE = os.environ.get("FANGKONG_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Dates and times render ISO in every language (<input type=date> accepts nothing else).
+FORMAT_MODULE_PATH = ["fangkong.core.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
@@ -191,6 +193,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["fangkong.core.api.ScopedPermission"],
+    "EXCEPTION_HANDLER": "fangkong.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

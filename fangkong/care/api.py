@@ -24,10 +24,10 @@ from fangkong.care.models import (
     ErrandStatus,
 )
 from fangkong.core.api import ScopedPrimaryKeyField
-from fangkong.monitoring.models import today_local
-from fangkong.registry.api import _call
+from fangkong.core.clock import today_local
+from fangkong.core.forms import DayForm
+from fangkong.core.http import AuthedAPIRequest
 from fangkong.registry.models import Household, Resident
-from fangkong.reports.forms import DayForm
 
 
 class ErrandSerializer(serializers.ModelSerializer):
@@ -73,7 +73,7 @@ class ErrandSerializer(serializers.ModelSerializer):
         return (obj.assignee.get_full_name() or obj.assignee.username) if obj.assignee else ""
 
     def create(self, validated_data: dict[str, Any]) -> Errand:
-        return _call(services.errand_request, by=self.context["request"].user, **validated_data)
+        return services.errand_request(by=self.context["request"].user, **validated_data)
 
 
 class AssignSerializer(serializers.Serializer):
@@ -145,7 +145,7 @@ class ErrandViewSet(
             serializer = serializer_class(data=request.data, context={"request": request})
             serializer.is_valid(raise_exception=True)
             data = dict(serializer.validated_data)
-        done = _call(service, by=request.user, errand=errand, **data)
+        done = service(by=request.user, errand=errand, **data)
         return Response(ErrandSerializer(done, context={"request": request}).data)
 
     @extend_schema(request=None, responses=ErrandSerializer)
@@ -230,7 +230,7 @@ class CarePlanSerializer(serializers.ModelSerializer):
         ]
 
     def create(self, validated_data: dict[str, Any]) -> CarePlan:
-        return _call(services.care_plan_create, by=self.context["request"].user, **validated_data)
+        return services.care_plan_create(by=self.context["request"].user, **validated_data)
 
 
 class OverdueSerializer(serializers.Serializer):
@@ -266,12 +266,11 @@ class CarePlanViewSet(
 
     @extend_schema(request=CareVisitSerializer, responses=CareVisitSerializer)
     @action(detail=True, methods=["post"], serializer_class=CareVisitSerializer)
-    def visits(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+    def visits(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
         plan = self.get_object()
         serializer = CareVisitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        visit = _call(
-            services.care_visit_record,
+        visit = services.care_visit_record(
             by=request.user,
             plan=plan,
             day=serializer.validated_data["date"],

@@ -21,8 +21,9 @@ from fangkong.accounts.models import User
 from fangkong.areas.models import Area
 from fangkong.care import services
 from fangkong.care.models import CareKind, CarePlan, CareVisit, Errand, ErrandKind, ErrandSource
+from fangkong.core.clock import local_tz
 from fangkong.core.db import analyze
-from fangkong.monitoring.models import Mode, ObservationCase, Status, local_tz
+from fangkong.monitoring.models import Mode, ObservationCase, Status
 from fangkong.registry import demo as registry_demo
 from fangkong.registry.models import Resident
 from fangkong.supplies import services as supplies

@@ -11,7 +11,7 @@ from fangkong.accounts.forms import PersonField, people_covering
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
 from fangkong.care.models import CareKind, ErrandKind, ErrandSource
-from fangkong.monitoring.models import today_local
+from fangkong.core.clock import today_local
 from fangkong.registry.models import Household, Resident
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -24,10 +24,11 @@ from fangkong.care.models import (
     ErrandStatus,
 )
 from fangkong.core.audit import audit_record
+from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
 from fangkong.core.signals import work_done
 from fangkong.core.validators import validate_yuan
-from fangkong.monitoring.models import ObservationCase, Status, local_tz
+from fangkong.monitoring.models import ObservationCase, Status
 from fangkong.registry.models import Household, Resident
 
 if TYPE_CHECKING:

@@ -40,15 +40,15 @@ from fangkong.care.models import (
     ErrandSource,
     ErrandStatus,
 )
-from fangkong.core.forms import submit
+from fangkong.core.audit import client_ip
+from fangkong.core.clock import today_local
+from fangkong.core.forms import DayForm, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.masking import first_name
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import roles_required, scoped_login_required
-from fangkong.monitoring.models import today_local
-from fangkong.monitoring.services import case_for_link
-from fangkong.monitoring.views import first_name, link_rate_limited
+from fangkong.monitoring.services import case_for_link, case_link_rate_limited
 from fangkong.registry.models import Household, Resident
-from fangkong.reports.forms import DayForm
 
 # Pages never need the encrypted numbers of the households they list.
 HOUSEHOLD_PERSONAL = ("household__phone",)
@@ -277,7 +277,7 @@ def errand_request_public(request: HttpRequest, token: str) -> HttpResponse:
     form = ErrandRequestForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if link_rate_limited(request, case):
+        if case_link_rate_limited(case=case, ip=client_ip(request)):
             return render(
                 request,
                 "care/errand_request.html",

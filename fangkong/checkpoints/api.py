@@ -24,7 +24,7 @@ from fangkong.checkpoints.models import (
     VehicleType,
 )
 from fangkong.core.api import ScopedPermission
-from fangkong.registry.api import _call
+from fangkong.core.http import AuthedAPIRequest
 
 
 class PassageWriterPermission(ScopedPermission):
@@ -123,8 +123,7 @@ class PassageSerializer(serializers.ModelSerializer):
         outcome = data.pop("outcome")
         temperature = data.pop("temperature", None)
         details = services.PassageDetails(**data)
-        return _call(
-            services.passage_register,
+        return services.passage_register(
             by=self.context["request"].user,
             checkpoint=checkpoint,
             details=details,
@@ -209,8 +208,8 @@ class PassViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=ScanSerializer, responses=PassageSerializer)
     @action(detail=False, methods=["post"], serializer_class=ScanSerializer)
-    def scan(self, request: Request, **kwargs: Any) -> Response:
+    def scan(self, request: AuthedAPIRequest, **kwargs: Any) -> Response:
         serializer = ScanSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        passage = _call(services.pass_scan, by=request.user, **serializer.validated_data)
+        passage = services.pass_scan(by=request.user, **serializer.validated_data)
         return Response(PassageSerializer(passage, context={"request": request}).data, status=201)

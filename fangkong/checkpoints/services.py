@@ -35,10 +35,11 @@ from fangkong.checkpoints.models import (
 )
 from fangkong.checkpoints.plates import validate_plate
 from fangkong.core.audit import audit_record
+from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
 from fangkong.core.validators import validate_id_number, validate_phone
 from fangkong.monitoring import services as monitoring
-from fangkong.monitoring.models import Category, Mode, ObservationPolicy, Source, local_tz
+from fangkong.monitoring.models import Category, Mode, ObservationPolicy, Source
 from fangkong.registry.models import Household, Resident, id_index
 from fangkong.screening.models import RiskArea
 from fangkong.screening.risk import travel_assess
@@ -310,7 +311,7 @@ def passage_register(
         action=AuditAction.CREATE,
         area=checkpoint.area,
         obj=passage,
-        detail=f"{passage.direction} {passage.outcome}",
+        detail=f"{passage.get_direction_display()} {passage.get_outcome_display()}",
     )
     return passage
 

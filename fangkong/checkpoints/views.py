@@ -9,7 +9,6 @@ from typing import Any
 import segno
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
@@ -39,10 +38,11 @@ from fangkong.checkpoints.models import (
     Subject,
 )
 from fangkong.core.audit import client_ip
+from fangkong.core.clock import today_local
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
-from fangkong.monitoring.models import today_local
+from fangkong.core.ratelimit import rate_limited
 from fangkong.registry.models import Household
 from fangkong.workforce.models import ShiftAssignment
 
@@ -537,16 +537,6 @@ def pass_check(request: AuthedRequest, token: str) -> HttpResponse:
 # --- the public self-registration --------------------------------------------------------------
 
 
-def _rate_limited(key: str, limit: int) -> bool:
-    cache.add(key, 0, SELF_REGISTRATION_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, SELF_REGISTRATION_WINDOW)
-        count = 1
-    return count > limit
-
-
 @never_cache
 @csrf_protect
 def self_register(request: HttpRequest, token: str) -> HttpResponse:
@@ -558,9 +548,12 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         ip = client_ip(request) or "unknown"
-        if _rate_limited(
-            f"selfregister:cp:{checkpoint.pk}", SELF_REGISTRATION_LIMIT
-        ) | _rate_limited(f"selfregister:ip:{ip}", SELF_REGISTRATION_PER_ADDRESS):
+        window = SELF_REGISTRATION_WINDOW
+        if rate_limited(
+            f"selfregister:cp:{checkpoint.pk}", limit=SELF_REGISTRATION_LIMIT, window=window
+        ) | rate_limited(
+            f"selfregister:ip:{ip}", limit=SELF_REGISTRATION_PER_ADDRESS, window=window
+        ):
             return render(
                 request,
                 "checkpoints/self_register.html",

@@ -1,14 +1,33 @@
-"""API building blocks shared by every app: the scoped permission and scoped id fields."""
+"""API building blocks shared by every app: the scoped permission, scoped id fields, the phone
+field and the exception handler that turns a service's refusal into a 400."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fangkong.core.validators import validate_phone
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus: a Django ``ValidationError`` raised by a service (its "no, because")
+    is a 400 with the messages by field, like a serializer's. Django's ``PermissionDenied`` and
+    ``Http404`` are already DRF's 403 and 404. Services are called directly from serializers and
+    views; no wrapper is needed around them."""
+    # Imported here: rest_framework.views reads the settings that name this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    return drf_exception_handler(exc, context)
 
 
 class ScopedPermission(BasePermission):
@@ -42,3 +61,16 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return self.scoped_model.objects.for_user(self.context["request"].user)
+
+
+class PhoneField(serializers.CharField):
+    """A phone number, normalised (mainland mobile or landline with its area code) or refused."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not value:
+            return ""
+        try:
+            return validate_phone(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error

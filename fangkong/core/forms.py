@@ -1,13 +1,23 @@
-"""Form helpers shared by every app: a service's ValidationError lands on the form's fields."""
+"""Form helpers shared by every app: a service's ValidationError lands on the form's fields;
+the day chosen on a page of figures."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.clock import today_local
+
+# Dates a page of figures accepts: anything else falls back to today (and trends stay computable).
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
 
 
 def apply_errors(form: BaseForm, error: ValidationError) -> None:
@@ -33,3 +43,20 @@ def submit[T](
     except ValidationError as error:
         apply_errors(form, error)
         return None
+
+
+class DayForm(forms.Form):
+    """``?date=YYYY-MM-DD`` on a page or API of figures; a missing or bad date is today."""
+
+    date = forms.DateField(label=_("date"), required=False)
+
+    def clean_date(self) -> dt.date | None:
+        day = self.cleaned_data.get("date")
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(_("Enter a date between 2000 and 2099."))
+        return day
+
+    def day(self, default: dt.date | None = None) -> dt.date:
+        if self.is_valid() and self.cleaned_data.get("date"):
+            return self.cleaned_data["date"]
+        return default if default is not None else today_local()

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
+from rest_framework.request import Request
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -14,3 +15,9 @@ if TYPE_CHECKING:
 class AuthedRequest(HttpRequest):
     user: User  # type: ignore[assignment]  # narrowed by the login guards
     htmx: HtmxDetails
+
+
+class AuthedAPIRequest(Request):
+    """An API request past ``ScopedPermission``: the caller is our ``User``, bound to an area."""
+
+    user: User  # type: ignore[assignment]  # narrowed by ScopedPermission

@@ -139,23 +139,6 @@ def validate_phone(value: object) -> str:
     )
 
 
-def mask_id(number: str) -> str:
-    if not number:
-        return ""
-    if len(number) <= 8:
-        return number[:1] + "*" * (len(number) - 1)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
-
-
-def mask_phone(number: str) -> str:
-    if not number:
-        return ""
-    if "-" in number:
-        area, local = number.split("-", 1)
-        return f"{area}-{'*' * max(len(local) - 4, 0)}{local[-4:]}"
-    return number[:3] + "****" + number[-4:]
-
-
 def is_real_date_not_future(value: dt.date) -> bool:
     return value <= timezone.localdate()
 

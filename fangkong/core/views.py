@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -19,6 +20,10 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
     if username := request.GET.get("user", "").strip():
         events = events.filter(username=username)
     page = paginate(request, events.order_by("-at", "-pk"), default_size=50)
+    # object_type is the model's class name in lower case: shown as its verbose name.
+    labels = {model.__name__.lower(): model._meta.verbose_name for model in apps.get_models()}
+    for event in page:
+        event.object_label = labels.get(event.object_type, event.object_type)  # type: ignore[attr-defined]
     return render(
         request,
         "core/audit_log.html",

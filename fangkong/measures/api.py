@@ -17,6 +17,9 @@ from fangkong.accounts.api import PersonField
 from fangkong.accounts.models import FIELD_WORKERS, INSPECTORS, REGISTER_WRITERS
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPrimaryKeyField
+from fangkong.core.clock import today_local
+from fangkong.core.forms import DayForm
+from fangkong.core.http import AuthedAPIRequest
 from fangkong.measures import figures, services
 from fangkong.measures.models import (
     CHECKLIST_KEYS,
@@ -32,9 +35,6 @@ from fangkong.measures.models import (
     VenueCheck,
     VenueStatus,
 )
-from fangkong.monitoring.models import today_local
-from fangkong.registry.api import _call
-from fangkong.reports.forms import DayForm
 from fangkong.supplies.models import Item, Store
 
 
@@ -44,7 +44,7 @@ class _CreateThrough(serializers.ModelSerializer):
     service: Any = None
 
     def create(self, validated_data: dict[str, Any]) -> Any:
-        return _call(type(self).service, by=self.context["request"].user, **validated_data)
+        return type(self).service(by=self.context["request"].user, **validated_data)
 
 
 class _Scoped(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -133,9 +133,7 @@ class DisinfectionSerializer(serializers.ModelSerializer):
         read_only_fields = ["at", "entry"]
 
     def create(self, validated_data: dict[str, Any]) -> Disinfection:
-        return _call(
-            services.disinfection_record, by=self.context["request"].user, **validated_data
-        )
+        return services.disinfection_record(by=self.context["request"].user, **validated_data)
 
 
 class DisinfectionViewSet(_Scoped):
@@ -189,10 +187,9 @@ class GatheringViewSet(_Scoped):
 
     @extend_schema(request=OutcomeSerializer, responses=GatheringSerializer)
     @action(detail=True, methods=["post"], serializer_class=OutcomeSerializer)
-    def outcome(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+    def outcome(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
         gathering = self.get_object()
-        done = _call(
-            services.gathering_outcome,
+        done = services.gathering_outcome(
             by=request.user,
             gathering=gathering,
             **_valid(OutcomeSerializer, request),
@@ -211,7 +208,7 @@ class VenueSerializer(serializers.ModelSerializer):
         fields = ["id", "area", "name", "kind", "address", "status", "conditions", "checked_on"]
 
     def create(self, validated_data: dict[str, Any]) -> Venue:
-        venue = _call(services.venue_create, by=self.context["request"].user, **validated_data)
+        venue = services.venue_create(by=self.context["request"].user, **validated_data)
         return Venue.objects.with_status(today_local()).get(pk=venue.pk)
 
 
@@ -242,10 +239,9 @@ class VenueViewSet(_Scoped):
 
     @extend_schema(request=VenueCheckSerializer, responses={201: VenueCheckSerializer})
     @action(detail=True, methods=["post"], serializer_class=VenueCheckSerializer)
-    def check(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+    def check(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
         venue = self.get_object()
-        done = _call(
-            services.venue_check,
+        done = services.venue_check(
             by=request.user,
             venue=venue,
             **_valid(VenueCheckSerializer, request),
@@ -339,18 +335,20 @@ class InspectionViewSet(_Scoped, mixins.RetrieveModelMixin):
 
     @extend_schema(request=FindingSerializer, responses={201: FindingSerializer})
     @action(detail=True, methods=["post"], serializer_class=FindingSerializer)
-    def findings(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+    def findings(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
         inspection = self.get_object()
         data = _valid(FindingSerializer, request)
-        done = _call(services.finding_add, by=request.user, inspection=inspection, **data)
+        done = services.finding_add(by=request.user, inspection=inspection, **data)
         return _respond(FindingSerializer, done, request, 201)
 
     @extend_schema(request=AccountabilitySerializer, responses={201: AccountabilitySerializer})
     @action(detail=True, methods=["post"], serializer_class=AccountabilitySerializer)
-    def accountability(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+    def accountability(
+        self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any
+    ) -> Response:
         inspection = self.get_object()
         data = _valid(AccountabilitySerializer, request)
-        done = _call(services.accountability_add, by=request.user, inspection=inspection, **data)
+        done = services.accountability_add(by=request.user, inspection=inspection, **data)
         return _respond(AccountabilitySerializer, done, request, 201)
 
 
@@ -368,10 +366,9 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=CloseSerializer, responses=FindingSerializer)
     @action(detail=True, methods=["post"], serializer_class=CloseSerializer)
-    def close(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+    def close(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
         finding = self.get_object()
-        done = _call(
-            services.finding_close,
+        done = services.finding_close(
             by=request.user,
             finding=finding,
             **_valid(CloseSerializer, request),

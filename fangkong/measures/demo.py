@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
+from fangkong.core.clock import local_tz
 from fangkong.core.db import analyze
 from fangkong.measures import services
 from fangkong.measures.models import (
@@ -41,7 +42,6 @@ from fangkong.measures.models import (
     VenueKind,
     VenueStatus,
 )
-from fangkong.monitoring.models import local_tz
 from fangkong.registry import demo as registry_demo
 from fangkong.supplies.demo import DISINFECTANT, cadre_of, demo_supplies
 from fangkong.supplies.models import LedgerEntry, StockBalance

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.accounts.forms import PersonField, people_around
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
+from fangkong.core.clock import today_local
 from fangkong.measures.models import (
     CHECKLIST,
     AccountabilityMeasure,
@@ -24,7 +25,6 @@ from fangkong.measures.models import (
     VenueKind,
     VenueStatus,
 )
-from fangkong.monitoring.models import today_local
 from fangkong.supplies.forms import ItemField
 from fangkong.supplies.models import Item, Store
 

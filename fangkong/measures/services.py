@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import FIELD_WORKERS, INSPECTORS, REGISTER_WRITERS
 from fangkong.areas.models import Area
 from fangkong.core.audit import audit_record
+from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
 from fangkong.measures.models import (
     CHECKLIST_KEYS,
@@ -36,7 +37,6 @@ from fangkong.measures.models import (
     VenueKind,
     VenueStatus,
 )
-from fangkong.monitoring.models import local_tz
 from fangkong.supplies import services as supplies
 from fangkong.supplies.models import Item, RecipientKind, Store
 

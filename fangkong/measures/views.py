@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import FIELD_WORKERS, INSPECTORS, REGISTER_WRITERS
-from fangkong.core.forms import submit
+from fangkong.core.clock import today_local
+from fangkong.core.forms import DayForm, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import roles_required, scoped_login_required
@@ -48,8 +49,6 @@ from fangkong.measures.models import (
     VenueKind,
     VenueStatus,
 )
-from fangkong.monitoring.models import today_local
-from fangkong.reports.forms import DayForm
 
 
 def _form_page(

@@ -9,10 +9,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fangkong.accounts.models import Role, User
+from fangkong.core.http import AuthedAPIRequest
 from fangkong.monitoring import services
 from fangkong.monitoring.forms import responsible_users
 from fangkong.monitoring.models import (
@@ -24,7 +24,6 @@ from fangkong.monitoring.models import (
     ObservationCase,
     Status,
 )
-from fangkong.registry.api import _call
 from fangkong.registry.models import Resident
 
 
@@ -87,7 +86,7 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = ["planned_end", "period_days", "ended_on", "status"]
 
     def create(self, validated_data: dict[str, Any]) -> ObservationCase:
-        return _call(services.case_open, by=self.context["request"].user, **validated_data)
+        return services.case_open(by=self.context["request"].user, **validated_data)
 
 
 class CheckInSerializer(serializers.ModelSerializer):
@@ -119,8 +118,7 @@ class CheckInSerializer(serializers.ModelSerializer):
         return bool(obj.temperature >= obj.case.policy.fever_threshold)
 
     def create(self, validated_data: dict[str, Any]) -> CheckIn:
-        return _call(
-            services.checkin_record,
+        return services.checkin_record(
             case=validated_data["case"],
             by=self.context["request"].user,
             temperature=Decimal(validated_data["temperature"]),
@@ -214,12 +212,11 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(request=AlertHandleSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"], serializer_class=AlertHandleSerializer)
-    def handle(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+    def handle(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
         alert = self.get_object()
         serializer = AlertHandleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        handled = _call(
-            services.alert_handle,
+        handled = services.alert_handle(
             by=request.user,
             alert=alert,
             action=serializer.validated_data["action"],

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
+from fangkong.core.clock import local_tz
 from fangkong.core.db import analyze
 from fangkong.monitoring.models import (
     Alert,
@@ -32,7 +33,6 @@ from fangkong.monitoring.models import (
     ObservationPolicy,
     Source,
     Status,
-    local_tz,
 )
 from fangkong.registry.demo import seed_returnees
 from fangkong.registry.models import Resident

@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
-from fangkong.monitoring.models import AlertAction, Category, Mode, Source, Status, today_local
+from fangkong.core.clock import today_local
+from fangkong.monitoring.models import AlertAction, Category, Mode, Source, Status
 from fangkong.registry.models import Resident
 
 

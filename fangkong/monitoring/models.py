@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Self
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -18,14 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
+from fangkong.core.clock import local_tz
 from fangkong.core.scoping import AreaScopedQuerySet
 
 TEMPERATURE_MIN = Decimal("35.0")
 TEMPERATURE_MAX = Decimal("42.0")
-
-
-def local_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 class Category(models.TextChoices):
@@ -136,10 +132,6 @@ class Source(models.TextChoices):
 
 # States in which a case was (or is) under observation: counted by the figures.
 OBSERVED_STATES = [Status.ACTIVE, Status.RELEASED, Status.ENDED_EARLY, Status.TRANSFERRED]
-
-
-def today_local() -> dt.date:
-    return timezone.localdate(timezone.now(), local_tz())
 
 
 class ObservationCaseQuerySet(AreaScopedQuerySet["ObservationCase"]):

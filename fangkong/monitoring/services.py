@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import Role
 from fangkong.areas.models import Area
 from fangkong.core.audit import audit_record
+from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
+from fangkong.core.ratelimit import rate_limited
 from fangkong.core.signals import work_done
 from fangkong.monitoring.models import (
     TEMPERATURE_MAX,
@@ -34,7 +36,6 @@ from fangkong.monitoring.models import (
     ObservationPolicy,
     Source,
     Status,
-    local_tz,
 )
 from fangkong.registry.models import Resident
 
@@ -283,6 +284,21 @@ def case_link_issue(*, by: User, case: ObservationCase) -> str:
     _event(case=case, by=by, kind=EventKind.LINK_ISSUED, from_status=case.status)
     audit_record(user=by, action=AuditAction.UPDATE, area=_area_of(case), obj=case, field="link")
     return token
+
+
+# The budget of one personal link (and of one address), shared by everything posted through it:
+# temperatures here, errand requests in ``care``.
+SELF_REPORT_LIMIT = 10
+SELF_REPORT_WINDOW = 3600
+
+
+def case_link_rate_limited(*, case: ObservationCase, ip: str | None) -> bool:
+    """Count one post through the case's personal link; True once its budget (or that of the
+    address it comes from) is spent for the hour."""
+    budget = {"limit": SELF_REPORT_LIMIT, "window": SELF_REPORT_WINDOW}
+    return rate_limited(f"selfreport:link:{case.pk}", **budget) | rate_limited(
+        f"selfreport:ip:{ip or 'unknown'}", **budget
+    )
 
 
 def case_for_link(token: str) -> ObservationCase | None:

@@ -9,7 +9,6 @@ from typing import Any
 import segno
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
@@ -21,8 +20,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from fangkong.core.audit import client_ip
+from fangkong.core.clock import local_tz, today_local
 from fangkong.core.forms import apply_errors
 from fangkong.core.http import AuthedRequest
+from fangkong.core.masking import first_name
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import register_writer_required, scoped_login_required
 from fangkong.monitoring import services
@@ -44,14 +45,10 @@ from fangkong.monitoring.models import (
     ObservationCase,
     ObservationPolicy,
     Status,
-    local_tz,
-    today_local,
 )
 from fangkong.registry.models import Resident
 
 # Self-report posts allowed per link and per address, per hour.
-SELF_REPORT_LIMIT = 10
-SELF_REPORT_WINDOW = 3600
 
 
 # Pages never need the encrypted numbers of the people they list: not even decrypted in memory.
@@ -367,28 +364,6 @@ def case_link(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "monitoring/case_link.html", context)
 
 
-def _rate_limited(key: str) -> bool:
-    cache.add(key, 0, SELF_REPORT_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, SELF_REPORT_WINDOW)
-        count = 1
-    return count > SELF_REPORT_LIMIT
-
-
-def link_rate_limited(request: HttpRequest, case: ObservationCase) -> bool:
-    """One budget per personal link and per address, shared by everything posted through the
-    link (temperatures here, errand requests in ``care``)."""
-    ip = client_ip(request) or "unknown"
-    return _rate_limited(f"selfreport:link:{case.pk}") | _rate_limited(f"selfreport:ip:{ip}")
-
-
-def first_name(name: str) -> str:
-    """The given name only (王小明 → 小明): nothing on the public page identifies the person."""
-    return name[1:] if len(name) >= 2 else name
-
-
 @never_cache
 @csrf_protect
 def self_report(request: HttpRequest, token: str) -> HttpResponse:
@@ -403,7 +378,7 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
     done = CheckIn.objects.filter(case=case, date=day, slot=slot).exists() if slot else False
     status = 200
     if request.method == "POST":
-        if link_rate_limited(request, case):
+        if services.case_link_rate_limited(case=case, ip=client_ip(request)):
             return render(
                 request,
                 "monitoring/self_report.html",

@@ -4,59 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, parsers, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.request import Request
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from fangkong.areas.models import Area
+from fangkong.core.api import PhoneField, ScopedPrimaryKeyField
 from fangkong.core.audit import client_ip
-from fangkong.core.validators import normalise_text, validate_id_number, validate_phone
+from fangkong.core.http import AuthedAPIRequest
+from fangkong.core.validators import normalise_text, validate_id_number
 from fangkong.registry import services
 from fangkong.registry.importing import SheetError, residents_import
 from fangkong.registry.models import RESIDENT_FIELDS, Household, IdType, Resident
 
 
-def _call(service: Any, **kwargs: Any) -> Any:
-    """Run a service and turn its Django errors into DRF responses (400/403)."""
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as error:
-        raise ValidationError(
-            error.message_dict if hasattr(error, "error_dict") else error.messages
-        ) from error
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied from error
-
-
-class PhoneField(serializers.CharField):
-    def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
-        if not value:
-            return ""
-        try:
-            return validate_phone(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from error
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedAreaField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return Area.objects.for_user(self.context["request"].user)
-
-
-class ScopedHouseholdField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return Household.objects.for_user(self.context["request"].user)
-
-
 class HouseholdSerializer(serializers.ModelSerializer):
-    area = ScopedAreaField()
+    area = ScopedPrimaryKeyField(Area)
     phone = PhoneField(write_only=True, required=False, allow_blank=True)
     phone_masked = serializers.CharField(read_only=True)
     member_count = serializers.IntegerField(read_only=True)
@@ -78,12 +43,11 @@ class HouseholdSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
 
     def create(self, validated_data: dict[str, Any]) -> Household:
-        return _call(services.household_create, by=self.context["request"].user, **validated_data)
+        return services.household_create(by=self.context["request"].user, **validated_data)
 
     def update(self, instance: Household, validated_data: dict[str, Any]) -> Household:
         validated_data.setdefault("area", instance.area)
-        return _call(
-            services.household_update,
+        return services.household_update(
             by=self.context["request"].user,
             household=instance,
             **validated_data,
@@ -91,7 +55,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 
 class ResidentSerializer(serializers.ModelSerializer):
-    household = ScopedHouseholdField()
+    household = ScopedPrimaryKeyField(Household)
     id_number = serializers.CharField(write_only=True, required=False, allow_blank=True)
     id_masked = serializers.CharField(read_only=True)
     phone = PhoneField(write_only=True, required=False, allow_blank=True)
@@ -123,12 +87,11 @@ class ResidentSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Resident:
-        return _call(services.resident_create, by=self.context["request"].user, **validated_data)
+        return services.resident_create(by=self.context["request"].user, **validated_data)
 
     def update(self, instance: Resident, validated_data: dict[str, Any]) -> Resident:
         validated_data.pop("household", None)
-        return _call(
-            services.resident_update,
+        return services.resident_update(
             by=self.context["request"].user,
             resident=instance,
             **validated_data,
@@ -181,7 +144,7 @@ class ResidentViewSet(
 
 class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField()
-    area = ScopedAreaField()
+    area = ScopedPrimaryKeyField(Area)
     dry_run = serializers.BooleanField(default=False)
 
 
@@ -216,13 +179,12 @@ class ImportView(generics.GenericAPIView):
             400: OpenApiResponse(description="unusable file or bad parameters"),
         }
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedAPIRequest) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         try:
-            result = _call(
-                residents_import,
+            result = residents_import(
                 source=upload,
                 filename=upload.name,
                 area=serializer.validated_data["area"],

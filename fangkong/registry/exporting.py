@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from fangkong.core import exports
 from fangkong.core.audit import audit_record
+from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction
-from fangkong.core.validators import mask_id, mask_phone
 from fangkong.registry.models import Household, Resident
 
 if TYPE_CHECKING:

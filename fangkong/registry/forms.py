@@ -8,13 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
-from fangkong.core.validators import (
-    mask_id,
-    mask_phone,
-    normalise_text,
-    validate_id_number,
-    validate_phone,
-)
+from fangkong.core.masking import mask_id, mask_phone
+from fangkong.core.validators import normalise_text, validate_id_number, validate_phone
 from fangkong.registry.models import HOUSEHOLD_FIELDS, RESIDENT_FIELDS, Household, IdType, Resident
 from fangkong.registry.services import HOUSEHOLD_AREA_LEVELS
 

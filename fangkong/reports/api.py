@@ -14,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fangkong.areas.models import ADMINISTRATIVE_LEVELS, Area
+from fangkong.core.api import ScopedPrimaryKeyField
 from fangkong.core.audit import client_ip
-from fangkong.monitoring.models import today_local
-from fangkong.registry.api import ScopedAreaField, _call
+from fangkong.core.clock import today_local
+from fangkong.core.http import AuthedAPIRequest
 from fangkong.reports import live, rollup, services
 from fangkong.reports.models import DailyReport, ReportVersion
 
@@ -57,7 +58,7 @@ class DailyReportSerializer(serializers.ModelSerializer):
 
 
 class SubmitSerializer(serializers.Serializer):
-    area = ScopedAreaField()
+    area = ScopedPrimaryKeyField(Area)
     date = serializers.DateField(required=False)
     remarks = serializers.CharField(
         max_length=services.REMARKS_MAX, required=False, allow_blank=True, default=""
@@ -187,13 +188,12 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=SubmitSerializer, responses={201: DailyReportSerializer})
     @action(detail=False, methods=["post"], serializer_class=SubmitSerializer)
-    def submit(self, request: Request, **kwargs: Any) -> Response:
+    def submit(self, request: AuthedAPIRequest, **kwargs: Any) -> Response:
         """Freeze the village's figures for the date (today by default) from the records."""
         serializer = SubmitSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        report = _call(
-            services.report_submit,
+        report = services.report_submit(
             by=request.user,
             area=data["area"],
             day=data.get("date") or today_local(),
@@ -204,13 +204,12 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=AmendSerializer, responses=DailyReportSerializer)
     @action(detail=True, methods=["post"], serializer_class=AmendSerializer)
-    def amend(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+    def amend(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
         """A correction: the figures are computed again and frozen as a new version."""
         report = self.get_object()
         serializer = AmendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        amended = _call(
-            services.report_amend,
+        amended = services.report_amend(
             by=request.user,
             report=report,
             reason=serializer.validated_data["reason"],

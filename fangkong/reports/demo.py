@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
-from fangkong.monitoring.models import local_tz
+from fangkong.core.clock import local_tz
 from fangkong.registry import demo as registry_demo
 from fangkong.reports.models import DailyReport
 from fangkong.reports.services import deadline_of, report_submit

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.reports import figures
 from fangkong.reports.models import CountyReportForm, ReportDeadline
 from fangkong.reports.services import REMARKS_MAX
-
-# Dates a report page accepts: anything else falls back to today (and trends stay computable).
-FIRST_DAY = dt.date(2000, 1, 1)
-LAST_DAY = dt.date(2099, 12, 31)
 
 
 def figure_choices(*, with_section: bool = True) -> list[tuple[str, str]]:
@@ -22,21 +16,6 @@ def figure_choices(*, with_section: bool = True) -> list[tuple[str, str]]:
         (key, f"{f.section} · {f.label}" if with_section and f.section else str(f.label))
         for key, f in figures.FIGURES.items()
     ]
-
-
-class DayForm(forms.Form):
-    date = forms.DateField(label=_("date"), required=False)
-
-    def clean_date(self) -> dt.date | None:
-        day = self.cleaned_data.get("date")
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise forms.ValidationError(_("Enter a date between 2000 and 2099."))
-        return day
-
-    def day(self, default: dt.date) -> dt.date:
-        if self.is_valid() and self.cleaned_data.get("date"):
-            return self.cleaned_data["date"]
-        return default
 
 
 class SubmitForm(forms.Form):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from fangkong.accounts.models import Role, User
 from fangkong.areas.models import Area, Level
-from fangkong.monitoring.models import local_tz
+from fangkong.core.clock import local_tz
 from fangkong.reports import figures
 from fangkong.reports.models import DailyReport, ReportDeadline
 

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import Role, User
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
+from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
-from fangkong.monitoring.models import local_tz
 from fangkong.reports import figures
 from fangkong.reports.models import DailyReport, ReportDeadline, ReportVersion
 

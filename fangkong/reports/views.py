@@ -14,15 +14,14 @@ from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record, client_ip
-from fangkong.core.forms import apply_errors
+from fangkong.core.clock import today_local
+from fangkong.core.forms import DayForm, apply_errors
 from fangkong.core.http import AuthedRequest
 from fangkong.core.models import AuditAction
 from fangkong.core.permissions import county_admin_required, scoped_login_required
-from fangkong.monitoring.models import today_local
 from fangkong.reports import exporting, figures, live, rollup, services
 from fangkong.reports.forms import (
     AmendForm,
-    DayForm,
     DeadlineForm,
     FigureSelectionForm,
     SubmitForm,

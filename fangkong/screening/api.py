@@ -16,10 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fangkong.areas.models import Area
-from fangkong.core.api import ScopedPermission
+from fangkong.core.api import ScopedPermission, ScopedPrimaryKeyField
+from fangkong.core.http import AuthedAPIRequest
 from fangkong.monitoring.models import Category
-from fangkong.registry.api import ScopedAreaField, ScopedHouseholdField, _call
-from fangkong.registry.models import Resident
+from fangkong.registry.models import Household, Resident
 from fangkong.screening import figures, services
 from fangkong.screening.models import (
     EntryOutcome,
@@ -31,7 +31,7 @@ from fangkong.screening.models import (
 
 
 class RoundSerializer(serializers.ModelSerializer):
-    area = ScopedAreaField()
+    area = ScopedPrimaryKeyField(Area)
     area_name = serializers.CharField(source="area.name", read_only=True)
 
     class Meta:
@@ -40,7 +40,7 @@ class RoundSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def create(self, validated_data: dict[str, Any]) -> ScreeningRound:
-        return _call(services.round_create, by=self.context["request"].user, **validated_data)
+        return services.round_create(by=self.context["request"].user, **validated_data)
 
 
 class ScopedRoundField(serializers.PrimaryKeyRelatedField):
@@ -79,7 +79,7 @@ class PersonCheckSerializer(serializers.ModelSerializer):
 
 class VisitSerializer(serializers.ModelSerializer):
     round = ScopedRoundField()
-    household = ScopedHouseholdField()
+    household = ScopedPrimaryKeyField(Household)
     household_name = serializers.CharField(source="household.head_name", read_only=True)
     people = PersonCheckSerializer(many=True, required=False)
     is_latest = serializers.BooleanField(read_only=True)
@@ -103,8 +103,7 @@ class VisitSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> HouseholdVisit:
         people = [services.PersonEntry.from_data(p) for p in validated_data.pop("people", [])]
-        return _call(
-            services.visit_record,
+        return services.visit_record(
             by=self.context["request"].user,
             people=people,
             **validated_data,
@@ -281,12 +280,10 @@ class ReconciliationEntryViewSet(
 
     @extend_schema(request=EntryCloseSerializer, responses=ReconciliationEntrySerializer)
     @action(detail=True, methods=["post"], serializer_class=EntryCloseSerializer)
-    def close(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+    def close(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
         entry = self.get_object()
         serializer = EntryCloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        closed = _call(
-            services.entry_close, by=request.user, entry=entry, **serializer.validated_data
-        )
+        closed = services.entry_close(by=request.user, entry=entry, **serializer.validated_data)
         closed = self.get_queryset().get(pk=closed.pk)
         return Response(ReconciliationEntrySerializer(closed, context={"request": request}).data)

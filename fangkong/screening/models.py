@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.core.fields import EncryptedTextField
+from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.scoping import AreaScopedQuerySet
-from fangkong.core.validators import mask_id, mask_phone
 from fangkong.registry.models import Household, Resident, id_index
 
 if TYPE_CHECKING:

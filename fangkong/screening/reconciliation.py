@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core.sheets import SheetError, cell_text, read_sheet
 from fangkong.core.validators import validate_id_number, validate_phone
-from fangkong.registry.importing.reader import ALIASES, cell_text, read_sheet
+from fangkong.registry.importing.columns import ALIASES
 
 LIST_ALIASES: dict[str, tuple[str, ...]] = {
     "name": ALIASES["name"],
@@ -88,8 +89,6 @@ def list_read(source: IO[bytes], filename: str) -> ListReading:
     """Every usable row, and every rejected one with its row, column and reason.
 
     Raises ``ValidationError`` when the file cannot be used at all."""
-    from fangkong.registry.importing.reader import SheetError
-
     try:
         sheet = read_sheet(source, filename, aliases=LIST_ALIASES)
     except SheetError as error:

@@ -16,7 +16,6 @@ from fangkong.accounts.api import PersonField
 from fangkong.accounts.models import FIELD_WORKERS, STOREKEEPERS
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPrimaryKeyField
-from fangkong.registry.api import _call
 from fangkong.registry.models import Household
 from fangkong.supplies import services
 from fangkong.supplies.models import (
@@ -38,7 +37,7 @@ class ItemSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "category", "unit", "unit_label", "low_stock"]
 
     def create(self, validated_data: dict[str, Any]) -> Item:
-        return _call(services.item_create, by=self.context["request"].user, **validated_data)
+        return services.item_create(by=self.context["request"].user, **validated_data)
 
 
 class ItemViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -60,7 +59,7 @@ class StoreSerializer(serializers.ModelSerializer):
         fields = ["id", "area", "area_name", "name", "kind"]
 
     def create(self, validated_data: dict[str, Any]) -> Store:
-        return _call(services.store_create, by=self.context["request"].user, **validated_data)
+        return services.store_create(by=self.context["request"].user, **validated_data)
 
 
 class StoreViewSet(
@@ -209,7 +208,7 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _move(self, request: Request, serializer_class: Any, service: Any) -> Response:
         serializer = serializer_class(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        result = _call(service, by=request.user, **serializer.validated_data)
+        result = service(by=request.user, **serializer.validated_data)
         entries = result if isinstance(result, tuple) else (result,)
         data = EntrySerializer(entries, many=True, context={"request": request}).data
         return Response(data if len(entries) > 1 else data[0], status=201)
@@ -268,8 +267,8 @@ class DonationSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> Donation:
         goods = [(g["item"], g["quantity"]) for g in validated_data.pop("goods", [])]
-        return _call(
-            services.donation_record, by=self.context["request"].user, goods=goods, **validated_data
+        return services.donation_record(
+            by=self.context["request"].user, goods=goods, **validated_data
         )
 
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
+from fangkong.core.clock import local_tz
 from fangkong.core.db import analyze
-from fangkong.monitoring.models import local_tz
 from fangkong.registry import demo as registry_demo
 from fangkong.supplies import services
 from fangkong.supplies.models import (

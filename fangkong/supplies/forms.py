@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.accounts.forms import PersonField, people_covering
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area, Level
-from fangkong.monitoring.models import today_local
+from fangkong.core.clock import today_local
 from fangkong.registry.models import Household
 from fangkong.supplies.models import (
     DonorKind,

@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import FIELD_WORKERS, STOREKEEPERS
 from fangkong.areas.models import Area
 from fangkong.core.audit import audit_record
+from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
 from fangkong.core.validators import validate_yuan
-from fangkong.monitoring.models import local_tz
 from fangkong.registry.models import Household
 from fangkong.supplies.models import (
     Donation,

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.models import FIELD_WORKERS, STOREKEEPERS
+from fangkong.core.clock import today_local
 from fangkong.core.forms import submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import roles_required, scoped_login_required
-from fangkong.monitoring.models import today_local
 from fangkong.registry.models import Household
 from fangkong.supplies import figures, services
 from fangkong.supplies.forms import (

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fangkong.core.api import ScopedPermission
-from fangkong.registry.api import _call
+from fangkong.core.http import AuthedAPIRequest
 from fangkong.workforce import services
 from fangkong.workforce.models import (
     PartyBranch,
@@ -179,14 +179,16 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(request=None, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"], url_path="clock-in")
-    def clock_in(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        done = _call(services.clock_in, by=request.user, assignment=self.get_object())
+    def clock_in(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
+        done = services.clock_in(by=request.user, assignment=self.get_object())
         return Response(AssignmentSerializer(done).data)
 
     @extend_schema(request=None, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"], url_path="clock-out")
-    def clock_out(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        done = _call(services.clock_out, by=request.user, assignment=self.get_object())
+    def clock_out(
+        self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any
+    ) -> Response:
+        done = services.clock_out(by=request.user, assignment=self.get_object())
         return Response(AssignmentSerializer(done).data)
 
 

@@ -38,7 +38,7 @@ from fangkong.checkpoints.models import (
     Subject,
     VehicleType,
 )
-from fangkong.monitoring.models import local_tz
+from fangkong.core.clock import local_tz
 from fangkong.registry.demo import GIVEN, SURNAMES, TOWNSHIP, VILLAGES
 from fangkong.registry.models import Household
 from fangkong.workforce.models import (

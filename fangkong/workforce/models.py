@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.core.fields import EncryptedTextField
+from fangkong.core.masking import mask_phone
 from fangkong.core.scoping import AreaFieldQuerySet, AreaScopedQuerySet
-from fangkong.core.validators import mask_phone
 
 # Clocking in this long after the start is late; no clock-in by then is a missed clock-in.
 LATE_AFTER = dt.timedelta(minutes=10)

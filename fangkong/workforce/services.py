@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import Role
 from fangkong.areas.models import Area
 from fangkong.core.audit import audit_record
+from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
 from fangkong.core.signals import work_done
-from fangkong.monitoring.models import local_tz
 from fangkong.registry.models import Household
 from fangkong.workforce.models import (
     ADJUSTMENT,

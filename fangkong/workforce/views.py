@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core.clock import today_local
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import county_admin_required, scoped_login_required
-from fangkong.monitoring.models import today_local
 from fangkong.workforce import points as tables
 from fangkong.workforce import services
 from fangkong.workforce.forms import AdjustForm, PeriodForm, RosterForm, RuleForm, SwapForm

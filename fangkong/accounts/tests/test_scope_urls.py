@@ -37,6 +37,7 @@ from fangkong.care import services as care_services
 from fangkong.care.models import CarePlan, CareVisit, Errand
 from fangkong.checkpoints import services as checkpoint_services
 from fangkong.checkpoints.models import Checkpoint, HouseholdPass, Passage, PreRegistration
+from fangkong.core.clock import today_local
 from fangkong.core.models import AuditAction, AuditEvent
 from fangkong.measures import services as measure_services
 from fangkong.measures.models import (
@@ -51,7 +52,7 @@ from fangkong.measures.models import (
     VenueCheck,
 )
 from fangkong.monitoring import services as monitoring_services
-from fangkong.monitoring.models import Alert, CheckIn, ObservationCase, today_local
+from fangkong.monitoring.models import Alert, CheckIn, ObservationCase
 from fangkong.registry.importing import jobs as import_jobs
 from fangkong.registry.models import Household, ImportJob, Resident
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory, make_id_number

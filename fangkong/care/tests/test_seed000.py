@@ -14,7 +14,7 @@ from fangkong.accounts.models import Role, User
 from fangkong.areas.models import Area, Level
 from fangkong.care import figures, services
 from fangkong.care.models import Errand, ErrandKind, ErrandSource, ErrandStatus
-from fangkong.monitoring.models import local_tz
+from fangkong.core.clock import local_tz
 from fangkong.monitoring.tests.factories import local
 from fangkong.registry.models import Household
 from fangkong.registry.tests.factories import ResidentFactory

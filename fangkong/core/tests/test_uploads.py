@@ -24,9 +24,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fangkong.core import exports, uploads
 from fangkong.core.audit import scrub
+from fangkong.core.sheets import read_sheet
 from fangkong.core.uploads import SheetError
 from fangkong.registry.importing import residents_import
-from fangkong.registry.importing.reader import read_sheet
+from fangkong.registry.importing.columns import ALIASES
 from fangkong.registry.models import ImportJob, Resident
 from fangkong.registry.tests.factories import make_id_number
 
@@ -86,11 +87,12 @@ def _read_in_fresh_process(path: Path, memory_mb: int) -> dict:
         f"""
         import json, resource, django
         django.setup()
-        from fangkong.registry.importing.reader import read_sheet
+        from fangkong.core.sheets import read_sheet
         from fangkong.core.uploads import SheetError
         from pathlib import Path
         try:
-            sheet = read_sheet(Path({str(path)!r}), {path.name!r})
+            from fangkong.registry.importing.columns import ALIASES
+            sheet = read_sheet(Path({str(path)!r}), {path.name!r}, aliases=ALIASES)
             rows = sum(1 for _ in sheet.rows)
             error = None
         except SheetError as e:
@@ -127,7 +129,7 @@ def test_a_cell_at_xfd1048576_is_refused_by_its_declared_dimension(tmp_path):
     path = xlsx_with_far_cell(tmp_path / "far.xlsx")
     assert path.stat().st_size < 10_000
     with pytest.raises(SheetError, match="16384"):
-        read_sheet(path, "far.xlsx")
+        read_sheet(path, "far.xlsx", aliases=ALIASES)
     measured = _read_in_fresh_process(path, memory_mb=256)
     assert "16384" in measured["error"]
     assert measured["self_kb"] < PROCESS_BUDGET_KB
@@ -158,7 +160,7 @@ def test_a_normal_workbook_still_reads_through_the_child(tmp_path):
     sheet.write_row(0, 0, HEADER)
     sheet.write_row(1, 0, ["王大明", ID_A, "13812345678", "前进村1组", ""])
     book.close()
-    sheet_read = read_sheet(path, "ok.xlsx")
+    sheet_read = read_sheet(path, "ok.xlsx", aliases=ALIASES)
     assert [cells[:2] for _n, cells in sheet_read.rows] == [["王大明", ID_A]]
     assert uploads.declared_rows(path) == 2
 

@@ -11,12 +11,11 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.validators import (
     id_birth_date,
     id_check_char,
     id_sex,
-    mask_id,
-    mask_phone,
     normalise_text,
     validate_id_number,
     validate_phone,

@@ -3,7 +3,7 @@
 One importer (``residents_import``) serves the command line, the web upload and the API.
 """
 
+from fangkong.core.sheets import SheetError, read_sheet
 from fangkong.registry.importing.importer import ImportResult, RowError, residents_import
-from fangkong.registry.importing.reader import SheetError, read_sheet
 
 __all__ = ["ImportResult", "RowError", "SheetError", "read_sheet", "residents_import"]

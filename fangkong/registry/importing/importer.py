@@ -26,6 +26,7 @@ from fangkong.areas.models import Area, Level
 from fangkong.core import crypto, uploads
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
+from fangkong.core.sheets import Sheet, SheetError, cell_text, read_sheet
 from fangkong.core.validators import (
     id_birth_date,
     id_sex,
@@ -34,7 +35,7 @@ from fangkong.core.validators import (
     validate_phone,
 )
 from fangkong.registry.importing import bulk
-from fangkong.registry.importing.reader import Sheet, SheetError, cell_text, read_sheet
+from fangkong.registry.importing.columns import ALIASES
 from fangkong.registry.models import (
     Household,
     IdType,
@@ -589,7 +590,7 @@ def residents_import(
     writes (for the command line; a threaded web server keeps the default 1)."""
     if by is not None and (not by.can_write_register or not by.can_see_area(area)):
         raise PermissionDenied
-    sheet = read_sheet(source, filename)
+    sheet = read_sheet(source, filename, aliases=ALIASES)
     result = ImportResult(unmapped_columns=sheet.unmapped, dry_run=dry_run)
     if "id_number" not in sheet.mapping.values():
         raise SheetError(_("The sheet has no ID number column (身份证号)."))

@@ -18,14 +18,9 @@ from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core import crypto, exports, uploads
+from fangkong.core.sheets import SheetError, cell_text, count_rows, read_sheet
+from fangkong.registry.importing.columns import ALIASES
 from fangkong.registry.importing.importer import residents_import
-from fangkong.registry.importing.reader import (
-    ALIASES,
-    SheetError,
-    cell_text,
-    count_rows,
-    read_sheet,
-)
 from fangkong.registry.models import ImportJob
 
 if TYPE_CHECKING:
@@ -69,7 +64,7 @@ def import_job_create(*, by: User, area: Area, upload: UploadedFile) -> ImportJo
     stored = uploads.store_upload(upload.chunks(), suffix)
     token = stored.stem
     try:
-        read_sheet(stored, filename)
+        read_sheet(stored, filename, aliases=ALIASES)
     except SheetError:
         stored.unlink(missing_ok=True)
         raise
@@ -79,7 +74,7 @@ def import_job_create(*, by: User, area: Area, upload: UploadedFile) -> ImportJo
 
 
 def import_job_preview(job: ImportJob, *, sample_rows: int = 5) -> dict[str, Any]:
-    sheet = read_sheet(Path(job.stored_path), job.filename)
+    sheet = read_sheet(Path(job.stored_path), job.filename, aliases=ALIASES)
     sample = []
     for _number, cells in sheet.rows:
         sample.append([cell_text(c) for c in cells[: len(sheet.headers)]])
@@ -206,7 +201,7 @@ def _build_error_report(job: ImportJob) -> tempfile._TemporaryFileWrapper[bytes]
     errors: dict[int, list[str]] = {}
     for e in (job.result or {}).get("errors", []):
         errors.setdefault(e["row"], []).append(f"{e['column']}: {e['message']}")
-    sheet = read_sheet(Path(job.stored_path), job.filename)
+    sheet = read_sheet(Path(job.stored_path), job.filename, aliases=ALIASES)
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
     workbook = exports.workbook(handle.name, {"constant_memory": True})
     ws = workbook.add_worksheet("错误行")

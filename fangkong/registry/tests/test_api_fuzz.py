@@ -21,8 +21,8 @@ from schemathesis.checks import not_a_server_error
 from fangkong.accounts.models import Role
 from fangkong.accounts.tests.factories import UserFactory
 from fangkong.areas.tests.factories import build_tree
+from fangkong.core.clock import today_local
 from fangkong.monitoring import services as monitoring_services
-from fangkong.monitoring.models import today_local
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory
 from fangkong.screening.tests.factories import RiskAreaFactory, RoundFactory
 

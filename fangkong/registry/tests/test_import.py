@@ -387,7 +387,7 @@ def test_status_page_shows_a_progress_bar_while_running(client, tree, users):
 
 
 def test_row_count_for_the_progress_bar(tmp_path):
-    from fangkong.registry.importing.reader import count_rows
+    from fangkong.core.sheets import count_rows
 
     path = tmp_path / "a.csv"
     path.write_bytes(sheet_csv(GOOD))
