@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "fangkong.core",
     "fangkong.areas",
     "fangkong.accounts",
@@ -189,8 +190,9 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous request gets 401 with "WWW-Authenticate: Token", not 403.
+        "fangkong.accounts.tokens.ApiTokenAuthentication",  # hashed, expiring, revocable
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["fangkong.core.api.ScopedPermission"],
     "EXCEPTION_HANDLER": "fangkong.core.api.exception_handler",
@@ -282,3 +284,21 @@ MIDDLEWARE.insert(
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 )
 MIDDLEWARE.append("fangkong.core.middleware.NoStoreMiddleware")
+
+# --- accounts: login throttle (django-axes) and API tokens -------------------------------------------
+# A login is refused for AXES_COOLOFF_TIME after FANGKONG_LOGIN_FAILURES failures for one account
+# (from anywhere) or from one address (any account); the address is the real client's
+# (RealClientAddressMiddleware). Every failure and every lock-out is in the audit log.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = int(os.environ.get("FANGKONG_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("FANGKONG_LOGIN_COOLOFF_MINUTES", "15")) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_CLIENT_IP_CALLABLE = "fangkong.core.audit.client_ip"
+AXES_VERBOSE = False
+FANGKONG_API_TOKEN_DAYS = int(os.environ.get("FANGKONG_API_TOKEN_DAYS", "30"))
