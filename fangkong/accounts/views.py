@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from fangkong.accounts import services
 from fangkong.areas.models import Area
 from fangkong.core.http import AuthedRequest
-from fangkong.core.permissions import scoped_login_required
 from fangkong.registry.models import Household, Resident
 
 
@@ -17,12 +18,29 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-@scoped_login_required
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing one's password; after a reset this is the first page (the one-time password is
+    replaced), and the change is audited."""
+
+    template_name = "accounts/password_change.html"
+    success_url = "/accounts/password/done/"
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        response = super().form_valid(form)
+        services.password_changed(user=form.user)
+        return response
+
+
+@login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    """The start page of each role: the figures of the user's own area and where to go next."""
+    """The start page of each role: the figures of the user's own area and where to go next.
+    A superuser or province administrator without an area starts on the counties page."""
     user = request.user
     area = user.area
-    assert area is not None  # scoped_login_required
+    if area is None:
+        if user.can_create_counties:
+            return redirect("accounts:county_list")
+        raise PermissionDenied
     households = Household.objects.for_user(user)
     residents = Resident.objects.for_user(user)
     figures = residents.aggregate(

@@ -9,10 +9,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from fangkong.accounts.access import Cap
 from fangkong.checkpoints import services
 from fangkong.checkpoints.models import (
     Checkpoint,
@@ -20,20 +20,11 @@ from fangkong.checkpoints.models import (
     HouseholdPass,
     Outcome,
     Passage,
+    PassageOccupant,
     Subject,
     VehicleType,
 )
-from fangkong.core.api import ScopedPermission
 from fangkong.core.http import AuthedAPIRequest
-
-
-class PassageWriterPermission(ScopedPermission):
-    """Reads: anyone scoped; writes: checkpoint staff and register writers."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in SAFE_METHODS:
-            return super().has_permission(request, view)
-        return services.can_register_passages(request.user)
 
 
 class CheckpointSerializer(serializers.ModelSerializer):
@@ -62,8 +53,45 @@ class ScopedCheckpointField(serializers.PrimaryKeyRelatedField):
         return Checkpoint.objects.for_user(self.context["request"].user).select_related("area")
 
 
+class OccupantSerializer(serializers.ModelSerializer):
+    """One person in a vehicle: ID and phone written in full, read back masked."""
+
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, default="")
+    phone_masked = serializers.CharField(read_only=True)
+    id_masked = serializers.CharField(read_only=True)
+    temperature = serializers.DecimalField(
+        max_digits=3, decimal_places=1, required=False, allow_null=True, default=None
+    )
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices, required=False, allow_blank=True, default=""
+    )
+
+    class Meta:
+        model = PassageOccupant
+        fields = [
+            "position",
+            "name",
+            "phone",
+            "phone_masked",
+            "id_number",
+            "id_masked",
+            "travel_from",
+            "via_risk_area",
+            "destination",
+            "temperature",
+            "outcome",
+            "case",
+        ]
+        read_only_fields = ["position", "via_risk_area", "case"]
+        extra_kwargs = {"travel_from": {"required": False}, "destination": {"required": False}}
+
+
 class PassageSerializer(serializers.ModelSerializer):
     checkpoint = ScopedCheckpointField()
+    occupants = OccupantSerializer(many=True, required=False, default=list)
+    notes = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    repeated = serializers.SerializerMethodField()
     direction = serializers.ChoiceField(choices=Direction.choices)
     subject = serializers.ChoiceField(choices=Subject.choices, default=Subject.PERSON)
     vehicle_type = serializers.ChoiceField(
@@ -106,6 +134,8 @@ class PassageSerializer(serializers.ModelSerializer):
             "household_pass",
             "case",
             "notes",
+            "occupants",
+            "repeated",
         ]
         read_only_fields = [
             "at",
@@ -117,12 +147,22 @@ class PassageSerializer(serializers.ModelSerializer):
             "case",
         ]
 
+    def get_repeated(self, passage: Passage) -> bool:
+        """True when this POST repeated a registration made moments before (nothing written)."""
+        return bool(getattr(passage, "repeated", False))
+
+    def to_representation(self, instance: Passage) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["notes"] = services.mask_free_text(data.get("notes") or "")  # older rows too
+        return data
+
     def create(self, validated_data: dict[str, Any]) -> Passage:
         data = dict(validated_data)
         checkpoint = data.pop("checkpoint")
         outcome = data.pop("outcome")
         temperature = data.pop("temperature", None)
-        details = services.PassageDetails(**data)
+        occupants = [services.OccupantDetails(**o) for o in data.pop("occupants", [])]
+        details = services.PassageDetails(**data, occupants=occupants)
         return services.passage_register(
             by=self.context["request"].user,
             checkpoint=checkpoint,
@@ -181,10 +221,20 @@ class PassageViewSet(
     """Passages in the caller's scope (``?day=``, ``?checkpoint=``); a POST registers one."""
 
     serializer_class = PassageSerializer
-    permission_classes = [PassageWriterPermission]
+    write_capability = Cap.CHECKPOINTS_WRITE
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().create(request, *args, **kwargs)
+        if response.data.get("repeated"):
+            response.status_code = 200  # the same crossing sent again: nothing new was made
+        return response
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        passages = Passage.objects.for_user(self.request.user).order_by("-at", "-pk")  # type: ignore[arg-type]
+        passages = (
+            Passage.objects.for_user(self.request.user)  # type: ignore[arg-type]
+            .prefetch_related("occupants")
+            .order_by("-at", "-pk")
+        )
         if day := self.request.query_params.get("day", ""):
             passages = passages.filter(day=day) if len(day) == 10 else passages.none()
         if (checkpoint := self.request.query_params.get("checkpoint", "")).isdigit():
@@ -196,7 +246,7 @@ class PassViewSet(viewsets.ReadOnlyModelViewSet):
     """Household passes in the caller's scope; ``scan/`` checks one and records its use."""
 
     serializer_class = PassSerializer
-    permission_classes = [PassageWriterPermission]
+    write_capability = Cap.CHECKPOINTS_WRITE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (

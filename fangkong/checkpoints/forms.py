@@ -18,11 +18,33 @@ from fangkong.checkpoints.models import (
     Subject,
     VehicleType,
 )
-from fangkong.checkpoints.services import PassageDetails
+from fangkong.checkpoints.services import MAX_PEOPLE_PER_VEHICLE, OccupantDetails, PassageDetails
 from fangkong.registry.models import Resident
 
 _NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
 _TEMPERATURE = {"inputmode": "decimal", "autocomplete": "off", "placeholder": "36.5"}
+
+
+OCCUPANT_FIELDS = ("name", "phone", "id_number", "temperature", "destination", "outcome")
+
+
+def occupants_from(data: Any) -> list[OccupantDetails]:
+    """The rows ``occ-<n>-<field>`` of the desk form, in seat order (blank rows included)."""
+    rows: list[OccupantDetails] = []
+    for seat in range(1, MAX_PEOPLE_PER_VEHICLE + 1):
+        values = {f: str(data.get(f"occ-{seat}-{f}", "") or "").strip() for f in OCCUPANT_FIELDS}
+        if not any(f"occ-{seat}-{f}" in data for f in OCCUPANT_FIELDS):
+            break
+        rows.append(OccupantDetails(**values))  # type: ignore[arg-type]
+    return rows
+
+
+def occupant_rows(data: Any, people: int) -> list[dict[str, str]]:
+    """What the desk shows: the rows typed so far, and blank ones up to ``people``."""
+    typed = [vars(o) for o in occupants_from(data)]
+    want = max(len(typed), min(max(people, 1), MAX_PEOPLE_PER_VEHICLE))
+    blank = dict.fromkeys(OCCUPANT_FIELDS, "")
+    return [*typed, *[dict(blank) for _ in range(want - len(typed))]]
 
 
 class _Details(forms.Form):
@@ -68,6 +90,7 @@ class _Details(forms.Form):
             destination=data.get("destination", ""),
             purpose=data.get("purpose", ""),
             notes=data.get("notes", ""),
+            occupants=occupants_from(self.data) if self.is_bound else [],
         )
 
 
@@ -127,6 +150,8 @@ class ScanForm(forms.Form):
     direction = forms.ChoiceField(
         label=_("Direction"), choices=Direction.choices, widget=forms.RadioSelect, initial="out"
     )
+    # Chosen among the household's people who may use the pass (shown when one is observed).
+    holder = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class ConfirmForm(forms.Form):

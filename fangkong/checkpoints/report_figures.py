@@ -28,10 +28,24 @@ def _passages(**params: str):  # type: ignore[no-untyped-def]
 for _figure in [
     Figure(
         "passages_people",
-        _("People passing checkpoints"),
+        _("People let through at checkpoints"),
         PEOPLE,
         lambda c: _shared(c).people,
         link=_passages(),
+    ),
+    Figure(
+        "passages_people_in",
+        _("People let in at checkpoints"),
+        PEOPLE,
+        lambda c: _shared(c).people_in,
+        link=_passages(direction="in"),
+    ),
+    Figure(
+        "passages_people_out",
+        _("People let out at checkpoints"),
+        PEOPLE,
+        lambda c: _shared(c).people_out,
+        link=_passages(direction="out"),
     ),
     Figure(
         "passages_vehicles",
@@ -42,8 +56,8 @@ for _figure in [
     ),
     Figure(
         "turned_back",
-        _("Turned back at checkpoints"),
-        _("times"),
+        _("People turned back at checkpoints"),
+        PEOPLE,
         lambda c: _shared(c).turned_back,
         link=_passages(outcome="turned_back"),
     ),
@@ -54,6 +68,22 @@ for _figure in [
         lambda c: _shared(c).referred,
         event=True,
         link=_passages(outcome="referred"),
+    ),
+    Figure(
+        "checkpoint_fevers",
+        _("Fevers found at checkpoints"),
+        PEOPLE,
+        lambda c: _shared(c).fevers,
+        event=True,
+        link=_passages(fever="1"),
+    ),
+    Figure(
+        "checkpoint_risk_arrivals",
+        _("Arrivals from risk areas at checkpoints"),
+        PEOPLE,
+        lambda c: _shared(c).risk_arrivals,
+        event=True,
+        link=_passages(risk="1", direction="in"),
     ),
 ]:
     register(replace(_figure, section=SECTION))

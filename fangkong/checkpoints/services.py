@@ -7,18 +7,18 @@ queries whatever the size of the county (see ``tests/test_speed.py``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import REGISTER_WRITERS, Role
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area
 from fangkong.checkpoints.models import (
     Checkpoint,
@@ -27,6 +27,7 @@ from fangkong.checkpoints.models import (
     HouseholdPass,
     Outcome,
     Passage,
+    PassageOccupant,
     PassageSource,
     PreRegistration,
     Subject,
@@ -34,8 +35,9 @@ from fangkong.checkpoints.models import (
     new_token,
 )
 from fangkong.checkpoints.plates import validate_plate
-from fangkong.core.audit import audit_record
+from fangkong.core.audit import audit_record, changes, snapshot
 from fangkong.core.clock import local_tz
+from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction
 from fangkong.core.validators import validate_id_number, validate_phone
 from fangkong.monitoring import services as monitoring
@@ -47,33 +49,8 @@ from fangkong.screening.risk import travel_assess
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
-# Who registers passages: checkpoint staff and everyone who may write the register.
-PASSAGE_WRITERS = {*REGISTER_WRITERS, Role.CHECKPOINT_STAFF}
-# Who sets up checkpoints and issues or revokes passes.
-CHECKPOINT_MANAGERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE}
 DEFAULT_FEVER = Decimal("37.3")
 MAX_PEOPLE_PER_VEHICLE = 60
-
-
-def can_register_passages(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.area_id is not None
-        and user.role in PASSAGE_WRITERS
-    )
-
-
-def can_manage_checkpoints(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.area_id is not None
-        and user.role in CHECKPOINT_MANAGERS
-    )
-
-
-def _check(*, by: User, area: Area, allowed: AbstractSet[str]) -> None:
-    if by.role not in allowed or by.area is None or not area.is_within(by.area):
-        raise PermissionDenied
 
 
 def local_day(moment: dt.datetime) -> dt.date:
@@ -95,9 +72,9 @@ def checkpoint_save(
     active: bool = True,
     checkpoint: Checkpoint | None = None,
 ) -> Checkpoint:
-    _check(by=by, area=area, allowed=CHECKPOINT_MANAGERS)
+    require(by, area, Cap.CHECKPOINTS_MANAGE)
     if checkpoint is not None:
-        _check(by=by, area=checkpoint.area, allowed=CHECKPOINT_MANAGERS)
+        require(by, checkpoint.area, Cap.CHECKPOINTS_MANAGE)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name the checkpoint.")})
@@ -107,6 +84,8 @@ def checkpoint_save(
         raise ValidationError(
             {"closes_at": _("Give both the opening and the closing time, or neither.")}
         )
+    fields = ("area", "name", "kind", "opens_at", "closes_at", "active")
+    before = snapshot(checkpoint, fields) if checkpoint is not None else None
     checkpoint = checkpoint or Checkpoint()
     checkpoint.area = area
     checkpoint.name = name
@@ -121,14 +100,20 @@ def checkpoint_save(
         raise ValidationError(
             {"name": _("This area already has a checkpoint of that name.")}
         ) from error
-    audit_record(user=by, action=AuditAction.UPDATE, area=area, obj=checkpoint)
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE if before is not None else AuditAction.CREATE,
+        area=area,
+        obj=checkpoint,
+        detail=changes(before, checkpoint) if before is not None else "",
+    )
     return checkpoint
 
 
 @transaction.atomic
 def checkpoint_new_poster(*, by: User, checkpoint: Checkpoint) -> Checkpoint:
     """A new self-registration link: the old poster stops working."""
-    _check(by=by, area=checkpoint.area, allowed=CHECKPOINT_MANAGERS)
+    require(by, checkpoint.area, Cap.CHECKPOINTS_MANAGE)
     checkpoint.register_token = new_token()
     checkpoint.save(update_fields=["register_token"])
     audit_record(
@@ -138,6 +123,26 @@ def checkpoint_new_poster(*, by: User, checkpoint: Checkpoint) -> Checkpoint:
 
 
 # --- passages ---------------------------------------------------------------------------------
+
+
+@dataclass
+class OccupantDetails:
+    """One person in a vehicle. An empty outcome follows the vehicle's, except that a fever
+    sends the person to the fever clinic and a risk origin refers them for observation."""
+
+    name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    temperature: object = None
+    travel_from: str = ""
+    destination: str = ""
+    outcome: str = ""
+
+    def is_blank(self) -> bool:
+        return not any(
+            str(v or "").strip()
+            for v in (self.name, self.phone, self.id_number, self.temperature, self.destination)
+        )
 
 
 @dataclass
@@ -156,6 +161,21 @@ class PassageDetails:
     destination: str = ""
     purpose: str = ""
     notes: str = ""
+    occupants: list[OccupantDetails] = field(default_factory=list)
+
+
+# A registration repeating one made this long before (same checkpoint and direction, same plate
+# or ID number) is the same crossing sent twice (a phone that lost the answer, a double tap).
+REPEAT_WINDOW = dt.timedelta(minutes=2)
+# Long runs of digits in free text: ID and phone numbers, masked before they are stored.
+_ID_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)|(?<!\d)\d{15}(?!\d)")
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+
+
+def mask_free_text(text: str) -> str:
+    """Notes are free text: an ID or mobile number typed into them is kept masked only."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text or "")
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def _clean_details(details: PassageDetails, *, outcome: str, day: dt.date) -> PassageDetails:
@@ -197,7 +217,8 @@ def _clean_details(details: PassageDetails, *, outcome: str, day: dt.date) -> Pa
         except ValidationError as error:
             errors["id_number"] = error.messages
     name = (details.name or "").strip()[:50]
-    if outcome in {Outcome.REFERRED, Outcome.FEVER_CLINIC}:
+    listed = details.subject == Subject.VEHICLE and any(not o.is_blank() for o in details.occupants)
+    if outcome in {Outcome.REFERRED, Outcome.FEVER_CLINIC} and not listed:
         if not name:
             errors["name"] = _("Name the person who is referred or sent to the clinic.")
         if not phone and "phone" not in errors:
@@ -216,13 +237,154 @@ def _clean_details(details: PassageDetails, *, outcome: str, day: dt.date) -> Pa
         travel_from=(details.travel_from or "").strip()[:100],
         destination=(details.destination or "").strip()[:100],
         purpose=(details.purpose or "").strip()[:100],
-        notes=(details.notes or "").strip()[:200],
+        notes=mask_free_text((details.notes or "").strip())[:200],
+        occupants=[o for o in details.occupants if not o.is_blank()]
+        if details.subject == Subject.VEHICLE
+        else [],
     )
 
 
 def _fever_threshold(day: dt.date) -> Decimal:
     policy = ObservationPolicy.objects.in_force_on(day)
     return policy.fever_threshold if policy else DEFAULT_FEVER
+
+
+@dataclass
+class _Occupant:
+    """An occupant after cleaning: values checked, outcome decided."""
+
+    name: str
+    phone: str
+    id_number: str
+    temperature: Decimal | None
+    travel_from: str
+    via_risk_area: bool
+    destination: str
+    outcome: str
+
+
+def _risk(travel_from: str, day: dt.date, risk_areas: list[RiskArea]) -> Any:
+    if not travel_from:
+        return None
+    return travel_assess(
+        travel_from=travel_from, returned_on=None, visited_on=day, risk_areas=risk_areas
+    )
+
+
+def _clean_occupants(
+    details: PassageDetails,
+    *,
+    outcome: str,
+    day: dt.date,
+    fever: Decimal,
+    vehicle_risk: bool,
+    risk_areas: list[RiskArea],
+) -> list[_Occupant]:
+    """Each occupant's values, errors named ``occupants`` with the seat number; the outcome of
+    each decided: a fever → the fever clinic, a risk origin let in → referred for observation."""
+    errors: list[str] = []
+    cleaned: list[_Occupant] = []
+    for seat, occupant in enumerate(details.occupants, start=1):
+        problems: list[str] = []
+        name = (occupant.name or "").strip()[:50]
+        phone = (occupant.phone or "").strip()
+        id_number = (occupant.id_number or "").strip()
+        if not name:
+            problems.append(_("name missing"))
+        phone_given = bool(phone)
+        if phone:
+            try:
+                phone = validate_phone(phone)
+            except ValidationError as error:
+                problems += error.messages
+        if id_number:
+            try:
+                id_number = validate_id_number(id_number, today=day)
+            except ValidationError as error:
+                problems += error.messages
+        reading = None
+        if occupant.temperature not in (None, ""):
+            try:
+                reading = monitoring.validate_temperature(occupant.temperature)
+            except ValidationError as error:
+                problems += error.messages
+        travel_from = (occupant.travel_from or "").strip()[:100] or details.travel_from
+        assessment = _risk(travel_from, day, risk_areas)
+        via_risk = bool(assessment and assessment.via_risk_area) or (
+            vehicle_risk and travel_from == details.travel_from
+        )
+        chosen = occupant.outcome or ""
+        if chosen and chosen not in Outcome.values:
+            problems.append(_("choose the outcome"))
+        if reading is not None and reading >= fever:
+            if chosen == Outcome.ALLOWED:
+                problems.append(_("%(t)s °C is a fever: not through") % {"t": reading})
+            decided = chosen if chosen in {Outcome.REFERRED, Outcome.FEVER_CLINIC} else ""
+            decided = decided or Outcome.FEVER_CLINIC
+        elif via_risk and (chosen or outcome) == Outcome.ALLOWED:
+            decided = Outcome.REFERRED
+        else:
+            decided = chosen or outcome
+        needs_phone = via_risk or decided in {Outcome.REFERRED, Outcome.FEVER_CLINIC}
+        if needs_phone and not phone_given:
+            problems.append(_("phone missing"))
+        if problems:
+            errors.append(
+                _("Person %(n)d: %(problems)s.") % {"n": seat, "problems": "; ".join(problems)}
+            )
+            continue
+        cleaned.append(
+            _Occupant(
+                name=name,
+                phone=phone,
+                id_number=id_number,
+                temperature=reading,
+                travel_from=travel_from,
+                via_risk_area=via_risk,
+                destination=(occupant.destination or "").strip()[:100] or details.destination,
+                outcome=decided,
+            )
+        )
+    if errors:
+        raise ValidationError({"occupants": errors})
+    return cleaned
+
+
+def risk_area_name(travel_from: str, day: dt.date) -> str:
+    """The risk area someone coming from ``travel_from`` was in on that day, or ""."""
+    assessment = _risk((travel_from or "").strip(), day, list(RiskArea.objects.all()))
+    if assessment and assessment.via_risk_area and assessment.risk_area is not None:
+        return assessment.risk_area.name
+    return ""
+
+
+def _repeat_of(
+    *, checkpoint: Checkpoint, details: PassageDetails, at: dt.datetime
+) -> Passage | None:
+    """The passage this registration repeats (same checkpoint, direction, plate or ID number,
+    made within ``REPEAT_WINDOW`` before), or None."""
+    match = models.Q()
+    if details.subject == Subject.VEHICLE and details.plate:
+        match |= models.Q(subject=Subject.VEHICLE, plate=details.plate)
+    if details.id_number:
+        match |= models.Q(id_number_index=id_index(details.id_number))
+    for occupant in details.occupants:
+        if occupant.id_number:
+            match |= models.Q(occupants__id_number_index=id_index(occupant.id_number))
+    if not match:
+        return None
+    return (
+        Passage.objects.filter(
+            county_id=checkpoint.county_id,
+            checkpoint=checkpoint,
+            direction=details.direction,
+            at__gte=at - REPEAT_WINDOW,
+            at__lte=at + REPEAT_WINDOW,
+        )
+        .filter(match)
+        .order_by("-at")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -240,17 +402,25 @@ def passage_register(
 ) -> Passage:
     """Register one crossing. A fever cannot be let through; "referred" proposes an observation
     case for a registered resident (found by the ID number) when the registering person may open
-    one there; otherwise the referral waits on the referrals page for a cadre (one tap)."""
-    _check(by=by, area=checkpoint.area, allowed=PASSAGE_WRITERS)
+    one there; otherwise the referral waits on the referrals page for a cadre (one tap).
+
+    A vehicle from a risk area needs each of its people with a name and a phone (let through or
+    turned back); each person's fever or risk origin decides for that person. A registration
+    that repeats one made seconds before returns that passage (``passage.repeated`` is True)
+    and writes nothing."""
+    require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
+    # One registration at a time per checkpoint, so that a repeat sent twice at once is seen.
+    checkpoint = Checkpoint.objects.select_for_update().select_related("area").get(pk=checkpoint.pk)
     if not checkpoint.active:
         raise ValidationError(_("This checkpoint is out of service."))
     at = at or timezone.now()
     day = local_day(at)
     details = _clean_details(details, outcome=outcome, day=day)
+    fever = _fever_threshold(day)
     reading = None
     if temperature not in (None, ""):
         reading = monitoring.validate_temperature(temperature)
-        if reading >= _fever_threshold(day) and outcome == Outcome.ALLOWED:
+        if reading >= fever and outcome == Outcome.ALLOWED:
             raise ValidationError(
                 {
                     "outcome": _(
@@ -259,22 +429,49 @@ def passage_register(
                     % {"t": reading}
                 }
             )
-    assessment = None
-    if details.travel_from:
-        assessment = travel_assess(
-            travel_from=details.travel_from,
-            returned_on=None,
-            visited_on=day,
-            risk_areas=list(RiskArea.objects.all()),
-        )
-    if resident is None and details.id_number:
-        resident = (
-            Resident.objects.filter(
-                county_id=checkpoint.county_id, id_number_index=id_index(details.id_number)
+    risk_areas = list(RiskArea.objects.all()) if details.travel_from or details.occupants else []
+    assessment = _risk(details.travel_from, day, risk_areas)
+    via_risk = bool(assessment and assessment.via_risk_area)
+    occupants = _clean_occupants(
+        details,
+        outcome=outcome,
+        day=day,
+        fever=fever,
+        vehicle_risk=via_risk,
+        risk_areas=risk_areas,
+    )
+    via_risk = via_risk or any(o.via_risk_area for o in occupants)
+    if via_risk and details.direction == Direction.IN:
+        where = assessment.risk_area.name if assessment and assessment.risk_area else ""
+        if details.subject == Subject.VEHICLE and len(occupants) < details.people:
+            raise ValidationError(
+                {
+                    "occupants": _(
+                        "From a risk area (%(where)s): enter the name and phone of each of the "
+                        "%(n)d people in the vehicle."
+                    )
+                    % {"where": where, "n": details.people}
+                }
             )
-            .select_related("household__area")
-            .first()
-        )
+        if details.subject == Subject.PERSON:
+            missing = {}
+            if not details.name:
+                missing["name"] = _("From a risk area (%(where)s): the name is needed.") % {
+                    "where": where
+                }
+            if not details.phone:
+                missing["phone"] = _("From a risk area (%(where)s): the phone is needed.") % {
+                    "where": where
+                }
+            if missing:
+                raise ValidationError(missing)
+    repeated = _repeat_of(checkpoint=checkpoint, details=details, at=at)
+    if repeated is not None:
+        repeated.repeated = True  # type: ignore[attr-defined]
+        return repeated
+    if resident is None and details.id_number:
+        resident = _resident_by_id(checkpoint, details.id_number)
+    first = occupants[0] if occupants else None
     passage = Passage(
         county_id=checkpoint.county_id,
         checkpoint=checkpoint,
@@ -284,14 +481,14 @@ def passage_register(
         subject=details.subject,
         plate=details.plate,
         vehicle_type=details.vehicle_type,
-        people=details.people,
-        name=details.name or (resident.name if resident else ""),
+        people=len(occupants) if occupants else details.people,
+        name=details.name or (first.name if first else "") or (resident.name if resident else ""),
         phone=details.phone,
         id_number=details.id_number,
         id_number_index=id_index(details.id_number) or "",
         travel_from=details.travel_from,
         origin_name=assessment.origin.name if assessment else "",
-        via_risk_area=bool(assessment and assessment.via_risk_area),
+        via_risk_area=via_risk,
         risk_area=assessment.risk_area if assessment else None,
         destination=details.destination,
         purpose=details.purpose,
@@ -302,8 +499,32 @@ def passage_register(
         resident=resident,
         by=by,
         notes=details.notes,
+        occupants_listed=bool(occupants),
     )
     passage.save()
+    passage.repeated = False  # type: ignore[attr-defined]
+    rows = [
+        PassageOccupant(
+            county_id=checkpoint.county_id,
+            passage=passage,
+            position=seat,
+            name=o.name,
+            phone=o.phone,
+            id_number=o.id_number,
+            id_number_index=id_index(o.id_number) or "",
+            travel_from=o.travel_from,
+            via_risk_area=o.via_risk_area,
+            destination=o.destination,
+            temperature=o.temperature,
+            outcome=o.outcome,
+            resident=_resident_by_id(checkpoint, o.id_number) if o.id_number else None,
+        )
+        for seat, o in enumerate(occupants, start=1)
+    ]
+    for row in rows:
+        row.save()
+        if row.outcome == Outcome.REFERRED and row.resident is not None and by.can_write_register:
+            _propose_case_for(occupant=row, passage=passage, by=by)
     if outcome == Outcome.REFERRED and resident is not None and by.can_write_register:
         _propose_case(passage=passage, by=by)
     audit_record(
@@ -316,6 +537,42 @@ def passage_register(
     return passage
 
 
+def _resident_by_id(checkpoint: Checkpoint, id_number: str) -> Resident | None:
+    return (
+        Resident.objects.filter(county_id=checkpoint.county_id, id_number_index=id_index(id_number))
+        .select_related("household__area")
+        .first()
+    )
+
+
+def _open_proposed(*, resident: Resident, passage: Passage, by: User, ref: str) -> Any:
+    if not resident.household.area.is_within(by.area):  # type: ignore[arg-type]
+        return None  # someone above in the tree proposes it from the referrals page
+    try:
+        return monitoring.case_open(
+            by=by,
+            resident=resident,
+            category=Category.RETURNEE if passage.via_risk_area else Category.OTHER,
+            mode=Mode.HOME,
+            start_date=passage.day,
+            source=Source.MANUAL,
+            source_ref=ref,
+            proposed=True,
+        )
+    except ValidationError:  # already open, or no policy in force: the passage stays
+        return None
+
+
+def _propose_case_for(*, occupant: PassageOccupant, passage: Passage, by: User) -> None:
+    assert occupant.resident is not None
+    case = _open_proposed(
+        resident=occupant.resident, passage=passage, by=by, ref=f"occupant:{occupant.pk}"
+    )
+    if case is not None:
+        occupant.case = case
+        occupant.save(update_fields=["case"])
+
+
 def passage_ref(passage: Passage) -> str:
     """The ``source_ref`` of the case a referral proposed."""
     return f"passage:{passage.pk}"
@@ -324,23 +581,10 @@ def passage_ref(passage: Passage) -> str:
 def _propose_case(*, passage: Passage, by: User) -> None:
     resident = passage.resident
     assert resident is not None
-    if not resident.household.area.is_within(by.area):  # type: ignore[arg-type]
-        return  # someone above in the tree proposes it from the referrals page
-    try:
-        case = monitoring.case_open(
-            by=by,
-            resident=resident,
-            category=Category.RETURNEE if passage.via_risk_area else Category.OTHER,
-            mode=Mode.HOME,
-            start_date=passage.day,
-            source=Source.MANUAL,
-            source_ref=passage_ref(passage),
-            proposed=True,
-        )
-    except ValidationError:  # already open, or no policy in force: the passage stays
-        return
-    passage.case = case
-    passage.save(update_fields=["case"])
+    case = _open_proposed(resident=resident, passage=passage, by=by, ref=passage_ref(passage))
+    if case is not None:
+        passage.case = case
+        passage.save(update_fields=["case"])
 
 
 @transaction.atomic
@@ -387,7 +631,7 @@ def pass_issue(
     every_days: int = 1,
     rule_note: str = "",
 ) -> HouseholdPass:
-    _check(by=by, area=household.area, allowed=CHECKPOINT_MANAGERS)
+    require(by, household.area, Cap.CHECKPOINTS_MANAGE)
     if valid_until < valid_from:
         raise ValidationError({"valid_until": _("The pass must end on or after its first day.")})
     if valid_until - valid_from > dt.timedelta(days=366):
@@ -425,7 +669,7 @@ def pass_issue(
 
 @transaction.atomic
 def pass_revoke(*, by: User, household_pass: HouseholdPass, reason: str) -> HouseholdPass:
-    _check(by=by, area=household_pass.household.area, allowed=CHECKPOINT_MANAGERS)
+    require(by, household_pass.household.area, Cap.CHECKPOINTS_MANAGE)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason.")})
@@ -485,6 +729,45 @@ def pass_problem(household_pass: HouseholdPass, *, day: dt.date, direction: str)
     return None
 
 
+def _surname(name: str) -> str:
+    """王小明 → 王某: the desk names who is observed without the whole name."""
+    return f"{name[:1]}某" if name else "—"
+
+
+def pass_users(household_pass: HouseholdPass, *, day: dt.date) -> tuple[list[Resident], list[str]]:
+    """Who may use the pass on that day, and (as 王某 (居家观察至 12-05)) who may not because
+    they are under home or centralised observation. Two queries."""
+    from fangkong.monitoring.models import ObservationCase, Status
+
+    holders = list(household_pass.holders.all().defer("id_number", "phone"))
+    members = holders or list(
+        Resident.objects.filter(
+            county_id=household_pass.county_id, household_id=household_pass.household_id
+        )
+        .defer("id_number", "phone")
+        .order_by("pk")
+    )
+    observed = {
+        case.resident_id: case
+        for case in ObservationCase.objects.filter(
+            county_id=household_pass.county_id,
+            resident__household_id=household_pass.household_id,
+            status=Status.ACTIVE,
+            start_date__lte=day,
+        ).select_related("resident")
+    }
+    barred = [
+        _("%(name)s (%(mode)s until %(end)s)")
+        % {
+            "name": _surname(case.resident.name),
+            "mode": case.get_mode_display(),
+            "end": case.planned_end.strftime("%m-%d"),
+        }
+        for case in observed.values()
+    ]
+    return [r for r in members if r.pk not in observed], barred
+
+
 @transaction.atomic
 def pass_scan(
     *,
@@ -498,7 +781,7 @@ def pass_scan(
 ) -> Passage:
     """One scan: the pass is checked (validity, revocation, the usage rule) and its use recorded
     as an allowed passage. A pass that does not let the person through raises with the reason."""
-    _check(by=by, area=checkpoint.area, allowed=PASSAGE_WRITERS)
+    require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
     household_pass = pass_find(checkpoint=checkpoint, code=code)
     if household_pass is None:
         raise ValidationError({"code": _("No pass with this number or code.")})
@@ -514,11 +797,21 @@ def pass_scan(
     problem = pass_problem(household_pass, day=local_day(at), direction=direction)
     if problem:
         raise ValidationError({"code": problem})
-    holders = list(household_pass.holders.all())
-    if holder is not None and holders and holder not in holders:
+    eligible, barred = pass_users(household_pass, day=local_day(at))
+    if barred:
+        # Someone of the household is under observation: the pass never lets them out, and staff
+        # must say which of the others is at the barrier.
+        names = "、".join(r.name for r in eligible) or _("nobody")
+        if holder is None or holder not in eligible:
+            message = _(
+                "Under observation: %(barred)s — may not use this pass. "
+                "Who may use it: %(names)s. Choose the person at the barrier."
+            ) % {"barred": "、".join(barred), "names": names}
+            raise ValidationError({"holder": ValidationError(message, code="observed")})
+    elif holder is not None and holder not in eligible:
         raise ValidationError({"holder": _("This person may not use this pass.")})
-    if holder is None and len(holders) == 1:
-        holder = holders[0]
+    if holder is None and len(eligible) == 1 and household_pass.holders.exists():
+        holder = eligible[0]
     return passage_register(
         by=by,
         checkpoint=checkpoint,
@@ -627,7 +920,7 @@ def pre_registration_confirm(
 
 @transaction.atomic
 def pre_registration_dismiss(*, by: User, pre: PreRegistration) -> PreRegistration:
-    _check(by=by, area=pre.checkpoint.area, allowed=PASSAGE_WRITERS)
+    require(by, pre.checkpoint.area, Cap.CHECKPOINTS_WRITE)
     pre.dismissed = True
     pre.save(update_fields=["dismissed"])
     return pre

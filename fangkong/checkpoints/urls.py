@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.checkpoint_form, name="create"),
     path("<int:pk>/", views.desk, name="desk"),
     path("<int:pk>/edit/", views.checkpoint_form, name="edit"),
+    path("<int:pk>/check/", views.desk_check, name="desk_check"),
     path("<int:pk>/scan/", views.scan, name="scan"),
     path("<int:pk>/pending/<int:pre_pk>/", views.pending_confirm, name="pending_confirm"),
     path("<int:pk>/poster/", views.poster, name="poster"),

@@ -7,10 +7,9 @@ import datetime as dt
 from typing import Any
 
 import segno
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from fangkong.accounts.access import Cap
 from fangkong.checkpoints import services
+from fangkong.checkpoints.figures import DEFAULT_FEVER as FEVER_SHOWN
 from fangkong.checkpoints.forms import (
     CheckpointForm,
     ConfirmForm,
@@ -28,22 +29,26 @@ from fangkong.checkpoints.forms import (
     RevokeForm,
     ScanForm,
     SelfRegistrationForm,
+    occupant_rows,
 )
 from fangkong.checkpoints.models import (
     Checkpoint,
+    Direction,
     HouseholdPass,
     Outcome,
     Passage,
+    PassageOccupant,
     PreRegistration,
     Subject,
 )
 from fangkong.core.audit import client_ip
 from fangkong.core.clock import today_local
+from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
 from fangkong.core.ratelimit import rate_limited
-from fangkong.registry.models import Household
+from fangkong.registry.models import Household, Resident
 from fangkong.workforce.models import ShiftAssignment
 
 # Self-registrations allowed per checkpoint poster and per address, per hour.
@@ -52,21 +57,13 @@ SELF_REGISTRATION_PER_ADDRESS = 5
 SELF_REGISTRATION_WINDOW = 3600
 
 
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _writer(request: AuthedRequest) -> None:
-    if not services.can_register_passages(request.user):
+    if not request.user.may(Cap.CHECKPOINTS_WRITE):
         raise PermissionDenied
 
 
 def _manager(request: AuthedRequest) -> None:
-    if not services.can_manage_checkpoints(request.user):
+    if not request.user.may(Cap.CHECKPOINTS_MANAGE):
         raise PermissionDenied
 
 
@@ -130,8 +127,8 @@ def checkpoint_list(request: AuthedRequest) -> HttpResponse:
         {
             "checkpoints": checkpoints,
             "day": day,
-            "can_manage": services.can_manage_checkpoints(request.user),
-            "can_register": services.can_register_passages(request.user),
+            "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
+            "can_register": request.user.may(Cap.CHECKPOINTS_WRITE),
         },
     )
 
@@ -142,19 +139,22 @@ def checkpoint_form(request: AuthedRequest, pk: int | None = None) -> HttpRespon
     checkpoint = get_object_or_404(Checkpoint.objects.for_user(request.user), pk=pk) if pk else None
     initial = CheckpointForm.initial_for(checkpoint) if checkpoint else {"active": True}
     form = CheckpointForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            checkpoint = services.checkpoint_save(
-                by=request.user, checkpoint=checkpoint, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Checkpoint saved."))
-            return redirect("checkpoints:desk", pk=checkpoint.pk)
+    if (
+        checkpoint := submit(
+            request,
+            form,
+            lambda data: services.checkpoint_save(by=request.user, checkpoint=checkpoint, **data),
+        )
+    ) is not None:
+        messages.success(request, _("Checkpoint saved."))
+        return redirect("checkpoints:desk", pk=checkpoint.pk)
     return render(
         request, "checkpoints/checkpoint_form.html", {"form": form, "checkpoint": checkpoint}
     )
+
+
+# Below the outcome buttons, under "more details": what is rarely typed at the barrier.
+MORE_FIELDS = ("vehicle_type", "id_number", "destination", "purpose", "notes")
 
 
 def _desk_context(request: AuthedRequest, checkpoint: Checkpoint, **extra: Any) -> dict:
@@ -168,16 +168,38 @@ def _desk_context(request: AuthedRequest, checkpoint: Checkpoint, **extra: Any) 
         .defer("phone", "id_number")
         .order_by("-at", "-pk")[:10]
     )
+    form = extra.pop("form", None) or PassageForm(initial={"direction": "in"})
     return {
         "checkpoint": checkpoint,
-        "form": extra.pop("form", None) or PassageForm(initial={"direction": "in"}),
+        "form": form,
         "scan_form": extra.pop("scan_form", None) or ScanForm(),
         "pending": pending,
         "recent": recent,
         "staff_now": on_duty_now([checkpoint]).get(checkpoint.pk, []),
         "outcomes": Outcome.choices,
-        "can_manage": services.can_manage_checkpoints(request.user),
+        "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
+        "more_fields": MORE_FIELDS,
+        "more_open": any(form[name].errors for name in MORE_FIELDS) if form.is_bound else False,
+        **_occupants_context(form.data if form.is_bound else {}),
         **extra,
+    }
+
+
+def _occupants_context(data: Any) -> dict[str, Any]:
+    """The risk warning and the rows of people for what has been typed so far."""
+    subject = data.get("subject", Subject.PERSON)
+    try:
+        people = int(data.get("people") or 1)
+    except ValueError:
+        people = 1
+    rows = occupant_rows(data, people) if subject == Subject.VEHICLE else []
+    return {
+        "subject": subject,
+        "rows": rows,
+        "listed": any(any(row.values()) for row in rows),
+        "risk": services.risk_area_name(data.get("travel_from", ""), today_local())
+        if data.get("travel_from")
+        else "",
     }
 
 
@@ -195,6 +217,7 @@ def desk(request: AuthedRequest, pk: int) -> HttpResponse:
         return render(request, "checkpoints/desk.html", _desk_context(request, checkpoint))
     _writer(request)
     form = PassageForm(request.POST)
+    occupant_errors: list[str] = []
     if form.is_valid():
         try:
             passage = services.passage_register(
@@ -205,22 +228,43 @@ def desk(request: AuthedRequest, pk: int) -> HttpResponse:
                 temperature=form.cleaned_data.get("temperature"),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            if hasattr(error, "error_dict"):
+                occupant_errors = [
+                    m for e in error.error_dict.pop("occupants", []) for m in e.messages
+                ]
+            if not hasattr(error, "error_dict") or error.error_dict:
+                apply_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("Registered: %(who)s, %(outcome)s.")
-                % {
-                    "who": passage.plate or passage.name or _("a person"),
-                    "outcome": passage.get_outcome_display(),
-                },
-            )
+            who = passage.plate or passage.name or _("a person")
+            if getattr(passage, "repeated", False):
+                messages.info(
+                    request,
+                    _("Already registered at %(time)s: %(who)s (not counted twice).")
+                    % {"time": timezone.localtime(passage.at).strftime("%H:%M"), "who": who},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Registered: %(who)s, %(outcome)s.")
+                    % {"who": who, "outcome": passage.get_outcome_display()},
+                )
             return redirect("checkpoints:desk", pk=checkpoint.pk)
     return render(
         request,
         "checkpoints/desk.html",
-        _desk_context(request, checkpoint, form=form),
+        _desk_context(request, checkpoint, form=form, occupant_errors=occupant_errors),
         status=400,
+    )
+
+
+@scoped_login_required
+def desk_check(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The warning and the rows of people as the desk form is typed (htmx, before the outcome)."""
+    _checkpoint(request, pk)
+    return render(
+        request,
+        "checkpoints/desk.html#occupants",
+        {"outcomes": Outcome.choices, **_occupants_context(request.GET)},
     )
 
 
@@ -232,16 +276,25 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
         return render(request, "checkpoints/desk.html", _desk_context(request, checkpoint))
     _writer(request)
     form = ScanForm(request.POST)
+    choices: list[Resident] = []
     if form.is_valid():
+        holder = None
+        if holder_id := form.cleaned_data.get("holder"):
+            holder = Resident.objects.filter(county_id=checkpoint.county_id, pk=holder_id).first()
         try:
             passage = services.pass_scan(
                 by=request.user,
                 checkpoint=checkpoint,
                 code=form.cleaned_data["code"],
                 direction=form.cleaned_data["direction"],
+                holder=holder,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
+            found = services.pass_find(checkpoint=checkpoint, code=form.cleaned_data["code"])
+            refusals = getattr(error, "error_dict", {}).get("holder", [])
+            if found is not None and any(e.code == "observed" for e in refusals):
+                choices = services.pass_users(found, day=today_local())[0]
         else:
             messages.success(
                 request,
@@ -251,7 +304,7 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "checkpoints/desk.html",
-        _desk_context(request, checkpoint, scan_form=form),
+        _desk_context(request, checkpoint, scan_form=form, holder_choices=choices),
         status=400,
     )
 
@@ -307,7 +360,7 @@ def poster(request: AuthedRequest, pk: int) -> HttpResponse:
             "checkpoint": checkpoint,
             "url": url,
             "qr": segno.make(url, error="m").svg_inline(scale=6),
-            "can_manage": services.can_manage_checkpoints(request.user),
+            "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
         },
     )
 
@@ -332,11 +385,24 @@ def passage_list(request: AuthedRequest) -> HttpResponse:
         passages = passages.filter(subject=subject)
     if (checkpoint := request.GET.get("checkpoint", "")).isdigit():
         passages = passages.filter(checkpoint_id=int(checkpoint))
+    if (direction := request.GET.get("direction", "")) in Direction.values:
+        passages = passages.filter(direction=direction)
+    if request.GET.get("risk") == "1":  # arrivals from risk areas, flagged for the village
+        passages = passages.filter(via_risk_area=True)
+    if request.GET.get("fever") == "1":
+        fevers = PassageOccupant.objects.filter(
+            passage=OuterRef("pk"), temperature__gte=FEVER_SHOWN
+        )
+        passages = passages.filter(Q(temperature__gte=FEVER_SHOWN) | Exists(fevers))
     page = paginate(request, passages)
+    prefetch_related_objects(
+        [p for p in page if p.occupants_listed],
+        Prefetch("occupants", queryset=PassageOccupant.objects.defer("id_number")),
+    )
     query = "&".join(
         f"{k}={v}"
         for k, v in request.GET.items()
-        if k in {"day", "outcome", "subject", "checkpoint"}
+        if k in {"day", "outcome", "subject", "checkpoint", "direction", "risk", "fever"}
     )
     return render(
         request,
@@ -372,11 +438,12 @@ def referral_propose(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if request.method != "POST":
         return render(request, "checkpoints/referral_propose.html", {"passage": passage})
-    try:
-        passage = services.referral_propose_case(by=request.user, passage=passage)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    proposed = perform(
+        request, lambda: services.referral_propose_case(by=request.user, passage=passage)
+    )
+    if proposed is None:
         return redirect("checkpoints:referral_list")
+    passage = proposed
     messages.success(request, _("Observation case proposed."))
     return redirect("monitoring:case_detail", pk=passage.case_id)
 
@@ -397,7 +464,7 @@ def pass_list(request: AuthedRequest) -> HttpResponse:
     if query:
         passes = passes.filter(Q(number=query) | Q(household__head_name__contains=query))
     households: list[Household] = []
-    if query and services.can_manage_checkpoints(request.user):
+    if query and request.user.may(Cap.CHECKPOINTS_MANAGE):
         households = list(
             Household.objects.for_user(request.user)
             .filter(Q(head_name__contains=query) | Q(address__contains=query))
@@ -413,7 +480,7 @@ def pass_list(request: AuthedRequest) -> HttpResponse:
             "query": query,
             "households": households,
             "day": today_local(),
-            "can_manage": services.can_manage_checkpoints(request.user),
+            "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
         },
     )
 
@@ -425,23 +492,24 @@ def pass_create(request: AuthedRequest, household_pk: int) -> HttpResponse:
         Household.objects.for_user(request.user).select_related("area"), pk=household_pk
     )
     form = PassForm(request.POST or None, household=household)
-    if request.method == "POST" and form.is_valid():
-        try:
-            household_pass = services.pass_issue(
+    if (
+        household_pass := submit(
+            request,
+            form,
+            lambda data: services.pass_issue(
                 by=request.user,
                 household=household,
-                valid_from=form.cleaned_data["valid_from"],
-                valid_until=form.cleaned_data["valid_until"],
-                holders=list(form.cleaned_data["holders"]),
-                uses_allowed=form.cleaned_data["uses_allowed"],
-                every_days=form.cleaned_data["every_days"] or 1,
-                rule_note=form.cleaned_data["rule_note"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Pass issued."))
-            return redirect("checkpoints:pass_detail", pk=household_pass.pk)
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                holders=list(data["holders"]),
+                uses_allowed=data["uses_allowed"],
+                every_days=data["every_days"] or 1,
+                rule_note=data["rule_note"],
+            ),
+        )
+    ) is not None:
+        messages.success(request, _("Pass issued."))
+        return redirect("checkpoints:pass_detail", pk=household_pass.pk)
     return render(request, "checkpoints/pass_form.html", {"form": form, "household": household})
 
 
@@ -466,7 +534,7 @@ def pass_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("Pass revoked."))
                 return redirect("checkpoints:pass_detail", pk=household_pass.pk)
@@ -483,7 +551,7 @@ def pass_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "qr": qr,
             "form": form,
             "problem": services.pass_problem(household_pass, day=today_local(), direction="out"),
-            "can_manage": services.can_manage_checkpoints(request.user),
+            "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
         },
     )
 
@@ -507,17 +575,17 @@ def pass_check(request: AuthedRequest, token: str) -> HttpResponse:
         if checkpoint is None:
             messages.error(request, _("Choose the checkpoint."))
         else:
-            try:
-                services.pass_scan(
+            scanned = perform(
+                request,
+                lambda: services.pass_scan(
                     by=request.user,
                     checkpoint=checkpoint,
                     code=household_pass.token,
                     direction=request.POST.get("direction", "out"),
                     holder=holder,
-                )
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
+                ),
+            )
+            if scanned is not None:
                 request.session["checkpoint"] = checkpoint.pk
                 messages.success(request, _("Recorded: the pass holder may go through."))
                 return redirect("checkpoints:desk", pk=checkpoint.pk)
@@ -566,7 +634,7 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
                     checkpoint=checkpoint, details=form.details()
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
                 status = 400
             else:
                 return render(

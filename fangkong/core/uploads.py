@@ -275,11 +275,19 @@ def check_xlsx(path: Path) -> int:
                 )
         if unpacked > XLSX_MAX_UNPACKED:
             raise SheetError(_("The workbook unpacks to more than 3 GB."))
-        name = _first_sheet_part(archive)
-        if name is None or name not in archive.namelist():
-            return 0  # the parser will say what is wrong
-        with archive.open(name) as sheet_part:
-            head = sheet_part.read(64 * 1024)
+        names = [n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)]
+        first = _first_sheet_part(archive)
+        declared = 0
+        for name in names:
+            with archive.open(name) as sheet_part:
+                head = sheet_part.read(64 * 1024)
+            rows = _check_dimension(head)
+            if name == first or not declared:
+                declared = rows if name == first else declared or rows
+    return declared
+
+
+def _check_dimension(head: bytes) -> int:
     match = _DIMENSION.search(head)
     if not match or not match.group(3):
         return 0
@@ -338,7 +346,24 @@ def excel_rows(source: Path | IO[bytes], suffix: str) -> Iterator[list[Any]]:
             path.unlink(missing_ok=True)
 
 
-def _rows_from_child(path: Path) -> Iterator[list[Any]]:
+def check_workbook(source: Path | IO[bytes], suffix: str) -> None:
+    """Before the reader parses a workbook in this process: the zip and declared dimensions are
+    checked, then a child process limited to ``sheet_memory_bytes()`` parses every sheet of it.
+    Only a workbook the child could read within the limit reaches the server's own parser."""
+    path, temporary = _spooled(source, suffix)
+    try:
+        if suffix in {".xlsx", ".xlsm"}:
+            check_xlsx(path)
+        for _row in _rows_from_child(path, probe=True):
+            pass
+    finally:
+        if temporary:
+            path.unlink(missing_ok=True)
+    if not isinstance(source, Path):
+        source.seek(0)
+
+
+def _rows_from_child(path: Path, *, probe: bool = False) -> Iterator[list[Any]]:
     command = [
         sys.executable,
         "-m",
@@ -348,6 +373,7 @@ def _rows_from_child(path: Path) -> Iterator[list[Any]]:
         str(_limit("FANGKONG_SHEET_CPU_SECONDS", 300)),
         str(max_rows()),
         str(max_columns()),
+        "probe" if probe else "rows",
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGKONG_")}
     env["PYTHONPATH"] = str(Path(settings.BASE_DIR))

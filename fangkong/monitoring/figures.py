@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
 from fangkong.areas.models import Area
 from fangkong.monitoring.models import (
@@ -18,6 +19,7 @@ from fangkong.monitoring.models import (
     CheckIn,
     Mode,
     ObservationCase,
+    ObservationPolicy,
     Status,
 )
 
@@ -94,8 +96,42 @@ def fever_alerts(area: Area, day: dt.date) -> int:
     return _alerts(area, day, AlertKind.FEVER)
 
 
-def missed_checkins(area: Area, day: dt.date) -> int:
-    return _alerts(area, day, AlertKind.MISSED)
+def _missed_filters(day: dt.date, now: dt.datetime) -> dict[int, Q]:
+    """Per slot, the cases for which it was due and has closed by ``now``: its policy's slot
+    ended by then and the case was opened before it ended (the same rule as the missed alerts)."""
+    filters: dict[int, Q] = {}
+    for policy in ObservationPolicy.objects.all():
+        for slot in (1, 2):
+            end = policy.slot_end(day, slot)
+            if end <= now:
+                due = Q(policy_id=policy.pk, opened_at__lt=end)
+                filters[slot] = filters[slot] | due if slot in filters else due
+    return filters
+
+
+def _missed_aggregates(day: dt.date, now: dt.datetime, among: Q) -> dict[str, Count]:
+    """One count per slot closed by ``now``: cases ``among`` those given, due, with no reading."""
+    aggregates: dict[str, Count] = {}
+    for slot, due in _missed_filters(day, now).items():
+        recorded = Exists(CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot))
+        aggregates[f"missed_{slot}"] = Count("pk", filter=among & due & ~Q(recorded))
+    return aggregates
+
+
+def _active_q(day: dt.date) -> Q:
+    return Q(status__in=OBSERVED_STATES, start_date__lte=day) & (
+        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
+    )
+
+
+def missed_checkins(area: Area, day: dt.date, now: dt.datetime | None = None) -> int:
+    """Slots of the day that were due, have closed and have no temperature: computed from the
+    cases and their check-ins, right whether or not the missed-check-in alerts were raised."""
+    aggregates = _missed_aggregates(day, now or timezone.now(), _active_q(day))
+    if not aggregates:
+        return 0
+    counts = ObservationCase.objects.in_area(area).aggregate(**aggregates)
+    return sum(int(v or 0) for v in counts.values())
 
 
 @dataclass(frozen=True)
@@ -113,12 +149,19 @@ class MonitoringFigures:
     missed_checkins: int
 
 
-def monitoring_figures(area: Area, day: dt.date) -> MonitoringFigures:
-    """All figures at once, in four aggregate queries (the daily report and the pages use this)."""
+def monitoring_figures(
+    area: Area, day: dt.date, now: dt.datetime | None = None
+) -> MonitoringFigures:
+    """All figures at once, in a few aggregate queries (the daily report and the pages use this).
+
+    Missed check-ins are the slots due and closed by ``now`` (default: the present) with no
+    temperature recorded, whatever the alerts say."""
     cases = ObservationCase.objects.in_area(area)
     observed = Q(status__in=OBSERVED_STATES, start_date__lte=day)
-    active = observed & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+    active = _active_q(day)
+    missed = _missed_aggregates(day, now or timezone.now(), active)
     counts = cases.aggregate(
+        **missed,
         total=Count("pk", filter=observed),
         now=Count("pk", filter=active),
         home=Count("pk", filter=active & Q(mode=Mode.HOME)),
@@ -133,7 +176,6 @@ def monitoring_figures(area: Area, day: dt.date) -> MonitoringFigures:
         .filter(date=day)
         .aggregate(
             fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
-            missed=Count("pk", filter=Q(kind=AlertKind.MISSED)),
         )
     )
     return MonitoringFigures(
@@ -147,5 +189,5 @@ def monitoring_figures(area: Area, day: dt.date) -> MonitoringFigures:
         checkins_due=counts["now"] * SLOTS_PER_DAY,
         checkins_done=done,
         fever_alerts=alerts["fever"],
-        missed_checkins=alerts["missed"],
+        missed_checkins=sum(int(counts.get(name) or 0) for name in missed),
     )

@@ -25,7 +25,7 @@ from fangkong.accounts.tests.factories import UserFactory
 from fangkong.care.tests.factories import errand_in
 from fangkong.checkpoints import services as checkpoint_services
 from fangkong.checkpoints.tests.factories import make_checkpoint, vehicle
-from fangkong.monitoring.models import today_local
+from fangkong.core.clock import today_local
 from fangkong.monitoring.tests.factories import open_case
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory
 

@@ -25,9 +25,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from fangkong.core import exports, uploads
 from fangkong.core.audit import scrub
 from fangkong.core.sheets import read_sheet
+from fangkong.core.sheets.columns import REGISTER as ALIASES
 from fangkong.core.uploads import SheetError
 from fangkong.registry.importing import residents_import
-from fangkong.registry.importing.columns import ALIASES
 from fangkong.registry.models import ImportJob, Resident
 from fangkong.registry.tests.factories import make_id_number
 
@@ -91,7 +91,7 @@ def _read_in_fresh_process(path: Path, memory_mb: int) -> dict:
         from fangkong.core.uploads import SheetError
         from pathlib import Path
         try:
-            from fangkong.registry.importing.columns import ALIASES
+            from fangkong.core.sheets.columns import REGISTER as ALIASES
             sheet = read_sheet(Path({str(path)!r}), {path.name!r}, aliases=ALIASES)
             rows = sum(1 for _ in sheet.rows)
             error = None

@@ -45,7 +45,7 @@ def test_the_figures_of_seed_002_come_from_the_records(areas):
     now = local(TODAY, 15)  # the morning slot has closed, the afternoon one is open
     result = build_monitoring(areas, now=now)
     township = areas[demo.TOWNSHIP[1]]
-    f = figures.monitoring_figures(township, TODAY)
+    f = figures.monitoring_figures(township, TODAY, now=now)
     assert (f.monitored_total, f.released_total, f.at_home, f.centralised) == (49, 29, 15, 5)
     assert f.monitored_now == 20
     assert f.checkins_due == 40 and f.checkins_done == 20  # morning in, afternoon due
