@@ -1,10 +1,10 @@
 """``/api/v1/``: every route is scoped to the caller's area (see ``fangkong.core.api``)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularSwaggerView
-from rest_framework.authtoken.views import ObtainAuthToken
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from fangkong.accounts.token_views import ObtainTokenView, RevokeTokenView
 from fangkong.areas.api import AreaViewSet
 from fangkong.care.api import CarePlanViewSet, ErrandViewSet
 from fangkong.checkpoints.api import CheckpointViewSet, PassageViewSet, PassViewSet
@@ -81,8 +81,9 @@ router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("findings", FindingViewSet, basename="finding")
 
 urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/logout/", RevokeTokenView.as_view(), name="api-token-revoke"),
     path("imports/", ImportView.as_view(), name="api-import"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
 ]

@@ -60,9 +60,7 @@ def _people(page, who, *, per_passage: bool = False) -> Records:  # type: ignore
 
     def measure(ctx: FigureContext, passages: QuerySet) -> int:
         unlisted = passages.filter(occupants_listed=False)
-        counted = (
-            unlisted.count() if per_passage else unlisted.aggregate(n=Sum("people"))["n"] or 0
-        )
+        counted = unlisted.count() if per_passage else unlisted.aggregate(n=Sum("people"))["n"] or 0
         listed = PassageOccupant.objects.filter(
             passage__in=passages.filter(occupants_listed=True).values("pk")
         ).filter(who(ctx, "passage__"))

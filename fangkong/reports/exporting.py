@@ -6,13 +6,11 @@ Built from the submitted snapshots; every export writes an audit event with its 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import xlsxwriter
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
@@ -21,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area, Level
+from fangkong.core import exports
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
@@ -178,7 +177,7 @@ def report_table(*, by: User, area: Area, day: dt.date, ip: str | None = None) -
 def csv_bytes(table: ReportTable) -> bytes:
     """UTF-8 with BOM so that Excel on Windows opens the Chinese correctly."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = exports.csv_writer(out)
     writer.writerow([table.title])
     writer.writerow(table.headers)
     writer.writerows(table.rows)
@@ -192,7 +191,7 @@ def csv_bytes(table: ReportTable) -> bytes:
 
 def xlsx_bytes(table: ReportTable) -> bytes:
     out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(out, {"in_memory": True})
+    workbook = exports.workbook(out, {"in_memory": True})
     sheet = workbook.add_worksheet(_("Daily report")[:31])
     title = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
     head = workbook.add_format(

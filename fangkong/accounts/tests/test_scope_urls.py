@@ -95,6 +95,7 @@ SKIPPED_NAMES = {
     "accounts:logout": "must work for anyone; it only ends the session",
     "api-schema": "the OpenAPI description of /api/v1/: field names and shapes, no data",
     "api-token": "obtaining an API token is the API's login: reachable anonymously by design",
+    "healthz": "the monitoring's health check: no login, answers only whether the database does",
     "self_report": (
         "the personal self-report link (/r/<token>/) needs no account by design: only the holder "
         "of the unguessable token reaches one person's form (tested in monitoring/tests/test_views.py)"
@@ -253,7 +254,19 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "measures:finding_add": lambda o: {"pk": o.inspection.pk},
     "measures:accountability_add": lambda o: {"pk": o.inspection.pk},
     "measures:finding_close": lambda o: {"pk": o.finding.pk},
+    # An API token of the upload's owner (the cadre): only its owner may revoke it.
+    "accounts:token_revoke": lambda o: {"pk": _cadre_token(o)},
 }
+
+
+def _cadre_token(o: Objects) -> int:
+    from fangkong.accounts.models import ApiToken
+    from fangkong.accounts.tokens import api_token_issue
+
+    existing = ApiToken.objects.filter(user=o.import_job.user).first()
+    return existing.pk if existing else api_token_issue(user=o.import_job.user)[0].pk
+
+
 # String kwargs that name an object (replaced by a missing one to compare answers); other string
 # kwargs (``kind``, ``field``) are part of the route and stay as they are.
 OBJECT_STR_KWARGS = {"token"}
@@ -265,6 +278,7 @@ OWNERS: dict[str, str] = {
     "registry:import_preview": "cadre",
     "registry:import_status": "cadre",
     "registry:import_errors": "cadre",
+    "accounts:token_revoke": "cadre",
     # One clocks in and out of one's own shifts only.
     "workforce:clock_in": "grid_worker",
     "workforce:clock_out": "grid_worker",
