@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from fangkong.areas.models import Area
+from fangkong.accounts.today import sections_for
+from fangkong.core.clock import today_local
 from fangkong.core.http import AuthedRequest
 from fangkong.core.permissions import scoped_login_required
-from fangkong.registry.models import Household, Resident
 
 
 class LoginView(auth_views.LoginView):
@@ -19,39 +18,12 @@ class LoginView(auth_views.LoginView):
 
 @scoped_login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    """The start page of each role: the figures of the user's own area and where to go next."""
+    """The start page of each role is its today page: what to do now, each item a link."""
     user = request.user
-    area = user.area
-    assert area is not None  # scoped_login_required
-    households = Household.objects.for_user(user)
-    residents = Resident.objects.for_user(user)
-    figures = residents.aggregate(
-        total=Count("pk"),
-        vulnerable=Count(
-            "pk",
-            filter=Q(low_income=True)
-            | Q(elderly_alone=True)
-            | Q(chronic_illness=True)
-            | Q(pregnant=True)
-            | Q(disabled=True),
-        ),
-        away=Count("pk", filter=Q(residence_status="away")),
-        incoming=Count("pk", filter=Q(residence_status="incoming")),
-    )
-    children = (
-        Area.objects.children_of(area).order_by("code")
-        if area.level != "grid"
-        else Area.objects.none()
-    )
     return render(
         request,
         "accounts/home.html",
-        {
-            "area": area,
-            "household_count": households.count(),
-            "figures": figures,
-            "children": children,
-        },
+        {"area": user.area, "day": today_local(), "sections": sections_for(user)},
     )
 
 

@@ -385,6 +385,28 @@ def checkin_record(
 
 
 @transaction.atomic
+def checkin_record_batch(
+    *, by: User, readings: dict[ObservationCase, object], day: dt.date, slot: int
+) -> list[CheckIn]:
+    """Temperatures of many people for one slot, all or nothing: each through
+    ``checkin_record`` (so a fever raises its alert exactly as a single entry does). Errors come
+    back as one ValidationError keyed by the case id, and nothing is written."""
+    errors: dict[str, list[str]] = {}
+    saved: list[CheckIn] = []
+    for case, value in readings.items():
+        try:
+            with transaction.atomic():
+                saved.append(
+                    checkin_record(case=case, by=by, temperature=value, day=day, slot=slot)
+                )
+        except ValidationError as error:
+            errors[str(case.pk)] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return saved
+
+
+@transaction.atomic
 def alert_handle(*, by: User, alert: Alert, action: str, note: str = "") -> Alert:
     alert = (
         Alert.objects.select_for_update(of=("self",))

@@ -192,6 +192,7 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "checkpoints:desk": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:edit": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:scan": lambda o: {"pk": o.checkpoint.pk},
+    "checkpoints:desk_check": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:poster": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:pending_confirm": lambda o: {
         "pk": o.checkpoint.pk,
