@@ -25,7 +25,9 @@ def test_five_temperatures_in_one_save_and_a_fever_raises_its_alert(client, user
     page = client.get(URL).content.decode()
     assert page.count('class="batch-row"') == 5
     values = ["36.5", "36.6", "37.5", "36.4", "36.8"]
-    response = client.post(URL, {"slot": "1", **{f"t-{c.pk}": v for c, v in zip(cases, values)}})
+    response = client.post(
+        URL, {"slot": "1", **{f"t-{c.pk}": v for c, v in zip(cases, values, strict=True)}}
+    )
     assert response.status_code == 302
     assert CheckIn.objects.filter(date=D, slot=1).count() == 5
     fever = Alert.objects.get(kind=AlertKind.FEVER)
