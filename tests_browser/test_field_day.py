@@ -19,7 +19,7 @@ from fangkong.accounts.tests.factories import UserFactory
 from fangkong.checkpoints import services as checkpoint_services
 from fangkong.checkpoints.models import Checkpoint, Passage
 from fangkong.core.clock import today_local
-from fangkong.monitoring.models import Alert, CheckIn, Mode
+from fangkong.monitoring.models import Alert, CheckIn, Mode, ObservationPolicy
 from fangkong.monitoring.tests.factories import open_case
 from fangkong.registry.tests.factories import HouseholdFactory, ResidentFactory
 from fangkong.screening.tests.factories import RiskAreaFactory
@@ -29,12 +29,14 @@ from .conftest import log_in
 pytestmark = pytest.mark.browser
 
 SMALL_PHONE = {"width": 360, "height": 740}
-# The emulated weak link: 400 kbit/s down, 200 kbit/s up, 400 ms round trip.
+# The emulated weak link: Chrome DevTools' "Fast 3G" preset (562.5 ms round trip, 180 KB/s down,
+# 84 KB/s up), cache off. The live server sends the static files uncompressed (WhiteNoise
+# compresses them in production), so the weights here are the upper bound.
 WEAK_LINK = {
     "offline": False,
-    "latency": 400,
-    "downloadThroughput": 50_000,
-    "uploadThroughput": 25_000,
+    "latency": 562.5,
+    "downloadThroughput": 180 * 1024,
+    "uploadThroughput": 84 * 1024,
 }
 MAX_BYTES = 150 * 1024
 MAX_DCL_MS = 2500
@@ -59,6 +61,10 @@ def phone(browser: Browser, live_server) -> Iterator[Page]:
 
 @pytest.fixture
 def people(tree):
+    # The live server's database is flushed between tests: the 2020 policy is made again.
+    ObservationPolicy.objects.get_or_create(
+        effective_from=dt.date(2020, 1, 1), defaults={"name": "2020"}
+    )
     users = {
         "cadre": UserFactory(username="cadre", role=Role.VILLAGE_CADRE, area=tree["qianjin"]),
         "doctor": UserFactory(username="doctor", role=Role.DOCTOR, area=tree["qianjin"]),
