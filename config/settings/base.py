@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "fangkong.care",
     "fangkong.supplies",
     "fangkong.measures",
+    "fangkong.demo",  # load_demo: calls every app's own demo
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "fangkong.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

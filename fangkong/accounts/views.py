@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from fangkong.accounts import services
 from fangkong.accounts.today import sections_for
 from fangkong.core.clock import today_local
 from fangkong.core.http import AuthedRequest
-from fangkong.core.permissions import scoped_login_required
 
 
 class LoginView(auth_views.LoginView):
@@ -16,10 +17,28 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-@scoped_login_required
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing one's password; after a reset this is the first page (the one-time password is
+    replaced), and the change is audited."""
+
+    template_name = "accounts/password_change.html"
+    success_url = "/accounts/password/done/"
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        response = super().form_valid(form)
+        services.password_changed(user=form.user)
+        return response
+
+
+@login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    """The start page of each role is its today page: what to do now, each item a link."""
+    """The start page of each role is its today page: what to do now, each item a link.
+    A superuser or province administrator without an area starts on the counties page."""
     user = request.user
+    if user.area is None:
+        if user.can_create_counties:
+            return redirect("accounts:county_list")
+        raise PermissionDenied
     return render(
         request,
         "accounts/home.html",

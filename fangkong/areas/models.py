@@ -7,11 +7,14 @@ depth, and ``county`` (the tenant key of every large table) without a walk up th
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Concat, Replace, Substr
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -37,6 +40,20 @@ CHILD_LEVELS: dict[str, set[str]] = {
 }
 
 
+# How many leading digits of a descendant's division code come from an area of each level.
+PREFIX_LENGTH: dict[str, int] = {Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
+
+
+def existed_on(day: dt.date) -> models.Q:
+    return (models.Q(established_on__isnull=True) | models.Q(established_on__lte=day)) & (
+        models.Q(retired_on__isnull=True) | models.Q(retired_on__gt=day)
+    )
+
+
+def expected_on(day: dt.date) -> models.Q:
+    return existed_on(day) & models.Q(level=Level.VILLAGE)
+
+
 class AreaQuerySet(models.QuerySet["Area"]):
     def subtree(self, area: Area) -> AreaQuerySet:
         """The area and everything below it: one prefix query on the indexed path."""
@@ -50,6 +67,64 @@ class AreaQuerySet(models.QuerySet["Area"]):
 
     def children_of(self, area: Area) -> AreaQuerySet:
         return self.filter(parent=area)
+
+    def existing_on(self, day: dt.date) -> AreaQuerySet:
+        """Areas that existed on ``day``: established by then (or since always) and not retired."""
+        return self.filter(existed_on(day))
+
+    def expected_on(self, day: dt.date) -> AreaQuerySet:
+        """The villages expected to send a daily report on ``day``: completeness and timeliness
+        count a village only on the days it existed and was not retired."""
+        return self.filter(expected_on(day))
+
+    def with_expected(self, day: dt.date) -> AreaQuerySet:
+        """Each area annotated ``expected`` (a village expected to report on ``day``), for
+        callers that read the whole subtree in one query anyway."""
+        return self.annotate(
+            expected=models.Case(
+                models.When(expected_on(day), then=models.Value(True)),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def recode_subtree(
+        self, *, old_path: str, new_path: str, old_code: str, new_code: str, level: str
+    ) -> int:
+        """Give an area a new code: its path, its descendants' paths and (below a county or a
+        township) the division codes of the townships and villages below, in ONE UPDATE."""
+        text = models.CharField()
+        updates: dict[str, models.Expression] = {}
+        n = PREFIX_LENGTH.get(level, 0)
+        if n:
+            # The county, township and village segments are the first 39 characters of every
+            # path (13 each): the old prefix is replaced there and in the codes below.
+            old_prefix, new_prefix = old_code[:n], new_code[:n]
+            head = Replace(
+                Concat(models.Value("/"), Substr("path", 1, 39), output_field=text),
+                models.Value("/" + old_prefix),
+                models.Value("/" + new_prefix),
+            )
+            updates["path"] = Concat(Substr(head, 2), Substr("path", 40), output_field=text)
+            updates["code"] = models.Case(
+                models.When(
+                    level__in=list(ADMINISTRATIVE_LEVELS),
+                    then=Concat(models.Value(new_prefix), Substr("code", n + 1), output_field=text),
+                ),
+                default=models.F("code"),
+            )
+        else:  # a group or grid: its own code and the paths below it
+            updates["path"] = Concat(
+                models.Value(new_path), Substr("path", len(old_path) + 1), output_field=text
+            )
+            updates["code"] = models.Case(
+                models.When(path=old_path, then=models.Value(new_code)), default=models.F("code")
+            )
+        return self.filter(path__startswith=old_path).update(**updates)
+
+    def current(self) -> AreaQuerySet:
+        """Areas not retired (retired ones stay in history, out of the forms' choices)."""
+        return self.filter(retired_on__isnull=True)
 
 
 class Area(models.Model):
@@ -70,7 +145,7 @@ class Area(models.Model):
         related_name="+",
         editable=False,
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     code = models.CharField(
         _("code"),
@@ -80,8 +155,20 @@ class Area(models.Model):
             "a short local code (e.g. 01) for groups and grids."
         ),
     )
-    path = models.CharField(max_length=255, unique=True, editable=False)
-    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    established_on = models.DateField(
+        _("established on"),
+        null=True,
+        blank=True,
+        help_text=_("Expected to report from this day; empty: since always."),
+    )
+    retired_on = models.DateField(
+        _("retired on"),
+        null=True,
+        blank=True,
+        help_text=_("No longer expected to report from this day; kept in history."),
+    )
 
     objects = AreaQuerySet.as_manager()
 
@@ -111,11 +198,15 @@ class Area(models.Model):
             self.county_id = self.pk
             Area.objects.filter(pk=self.pk).update(county_id=self.pk)
         if old_path and old_path != self.path:
-            # A code changed: move the descendants' paths with it (one UPDATE per descendant,
-            # rare and administrative).
-            for child in Area.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-                child.path = self.path + child.path[len(old_path) :]
-                Area.objects.filter(pk=child.pk).update(path=child.path)
+            # The code changed (Django admin): the subtree follows, in one statement.
+            old_code = old_path.rstrip("/").rsplit("/", 1)[-1]
+            Area.objects.exclude(pk=self.pk).recode_subtree(
+                old_path=old_path,
+                new_path=self.path,
+                old_code=old_code,
+                new_code=self.code,
+                level=self.level,
+            )
 
     def clean(self) -> None:
         code = (self.code or "").strip()
@@ -146,6 +237,10 @@ class Area(models.Model):
             raise ValidationError({"code": _("A township's code starts with its county's code.")})
         if self.level == Level.VILLAGE and self.parent and code[:9] != self.parent.code[:9]:
             raise ValidationError({"code": _("A village's code starts with its township's code.")})
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_on is not None
 
     @property
     def is_administrative(self) -> bool:

@@ -12,8 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.accounts.api import PersonField
-from fangkong.accounts.models import FIELD_WORKERS, REGISTER_WRITERS
+from fangkong.accounts.access import Cap
+from fangkong.accounts.fields import PersonField
 from fangkong.care import figures, services
 from fangkong.care.models import (
     OPEN_ERRAND_STATES,
@@ -123,7 +123,7 @@ class ErrandViewSet(
     Created here when taken on the phone or at the door (the household's own link is a page)."""
 
     serializer_class = ErrandSerializer
-    writer_roles = FIELD_WORKERS
+    write_capability = Cap.CARE_WRITE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         errands = Errand.objects.for_user(self.request.user).select_related(  # type: ignore[arg-type]
@@ -253,8 +253,8 @@ class CarePlanViewSet(
     serializer_class = CarePlanSerializer
 
     @property
-    def writer_roles(self) -> set[str]:
-        return set(FIELD_WORKERS) if self.action == "visits" else set(REGISTER_WRITERS)
+    def write_capability(self) -> Cap:
+        return Cap.CARE_WRITE if self.action == "visits" else Cap.CARE_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.core.scoping import AreaScopedQuerySet
+from fangkong.core.tenancy import CountyScoped
 
 
 class ErrandKind(models.TextChoices):
@@ -57,8 +58,8 @@ class ErrandQuerySet(AreaScopedQuerySet["Errand"]):
         return self.filter(status=ErrandStatus.DONE, closed_on__lte=day)
 
 
-class Errand(models.Model):
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+class Errand(CountyScoped):
+    county_source = "household"
     household = models.ForeignKey(
         "registry.Household",
         verbose_name=_("household"),
@@ -157,10 +158,6 @@ class Errand(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.details[:30]}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.household.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_ERRAND_STATES
@@ -193,10 +190,11 @@ class CarePlanQuerySet(AreaScopedQuerySet["CarePlan"]):
         return self.annotate(last_visit=Max("visits__date", filter=Q(visits__date__lte=day)))
 
 
-class CarePlan(models.Model):
+class CarePlan(CountyScoped):
     """Regular care for one vulnerable resident: what, how often, who does it."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "resident"
+
     resident = models.ForeignKey(
         "registry.Resident",
         verbose_name=_("resident"),
@@ -240,10 +238,6 @@ class CarePlan(models.Model):
     def __str__(self) -> str:
         return f"{self.resident} · {self.get_kind_display()}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.resident.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     def due_on(self, last_visit: dt.date | None) -> dt.date:
         """The date the next visit is due, given the date of the latest one."""
         if last_visit is None:
@@ -264,10 +258,11 @@ class CareVisitQuerySet(AreaScopedQuerySet["CareVisit"]):
         )
 
 
-class CareVisit(models.Model):
+class CareVisit(CountyScoped):
     """One visit or call of a care plan. Never edited."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "plan"
+
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="visits")
     date = models.DateField(_("date"))
     at = models.DateTimeField(_("time"), default=timezone.now)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import FIELD_WORKERS, REGISTER_WRITERS, Role
+from fangkong.accounts.access import Cap, may, require
 from fangkong.areas.models import Area
 from fangkong.care.models import (
     CareKind,
@@ -23,7 +23,7 @@ from fangkong.care.models import (
     ErrandSource,
     ErrandStatus,
 )
-from fangkong.core.audit import audit_record
+from fangkong.core.audit import audit_record, changes, snapshot
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
 from fangkong.core.signals import work_done
@@ -34,8 +34,6 @@ from fangkong.registry.models import Household, Resident
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
-# Who may mark someone else's errand done or reassign it: the cadres above the helpers.
-ERRAND_MANAGERS = {Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN}
 # Open requests one personal link may have at a time (a flood from a leaked link stops here).
 LINK_OPEN_LIMIT = 5
 MONEY_MAX = Decimal("100000")
@@ -47,17 +45,7 @@ def _local_date(at: dt.datetime) -> dt.date:
 
 def covers(user: User | None, area: Area) -> bool:
     """A field worker whose area contains ``area``: may work there and be given work there."""
-    return (
-        user is not None
-        and user.is_active
-        and user.role in FIELD_WORKERS
-        and user.can_see_area(area)
-    )
-
-
-def _check_worker(by: User, area: Area) -> None:
-    if not covers(by, area):
-        raise PermissionDenied
+    return may(user, Cap.CARE_WRITE, area)
 
 
 def _lock(errand: Errand) -> Errand:
@@ -100,7 +88,7 @@ def errand_request(
                 % {"n": LINK_OPEN_LIMIT}
             )
     else:
-        _check_worker(by, household.area)
+        require(by, household.area, Cap.CARE_WRITE)
         if source not in (ErrandSource.PHONE, ErrandSource.WORKER):
             raise ValidationError({"source": _("Choose how the request came in.")})
     if kind not in ErrandKind.values:
@@ -133,7 +121,7 @@ def errand_assign(*, by: User, errand: Errand, to: User) -> Errand:
     a cadre may give a taken errand to someone else."""
     errand = _lock(errand)
     area = errand.household.area
-    _check_worker(by, area)
+    require(by, area, Cap.CARE_WRITE)
     if not errand.is_open:
         raise ValidationError(_("This errand is already done or cancelled."))
     if not covers(to, area):
@@ -141,7 +129,7 @@ def errand_assign(*, by: User, errand: Errand, to: User) -> Errand:
     if (
         errand.assignee_id is not None
         and errand.assignee_id != to.pk
-        and by.role not in ERRAND_MANAGERS
+        and not by.may(Cap.ERRANDS_MANAGE)
     ):
         raise ValidationError(
             _("%(name)s has already taken this errand.")
@@ -174,14 +162,14 @@ def errand_done(
     at = at or timezone.now()
     errand = _lock(errand)
     area = errand.household.area
-    _check_worker(by, area)
+    require(by, area, Cap.CARE_WRITE)
     if not errand.is_open:
         raise ValidationError(_("This errand is already done or cancelled."))
     if errand.assignee_id is None:
         errand.assignee = by
         errand.assigned_by = by
         errand.assigned_at = at
-    elif errand.assignee_id != by.pk and by.role not in ERRAND_MANAGERS:
+    elif errand.assignee_id != by.pk and not by.may(Cap.ERRANDS_MANAGE):
         raise ValidationError(_("Only the person who took this errand or a cadre can close it."))
     errand.money_spent = validate_yuan(money_spent, field="money_spent", maximum=MONEY_MAX)
     errand.status = ErrandStatus.DONE
@@ -211,7 +199,7 @@ def errand_done(
 def errand_cancel(*, by: User, errand: Errand, reason: str) -> Errand:
     errand = _lock(errand)
     area = errand.household.area
-    _check_worker(by, area)
+    require(by, area, Cap.CARE_WRITE)
     if not errand.is_open:
         raise ValidationError(_("This errand is already done or cancelled."))
     reason = (reason or "").strip()
@@ -233,7 +221,7 @@ def errand_repay(*, by: User, errand: Errand, amount: object) -> Errand:
     """The household paid back (part of) what the helper advanced."""
     errand = _lock(errand)
     area = errand.household.area
-    _check_worker(by, area)
+    require(by, area, Cap.CARE_WRITE)
     if errand.status != ErrandStatus.DONE:
         raise ValidationError(_("Only a done errand can be repaid."))
     paid = validate_yuan(amount, field="amount", maximum=MONEY_MAX)
@@ -253,12 +241,6 @@ def errand_repay(*, by: User, errand: Errand, amount: object) -> Errand:
 # --- care plans -------------------------------------------------------------------------------
 
 
-def _check_planner(by: User, resident: Resident) -> None:
-    area = resident.household.area
-    if by.role not in REGISTER_WRITERS or not by.can_see_area(area):
-        raise PermissionDenied
-
-
 @transaction.atomic
 def care_plan_create(
     *,
@@ -272,7 +254,7 @@ def care_plan_create(
     ends_on: dt.date | None = None,
 ) -> CarePlan:
     """Regular care for a flagged resident (低保, elderly alone, serious illness, ...)."""
-    _check_planner(by, resident)
+    require(by, resident.household.area, Cap.CARE_MANAGE)
     if not resident.vulnerable_labels:
         raise ValidationError(
             {"resident": _("Flag the resident as vulnerable in the register first.")}
@@ -305,12 +287,19 @@ def care_plan_create(
 
 @transaction.atomic
 def care_plan_end(*, by: User, plan: CarePlan, ends_on: dt.date) -> CarePlan:
-    _check_planner(by, plan.resident)
+    require(by, plan.resident.household.area, Cap.CARE_MANAGE)
     if ends_on < plan.starts_on:
         raise ValidationError({"ends_on": _("The end cannot be before the start.")})
+    before = snapshot(plan, ("ends_on",))
     plan.ends_on = ends_on
     plan.save(update_fields=["ends_on"])
-    audit_record(user=by, action=AuditAction.UPDATE, area=plan.resident.household.area, obj=plan)
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE,
+        area=plan.resident.household.area,
+        obj=plan,
+        detail=changes(before, plan),
+    )
     return plan
 
 
@@ -320,7 +309,7 @@ def care_visit_record(
 ) -> CareVisit:
     at = at or timezone.now()
     area = plan.resident.household.area
-    _check_worker(by, area)
+    require(by, area, Cap.CARE_WRITE)
     if day > _local_date(at):
         raise ValidationError({"date": _("A visit cannot be recorded for a future day.")})
     if day < plan.starts_on or (plan.ends_on is not None and day > plan.ends_on):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from fangkong.accounts.models import FIELD_WORKERS, REGISTER_WRITERS
+from fangkong.accounts.access import Cap
 from fangkong.care import figures, services
 from fangkong.care.forms import (
     AssignForm,
@@ -46,7 +46,7 @@ from fangkong.core.forms import DayForm, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.masking import first_name
 from fangkong.core.pagination import paginate
-from fangkong.core.permissions import roles_required, scoped_login_required
+from fangkong.core.permissions import capability_required, scoped_login_required
 from fangkong.monitoring.services import case_for_link, case_link_rate_limited
 from fangkong.registry.models import Household, Resident
 
@@ -104,12 +104,12 @@ def errand_list(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "query": f"status={status}",
             "figures": figures.errand_figures(request.user.area, day),
-            "can_work": request.user.role in FIELD_WORKERS,
+            "can_work": request.user.may(Cap.CARE_WRITE),
         },
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.CARE_WRITE)
 def errand_create(request: AuthedRequest) -> HttpResponse:
     """A request taken on the phone or at the door: find the household, then what it needs."""
     households = Household.objects.for_user(request.user).select_related("area").defer("phone")
@@ -158,12 +158,12 @@ def errand_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_take": can_work and errand.status == ErrandStatus.REQUESTED,
             "can_close": can_work
             and errand.is_open
-            and (errand.assignee_id in (None, user.pk) or user.role in services.ERRAND_MANAGERS),
+            and (errand.assignee_id in (None, user.pk) or user.may(Cap.ERRANDS_MANAGE)),
         },
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.CARE_WRITE)
 def errand_take(request: AuthedRequest, pk: int) -> HttpResponse:
     """Take it oneself: the detail page posts here (a GET asks to confirm)."""
     return _errand_form(
@@ -202,7 +202,7 @@ def _errand_form(
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.CARE_WRITE)
 def errand_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     errand = get_object_or_404(_errands(request), pk=pk)
     return _errand_form(
@@ -217,7 +217,7 @@ def errand_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.CARE_WRITE)
 def errand_done(request: AuthedRequest, pk: int) -> HttpResponse:
     return _errand_form(
         request,
@@ -229,7 +229,7 @@ def errand_done(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.CARE_WRITE)
 def errand_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     return _errand_form(
         request,
@@ -241,7 +241,7 @@ def errand_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.CARE_WRITE)
 def errand_repay(request: AuthedRequest, pk: int) -> HttpResponse:
     return _errand_form(
         request,
@@ -343,12 +343,12 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
             "day": day,
             "overdue": overdue,
             "running": running,
-            "can_plan": request.user.role in REGISTER_WRITERS,
+            "can_plan": request.user.may(Cap.CARE_MANAGE),
         },
     )
 
 
-@roles_required(REGISTER_WRITERS)
+@capability_required(Cap.CARE_MANAGE)
 def plan_create(request: AuthedRequest) -> HttpResponse:
     residents = (
         Resident.objects.for_user(request.user)
@@ -409,12 +409,12 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "due": plan.due_on(plan.last_visit),  # type: ignore[attr-defined]
             "overdue": plan.days_overdue(plan.last_visit, day),  # type: ignore[attr-defined]
             "form": VisitForm() if can_visit else None,
-            "can_end": request.user.role in REGISTER_WRITERS and plan.ends_on is None,
+            "can_end": request.user.may(Cap.CARE_MANAGE) and plan.ends_on is None,
         },
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.CARE_WRITE)
 def plan_visit(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(_plans(request), pk=pk)
     form = VisitForm(request.POST or None)
@@ -439,7 +439,7 @@ def plan_visit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@roles_required(REGISTER_WRITERS)
+@capability_required(Cap.CARE_MANAGE)
 def plan_end(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(_plans(request), pk=pk)
     form = EndForm(request.POST or None)

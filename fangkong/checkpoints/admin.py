@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from fangkong.checkpoints.models import Checkpoint, HouseholdPass, Passage
+from fangkong.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Checkpoint)
@@ -12,7 +13,7 @@ class CheckpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Passage)
-class PassageAdmin(admin.ModelAdmin):
+class PassageAdmin(ReadOnlyAdmin):
     list_display = ["at", "checkpoint", "direction", "subject", "plate", "name", "outcome"]
     list_filter = ["outcome", "direction", "subject"]
     date_hierarchy = "day"
@@ -21,7 +22,7 @@ class PassageAdmin(admin.ModelAdmin):
 
 
 @admin.register(HouseholdPass)
-class HouseholdPassAdmin(admin.ModelAdmin):
+class HouseholdPassAdmin(ReadOnlyAdmin):
     list_display = ["number", "household", "valid_from", "valid_until", "revoked_at"]
     search_fields = ["number"]
     raw_id_fields = ["household", "holders"]

@@ -9,10 +9,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from fangkong.accounts.access import Cap
 from fangkong.checkpoints import services
 from fangkong.checkpoints.models import (
     Checkpoint,
@@ -24,17 +24,7 @@ from fangkong.checkpoints.models import (
     Subject,
     VehicleType,
 )
-from fangkong.core.api import ScopedPermission
 from fangkong.core.http import AuthedAPIRequest
-
-
-class PassageWriterPermission(ScopedPermission):
-    """Reads: anyone scoped; writes: checkpoint staff and register writers."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in SAFE_METHODS:
-            return super().has_permission(request, view)
-        return services.can_register_passages(request.user)
 
 
 class CheckpointSerializer(serializers.ModelSerializer):
@@ -231,7 +221,7 @@ class PassageViewSet(
     """Passages in the caller's scope (``?day=``, ``?checkpoint=``); a POST registers one."""
 
     serializer_class = PassageSerializer
-    permission_classes = [PassageWriterPermission]
+    write_capability = Cap.CHECKPOINTS_WRITE
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().create(request, *args, **kwargs)
@@ -256,7 +246,7 @@ class PassViewSet(viewsets.ReadOnlyModelViewSet):
     """Household passes in the caller's scope; ``scan/`` checks one and records its use."""
 
     serializer_class = PassSerializer
-    permission_classes = [PassageWriterPermission]
+    write_capability = Cap.CHECKPOINTS_WRITE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (

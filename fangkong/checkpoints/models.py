@@ -15,11 +15,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
 from fangkong.core.fields import EncryptedTextField
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.scoping import AreaFieldQuerySet, AreaScopedQuerySet
+from fangkong.core.tenancy import CountyScoped
 
 
 def new_token() -> str:
@@ -36,12 +38,12 @@ class CheckpointQuerySet(AreaFieldQuerySet["Checkpoint"]):
     pass
 
 
-class Checkpoint(models.Model):
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+class Checkpoint(CountyScoped):
+    county_source = "area"
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="checkpoints"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=CheckpointKind.choices)
     opens_at = models.TimeField(
         _("opens at"), null=True, blank=True, help_text=_("Empty: round the clock.")
@@ -66,10 +68,6 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def round_the_clock(self) -> bool:
@@ -119,8 +117,10 @@ class PassageQuerySet(AreaScopedQuerySet["Passage"]):
         return self.filter(county_id=area.county_id, checkpoint__area__path__startswith=area.path)
 
 
-class Passage(models.Model):
+class Passage(CountyScoped):
     """One crossing of a checkpoint: a person on foot or a vehicle with its people."""
+
+    county_source = "checkpoint"
 
     county = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
@@ -137,7 +137,7 @@ class Passage(models.Model):
         _("vehicle type"), max_length=12, choices=VehicleType.choices, blank=True
     )
     people = models.PositiveSmallIntegerField(_("number of people"), default=1)
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
     id_number = EncryptedTextField(_("ID number"), blank=True)
     id_number_index = models.CharField(max_length=32, blank=True, editable=False)
@@ -304,10 +304,11 @@ class PassQuerySet(AreaScopedQuerySet["HouseholdPass"]):
         return self.filter(revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day)
 
 
-class HouseholdPass(models.Model):
+class HouseholdPass(CountyScoped):
     """通行证 / 出入证 of one household: who may use it, until when, how often."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "household"
+
     household = models.ForeignKey(
         "registry.Household",
         verbose_name=_("household"),
@@ -366,10 +367,6 @@ class HouseholdPass(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.household.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
@@ -395,11 +392,12 @@ class PreRegistrationQuerySet(models.QuerySet["PreRegistration"]):
 PRE_REGISTRATION_TTL = dt.timedelta(hours=6)
 
 
-class PreRegistration(models.Model):
+class PreRegistration(CountyScoped):
     """What a visitor typed on their own phone from the checkpoint's poster: pending until staff
     take the temperature and confirm (a passage), or dismiss it. Expires after six hours."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "checkpoint"
+
     checkpoint = models.ForeignKey(
         Checkpoint, on_delete=models.CASCADE, related_name="pre_registrations"
     )
@@ -409,7 +407,7 @@ class PreRegistration(models.Model):
     subject = models.CharField(_("who"), max_length=8, choices=Subject.choices)
     plate = models.CharField(_("plate"), max_length=10, blank=True)
     people = models.PositiveSmallIntegerField(_("number of people"), default=1)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = EncryptedTextField(_("phone"))
     id_number = EncryptedTextField(_("ID number"), blank=True)
     travel_from = models.CharField(_("where from"), max_length=100)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import REGISTER_WRITERS, Role
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area
 from fangkong.checkpoints.models import (
     Checkpoint,
@@ -36,7 +35,7 @@ from fangkong.checkpoints.models import (
     new_token,
 )
 from fangkong.checkpoints.plates import validate_plate
-from fangkong.core.audit import audit_record
+from fangkong.core.audit import audit_record, changes, snapshot
 from fangkong.core.clock import local_tz
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction
@@ -50,33 +49,8 @@ from fangkong.screening.risk import travel_assess
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
-# Who registers passages: checkpoint staff and everyone who may write the register.
-PASSAGE_WRITERS = {*REGISTER_WRITERS, Role.CHECKPOINT_STAFF}
-# Who sets up checkpoints and issues or revokes passes.
-CHECKPOINT_MANAGERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE}
 DEFAULT_FEVER = Decimal("37.3")
 MAX_PEOPLE_PER_VEHICLE = 60
-
-
-def can_register_passages(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.area_id is not None
-        and user.role in PASSAGE_WRITERS
-    )
-
-
-def can_manage_checkpoints(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.area_id is not None
-        and user.role in CHECKPOINT_MANAGERS
-    )
-
-
-def _check(*, by: User, area: Area, allowed: AbstractSet[str]) -> None:
-    if by.role not in allowed or by.area is None or not area.is_within(by.area):
-        raise PermissionDenied
 
 
 def local_day(moment: dt.datetime) -> dt.date:
@@ -98,9 +72,9 @@ def checkpoint_save(
     active: bool = True,
     checkpoint: Checkpoint | None = None,
 ) -> Checkpoint:
-    _check(by=by, area=area, allowed=CHECKPOINT_MANAGERS)
+    require(by, area, Cap.CHECKPOINTS_MANAGE)
     if checkpoint is not None:
-        _check(by=by, area=checkpoint.area, allowed=CHECKPOINT_MANAGERS)
+        require(by, checkpoint.area, Cap.CHECKPOINTS_MANAGE)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name the checkpoint.")})
@@ -110,6 +84,8 @@ def checkpoint_save(
         raise ValidationError(
             {"closes_at": _("Give both the opening and the closing time, or neither.")}
         )
+    fields = ("area", "name", "kind", "opens_at", "closes_at", "active")
+    before = snapshot(checkpoint, fields) if checkpoint is not None else None
     checkpoint = checkpoint or Checkpoint()
     checkpoint.area = area
     checkpoint.name = name
@@ -124,14 +100,20 @@ def checkpoint_save(
         raise ValidationError(
             {"name": _("This area already has a checkpoint of that name.")}
         ) from error
-    audit_record(user=by, action=AuditAction.UPDATE, area=area, obj=checkpoint)
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE if before is not None else AuditAction.CREATE,
+        area=area,
+        obj=checkpoint,
+        detail=changes(before, checkpoint) if before is not None else "",
+    )
     return checkpoint
 
 
 @transaction.atomic
 def checkpoint_new_poster(*, by: User, checkpoint: Checkpoint) -> Checkpoint:
     """A new self-registration link: the old poster stops working."""
-    _check(by=by, area=checkpoint.area, allowed=CHECKPOINT_MANAGERS)
+    require(by, checkpoint.area, Cap.CHECKPOINTS_MANAGE)
     checkpoint.register_token = new_token()
     checkpoint.save(update_fields=["register_token"])
     audit_record(
@@ -426,7 +408,7 @@ def passage_register(
     turned back); each person's fever or risk origin decides for that person. A registration
     that repeats one made seconds before returns that passage (``passage.repeated`` is True)
     and writes nothing."""
-    _check(by=by, area=checkpoint.area, allowed=PASSAGE_WRITERS)
+    require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
     # One registration at a time per checkpoint, so that a repeat sent twice at once is seen.
     checkpoint = Checkpoint.objects.select_for_update().select_related("area").get(pk=checkpoint.pk)
     if not checkpoint.active:
@@ -649,7 +631,7 @@ def pass_issue(
     every_days: int = 1,
     rule_note: str = "",
 ) -> HouseholdPass:
-    _check(by=by, area=household.area, allowed=CHECKPOINT_MANAGERS)
+    require(by, household.area, Cap.CHECKPOINTS_MANAGE)
     if valid_until < valid_from:
         raise ValidationError({"valid_until": _("The pass must end on or after its first day.")})
     if valid_until - valid_from > dt.timedelta(days=366):
@@ -687,7 +669,7 @@ def pass_issue(
 
 @transaction.atomic
 def pass_revoke(*, by: User, household_pass: HouseholdPass, reason: str) -> HouseholdPass:
-    _check(by=by, area=household_pass.household.area, allowed=CHECKPOINT_MANAGERS)
+    require(by, household_pass.household.area, Cap.CHECKPOINTS_MANAGE)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason.")})
@@ -799,7 +781,7 @@ def pass_scan(
 ) -> Passage:
     """One scan: the pass is checked (validity, revocation, the usage rule) and its use recorded
     as an allowed passage. A pass that does not let the person through raises with the reason."""
-    _check(by=by, area=checkpoint.area, allowed=PASSAGE_WRITERS)
+    require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
     household_pass = pass_find(checkpoint=checkpoint, code=code)
     if household_pass is None:
         raise ValidationError({"code": _("No pass with this number or code.")})
@@ -938,7 +920,7 @@ def pre_registration_confirm(
 
 @transaction.atomic
 def pre_registration_dismiss(*, by: User, pre: PreRegistration) -> PreRegistration:
-    _check(by=by, area=pre.checkpoint.area, allowed=PASSAGE_WRITERS)
+    require(by, pre.checkpoint.area, Cap.CHECKPOINTS_WRITE)
     pre.dismissed = True
     pre.save(update_fields=["dismissed"])
     return pre

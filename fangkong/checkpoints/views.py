@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 import segno
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum, prefetch_related_objects
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from fangkong.accounts.access import Cap
 from fangkong.checkpoints import services
 from fangkong.checkpoints.figures import DEFAULT_FEVER as FEVER_SHOWN
 from fangkong.checkpoints.forms import (
@@ -43,6 +43,7 @@ from fangkong.checkpoints.models import (
 )
 from fangkong.core.audit import client_ip
 from fangkong.core.clock import today_local
+from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
@@ -56,21 +57,13 @@ SELF_REGISTRATION_PER_ADDRESS = 5
 SELF_REGISTRATION_WINDOW = 3600
 
 
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _writer(request: AuthedRequest) -> None:
-    if not services.can_register_passages(request.user):
+    if not request.user.may(Cap.CHECKPOINTS_WRITE):
         raise PermissionDenied
 
 
 def _manager(request: AuthedRequest) -> None:
-    if not services.can_manage_checkpoints(request.user):
+    if not request.user.may(Cap.CHECKPOINTS_MANAGE):
         raise PermissionDenied
 
 
@@ -134,8 +127,8 @@ def checkpoint_list(request: AuthedRequest) -> HttpResponse:
         {
             "checkpoints": checkpoints,
             "day": day,
-            "can_manage": services.can_manage_checkpoints(request.user),
-            "can_register": services.can_register_passages(request.user),
+            "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
+            "can_register": request.user.may(Cap.CHECKPOINTS_WRITE),
         },
     )
 
@@ -146,16 +139,15 @@ def checkpoint_form(request: AuthedRequest, pk: int | None = None) -> HttpRespon
     checkpoint = get_object_or_404(Checkpoint.objects.for_user(request.user), pk=pk) if pk else None
     initial = CheckpointForm.initial_for(checkpoint) if checkpoint else {"active": True}
     form = CheckpointForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            checkpoint = services.checkpoint_save(
-                by=request.user, checkpoint=checkpoint, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Checkpoint saved."))
-            return redirect("checkpoints:desk", pk=checkpoint.pk)
+    if (
+        checkpoint := submit(
+            request,
+            form,
+            lambda data: services.checkpoint_save(by=request.user, checkpoint=checkpoint, **data),
+        )
+    ) is not None:
+        messages.success(request, _("Checkpoint saved."))
+        return redirect("checkpoints:desk", pk=checkpoint.pk)
     return render(
         request, "checkpoints/checkpoint_form.html", {"form": form, "checkpoint": checkpoint}
     )
@@ -185,7 +177,7 @@ def _desk_context(request: AuthedRequest, checkpoint: Checkpoint, **extra: Any) 
         "recent": recent,
         "staff_now": on_duty_now([checkpoint]).get(checkpoint.pk, []),
         "outcomes": Outcome.choices,
-        "can_manage": services.can_manage_checkpoints(request.user),
+        "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
         "more_fields": MORE_FIELDS,
         "more_open": any(form[name].errors for name in MORE_FIELDS) if form.is_bound else False,
         **_occupants_context(form.data if form.is_bound else {}),
@@ -241,7 +233,7 @@ def desk(request: AuthedRequest, pk: int) -> HttpResponse:
                     m for e in error.error_dict.pop("occupants", []) for m in e.messages
                 ]
             if not hasattr(error, "error_dict") or error.error_dict:
-                _apply_errors(form, error)
+                apply_errors(form, error)
         else:
             who = passage.plate or passage.name or _("a person")
             if getattr(passage, "repeated", False):
@@ -298,7 +290,7 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
                 holder=holder,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             found = services.pass_find(checkpoint=checkpoint, code=form.cleaned_data["code"])
             refusals = getattr(error, "error_dict", {}).get("holder", [])
             if found is not None and any(e.code == "observed" for e in refusals):
@@ -368,7 +360,7 @@ def poster(request: AuthedRequest, pk: int) -> HttpResponse:
             "checkpoint": checkpoint,
             "url": url,
             "qr": segno.make(url, error="m").svg_inline(scale=6),
-            "can_manage": services.can_manage_checkpoints(request.user),
+            "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
         },
     )
 
@@ -446,11 +438,12 @@ def referral_propose(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if request.method != "POST":
         return render(request, "checkpoints/referral_propose.html", {"passage": passage})
-    try:
-        passage = services.referral_propose_case(by=request.user, passage=passage)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    proposed = perform(
+        request, lambda: services.referral_propose_case(by=request.user, passage=passage)
+    )
+    if proposed is None:
         return redirect("checkpoints:referral_list")
+    passage = proposed
     messages.success(request, _("Observation case proposed."))
     return redirect("monitoring:case_detail", pk=passage.case_id)
 
@@ -471,7 +464,7 @@ def pass_list(request: AuthedRequest) -> HttpResponse:
     if query:
         passes = passes.filter(Q(number=query) | Q(household__head_name__contains=query))
     households: list[Household] = []
-    if query and services.can_manage_checkpoints(request.user):
+    if query and request.user.may(Cap.CHECKPOINTS_MANAGE):
         households = list(
             Household.objects.for_user(request.user)
             .filter(Q(head_name__contains=query) | Q(address__contains=query))
@@ -487,7 +480,7 @@ def pass_list(request: AuthedRequest) -> HttpResponse:
             "query": query,
             "households": households,
             "day": today_local(),
-            "can_manage": services.can_manage_checkpoints(request.user),
+            "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
         },
     )
 
@@ -499,23 +492,24 @@ def pass_create(request: AuthedRequest, household_pk: int) -> HttpResponse:
         Household.objects.for_user(request.user).select_related("area"), pk=household_pk
     )
     form = PassForm(request.POST or None, household=household)
-    if request.method == "POST" and form.is_valid():
-        try:
-            household_pass = services.pass_issue(
+    if (
+        household_pass := submit(
+            request,
+            form,
+            lambda data: services.pass_issue(
                 by=request.user,
                 household=household,
-                valid_from=form.cleaned_data["valid_from"],
-                valid_until=form.cleaned_data["valid_until"],
-                holders=list(form.cleaned_data["holders"]),
-                uses_allowed=form.cleaned_data["uses_allowed"],
-                every_days=form.cleaned_data["every_days"] or 1,
-                rule_note=form.cleaned_data["rule_note"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Pass issued."))
-            return redirect("checkpoints:pass_detail", pk=household_pass.pk)
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                holders=list(data["holders"]),
+                uses_allowed=data["uses_allowed"],
+                every_days=data["every_days"] or 1,
+                rule_note=data["rule_note"],
+            ),
+        )
+    ) is not None:
+        messages.success(request, _("Pass issued."))
+        return redirect("checkpoints:pass_detail", pk=household_pass.pk)
     return render(request, "checkpoints/pass_form.html", {"form": form, "household": household})
 
 
@@ -540,7 +534,7 @@ def pass_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("Pass revoked."))
                 return redirect("checkpoints:pass_detail", pk=household_pass.pk)
@@ -557,7 +551,7 @@ def pass_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "qr": qr,
             "form": form,
             "problem": services.pass_problem(household_pass, day=today_local(), direction="out"),
-            "can_manage": services.can_manage_checkpoints(request.user),
+            "can_manage": request.user.may(Cap.CHECKPOINTS_MANAGE),
         },
     )
 
@@ -581,17 +575,17 @@ def pass_check(request: AuthedRequest, token: str) -> HttpResponse:
         if checkpoint is None:
             messages.error(request, _("Choose the checkpoint."))
         else:
-            try:
-                services.pass_scan(
+            scanned = perform(
+                request,
+                lambda: services.pass_scan(
                     by=request.user,
                     checkpoint=checkpoint,
                     code=household_pass.token,
                     direction=request.POST.get("direction", "out"),
                     holder=holder,
-                )
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
+                ),
+            )
+            if scanned is not None:
                 request.session["checkpoint"] = checkpoint.pk
                 messages.success(request, _("Recorded: the pass holder may go through."))
                 return redirect("checkpoints:desk", pk=checkpoint.pk)
@@ -640,7 +634,7 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
                     checkpoint=checkpoint, details=form.details()
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
                 status = 400
             else:
                 return render(

@@ -33,9 +33,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 class ScopedPermission(BasePermission):
     """Authenticated users bound to an area; read-only roles may only read.
 
-    Writes are for the register's writers, or for the roles a view names in ``writer_roles``
-    (e.g. checkpoint staff run errands and hand out supplies). Object scope is enforced by each view's ``get_queryset`` (``for_user``), so an object outside
-    the user's area is a 404, never a 403 that would confirm it exists.
+    Writes need the capability a view names in ``write_capability`` (a capability of the access
+    table, ``accounts.access``), by default writing the register. Object scope is enforced by each
+    view's ``get_queryset`` (``for_user``), so an object outside the user's area is a 404, never a
+    403 that would confirm it exists. A view may name ``read_capability`` too (the register is not
+    for every role).
     """
 
     def has_permission(self, request: Request, view: Any) -> bool:
@@ -43,11 +45,10 @@ class ScopedPermission(BasePermission):
         if not user or not user.is_authenticated or getattr(user, "area_id", None) is None:
             return False
         if request.method in SAFE_METHODS:
-            return True
-        writer_roles = getattr(view, "writer_roles", None)
-        if writer_roles is not None:
-            return getattr(user, "role", None) in writer_roles
-        return bool(getattr(user, "can_write_register", False))
+            read = getattr(view, "read_capability", None)
+            return read is None or bool(user.may(read))
+        write: Any = getattr(view, "write_capability", None) or "register.write"
+        return bool(user.may(write))
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -1,11 +1,14 @@
-"""Writing audit events: called by services in the same transaction as the work they record."""
+"""Writing audit events: called by services in the same transaction as the work they record.
+An edit's row says which fields changed (``snapshot`` before, ``changes`` after)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 
+from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction, AuditEvent
 
 if TYPE_CHECKING:
@@ -42,3 +45,51 @@ def audit_record(
         ip=ip,
         detail=detail[:500],
     )
+
+
+# Personal fields: an audit row says that they changed, never what they hold; ID and phone numbers
+# are shown masked (old → new) so that a correction can still be told from a replacement.
+_MASKED = {"id_number": "id", "phone": "phone"}
+
+
+def snapshot(obj: object, fields: Iterable[str]) -> dict[str, object]:
+    """The values of ``fields`` now: taken before an edit, given to ``changes`` after it."""
+    return {
+        name: getattr(obj, f"{name}_id" if _is_relation(obj, name) else name) for name in fields
+    }
+
+
+def changes(before: dict[str, object], obj: object, *, personal: Iterable[str] = ()) -> str:
+    """What an edit changed, for an audit row's detail: ``area: 12 → 15; phone: 138****5678 →
+    139****1234; name``. Personal fields are named only (masked values for ID and phone)."""
+    personal = set(personal)
+    parts = []
+    for name, old in before.items():
+        new = getattr(obj, f"{name}_id" if _is_relation(obj, name) else name)
+        if old == new:
+            continue
+        if name in _MASKED:
+            mask = mask_id if _MASKED[name] == "id" else mask_phone
+            parts.append(f"{name}: {mask(str(old or ''))} → {mask(str(new or ''))}")
+        elif name in personal:
+            parts.append(name)
+        else:
+            parts.append(f"{name}: {_shown(old)} → {_shown(new)}")
+    return "; ".join(parts)
+
+
+def _is_relation(obj: object, name: str) -> bool:
+    meta = getattr(obj, "_meta", None)
+    if meta is None:
+        return False
+    try:
+        return bool(meta.get_field(name).many_to_one)
+    except Exception:  # noqa: BLE001 - not a model field: a plain attribute
+        return False
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"

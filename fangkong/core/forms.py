@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest
@@ -27,6 +28,16 @@ def apply_errors(form: BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def perform[T](request: HttpRequest, action: Callable[[], T]) -> T | None:
+    """A write from a button (no form to show errors on): the service's refusal becomes an error
+    message. Returns what the service returned, or None when it refused."""
+    try:
+        return action()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return None
 
 
 def submit[T](

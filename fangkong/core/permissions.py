@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -51,15 +51,15 @@ def county_admin_required(view: View) -> View:
     return wrapped
 
 
-def roles_required(roles: Collection[str]) -> Callable[[View], View]:
-    """The writes of a capability that only some roles do (errands, stock, inspections ...):
-    403 for every other role, the read-only viewer included, also on GET of a form page."""
+def capability_required(capability: Any) -> Callable[[View], View]:
+    """The pages of a capability of the access table (``accounts.access``): 403 for every role
+    the table does not grant it, the read-only viewer included, also on GET of a form page."""
 
     def decorator(view: View) -> View:
         @scoped_login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if getattr(request.user, "role", None) not in roles:
+            if not request.user.may(capability):  # type: ignore[union-attr]
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

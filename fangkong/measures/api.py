@@ -13,8 +13,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.accounts.api import PersonField
-from fangkong.accounts.models import FIELD_WORKERS, INSPECTORS, REGISTER_WRITERS
+from fangkong.accounts.access import Cap
+from fangkong.accounts.fields import PersonField
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPrimaryKeyField
 from fangkong.core.clock import today_local
@@ -96,7 +96,7 @@ class KeyPlaceViewSet(_Scoped):
     """Key places on the daily disinfection plan; ``coverage/?date=`` lists those not done."""
 
     serializer_class = KeyPlaceSerializer
-    writer_roles = REGISTER_WRITERS
+    write_capability = Cap.MEASURES_MANAGE
     model = KeyPlace
     related = ("area",)
     ordering = ("area__path", "name")
@@ -140,7 +140,7 @@ class DisinfectionViewSet(_Scoped):
     """Disinfections in the caller's scope; the agent is taken from stock."""
 
     serializer_class = DisinfectionSerializer
-    writer_roles = FIELD_WORKERS
+    write_capability = Cap.MEASURES_WRITE
     model = Disinfection
     related = ("place", "by")
     ordering = ("-day", "-at", "-pk")
@@ -180,7 +180,7 @@ class OutcomeSerializer(serializers.Serializer):
 
 class GatheringViewSet(_Scoped):
     serializer_class = GatheringSerializer
-    writer_roles = FIELD_WORKERS
+    write_capability = Cap.MEASURES_WRITE
     model = Gathering
     related = ("area",)
     ordering = ("-reported_on", "-pk")
@@ -224,7 +224,7 @@ class VenueViewSet(_Scoped):
     """Venues with the status of their latest check; ``?status=closed``, ``?kind=``."""
 
     serializer_class = VenueSerializer
-    writer_roles = FIELD_WORKERS
+    write_capability = Cap.MEASURES_WRITE
     model = Venue
     related = ("area",)
     ordering = ("area__path", "name")
@@ -264,7 +264,7 @@ class PublicitySerializer(_CreateThrough):
 
 class PublicityViewSet(_Scoped):
     serializer_class = PublicitySerializer
-    writer_roles = FIELD_WORKERS
+    write_capability = Cap.MEASURES_WRITE
     model = Publicity
     related = ("area",)
     ordering = ("-day", "-pk")
@@ -325,7 +325,7 @@ class InspectionViewSet(_Scoped, mixins.RetrieveModelMixin):
     accountable."""
 
     serializer_class = InspectionSerializer
-    writer_roles = INSPECTORS
+    write_capability = Cap.INSPECTIONS_WRITE
     model = Inspection
     related = ("area",)
     ordering = ("-day", "-pk")
@@ -356,7 +356,7 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Findings in the caller's scope; ``?open=1`` for those still to put right."""
 
     serializer_class = FindingSerializer
-    writer_roles = REGISTER_WRITERS | INSPECTORS
+    write_capability = Cap.FINDINGS_WRITE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         findings = Finding.objects.for_user(self.request.user).select_related("inspection__area")  # type: ignore[arg-type]

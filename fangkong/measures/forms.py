@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.accounts.forms import PersonField, people_around
 from fangkong.accounts.models import User
@@ -46,7 +47,7 @@ class _AreaForm(forms.Form):
 
 
 class PlaceForm(_AreaForm):
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "name"), max_length=100)
     kind = forms.ChoiceField(label=_("kind"), choices=PlaceKind.choices)
     responsible = PersonField(
         label=_("person in charge"), queryset=User.objects.none(), required=False
@@ -124,7 +125,7 @@ class OutcomeForm(forms.Form):
 
 
 class VenueForm(_AreaForm):
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "name"), max_length=100)
     kind = forms.ChoiceField(label=_("kind"), choices=VenueKind.choices)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
     status = forms.ChoiceField(

@@ -12,9 +12,11 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
 from fangkong.core.scoping import AreaFieldQuerySet, AreaScopedQuerySet
+from fangkong.core.tenancy import CountyScoped
 
 
 def _user_fk(label: Any, **kwargs: Any) -> Any:
@@ -27,20 +29,17 @@ def _user_fk(label: Any, **kwargs: Any) -> Any:
     )
 
 
-class _AreaRow(models.Model):
+class _AreaRow(CountyScoped):
     """A record of an area: its county is set from the area on write."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "area"
+
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
         abstract = True
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 # --- disinfection ------------------------------------------------------------------------------
@@ -63,7 +62,7 @@ class KeyPlaceQuerySet(AreaFieldQuerySet["KeyPlace"]):
 class KeyPlace(_AreaRow):
     """A place on the daily disinfection plan, with the person in charge of it (专人)."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=PlaceKind.choices)
     responsible = _user_fk(_("person in charge"), null=True, blank=True)
     since = models.DateField(_("on the plan since"))
@@ -88,10 +87,11 @@ class DisinfectionQuerySet(AreaScopedQuerySet["Disinfection"]):
         return self.filter(county_id=area.county_id, place__area__path__startswith=area.path)
 
 
-class Disinfection(models.Model):
+class Disinfection(CountyScoped):
     """Who disinfected which place on which day, with which agent taken from which store."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "place"
+
     place = models.ForeignKey(KeyPlace, on_delete=models.PROTECT, related_name="disinfections")
     day = models.DateField(_("date"))
     at = models.DateTimeField(_("time"), default=timezone.now)
@@ -117,10 +117,6 @@ class Disinfection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.place}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.place.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 # --- gatherings -------------------------------------------------------------------------------
@@ -215,7 +211,7 @@ class VenueQuerySet(AreaFieldQuerySet["Venue"]):
 
 
 class Venue(_AreaRow):
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=14, choices=VenueKind.choices)
     address = models.CharField(_("address"), max_length=200, blank=True)
 
@@ -238,11 +234,12 @@ class VenueCheckQuerySet(AreaScopedQuerySet["VenueCheck"]):
         return self.filter(county_id=area.county_id, venue__area__path__startswith=area.path)
 
 
-class VenueCheck(models.Model):
+class VenueCheck(CountyScoped):
     """A visit to a venue: the status it is to keep from that day (closed, open with conditions),
     and whether it kept the last one. A venue's status is its latest check's."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "venue"
+
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="checks")
     day = models.DateField(_("date"))
     status = models.CharField(_("status"), max_length=10, choices=VenueStatus.choices)
@@ -266,10 +263,6 @@ class VenueCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.venue} {self.status}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.venue.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 # --- publicity --------------------------------------------------------------------------------
@@ -388,10 +381,11 @@ class FindingQuerySet(_OfInspection["Finding"]):
         )
 
 
-class Finding(models.Model):
+class Finding(CountyScoped):
     """Something found wrong, with the date by which it must be put right, and its closure."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "inspection"
+
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings")
     item = models.CharField(_("checklist item"), max_length=20, choices=CHECKLIST)
     description = models.CharField(_("what was found"), max_length=500)
@@ -415,10 +409,6 @@ class Finding(models.Model):
     def __str__(self) -> str:
         return self.description[:50]
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.inspection.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     def is_overdue(self, day: dt.date) -> bool:
         return self.closed_on is None and self.deadline < day
 
@@ -435,10 +425,11 @@ class AccountabilityQuerySet(_OfInspection["Accountability"]):
     pass
 
 
-class Accountability(models.Model):
+class Accountability(CountyScoped):
     """A person held accountable after an inspection (组织处理)."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "inspection"
+
     inspection = models.ForeignKey(
         Inspection, on_delete=models.CASCADE, related_name="accountabilities"
     )
@@ -460,7 +451,3 @@ class Accountability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_name} · {self.get_measure_display()}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.inspection.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]

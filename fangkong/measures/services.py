@@ -4,15 +4,15 @@ service, in the same transaction: no stock, no record."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import FIELD_WORKERS, INSPECTORS, REGISTER_WRITERS
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
@@ -48,11 +48,6 @@ def _today(at: dt.datetime | None = None) -> dt.date:
     return timezone.localdate(at or timezone.now(), local_tz())
 
 
-def _check(by: User, area: Area, roles: Collection[str]) -> None:
-    if by.role not in roles or not by.can_see_area(area):
-        raise PermissionDenied
-
-
 def _not_future(day: dt.date, field: str = "day") -> None:
     if day > _today():
         raise ValidationError({field: _("The date cannot be in the future.")})
@@ -79,12 +74,12 @@ def place_create(
     since: dt.date | None = None,
 ) -> KeyPlace:
     """A key place on the daily disinfection plan of its area."""
-    _check(by, area, REGISTER_WRITERS)
+    require(by, area, Cap.MEASURES_MANAGE)
     name = _required(name, "name", _("Name the place."), 100)
     if kind not in PlaceKind.values:
         raise ValidationError({"kind": _("Choose the kind of place.")})
     if responsible is not None and (
-        responsible.role not in FIELD_WORKERS or not responsible.can_see_area(area)
+        not responsible.may(Cap.MEASURES_WRITE) or not responsible.can_see_area(area)
     ):
         raise ValidationError({"responsible": _("Choose a person who covers this place.")})
     if KeyPlace.objects.filter(county_id=area.county_id, area=area, name=name).exists():
@@ -99,7 +94,7 @@ def place_create(
 
 @transaction.atomic
 def place_retire(*, by: User, place: KeyPlace, until: dt.date) -> KeyPlace:
-    _check(by, place.area, REGISTER_WRITERS)
+    require(by, place.area, Cap.MEASURES_MANAGE)
     if until < place.since:
         raise ValidationError({"until": _("The end cannot be before the start.")})
     place.until = until
@@ -124,7 +119,7 @@ def disinfection_record(
     Not enough in stock: a clear error and nothing written."""
     at = at or timezone.now()
     day = day or _today(at)
-    _check(by, place.area, FIELD_WORKERS)
+    require(by, place.area, Cap.MEASURES_WRITE)
     if day > _today(at):
         raise ValidationError({"day": _("The date cannot be in the future.")})
     if day < place.since or (place.until is not None and day > place.until):
@@ -167,7 +162,7 @@ def gathering_report(
     outcome: str = GatheringOutcome.PENDING,
     note: str = "",
 ) -> Gathering:
-    _check(by, area, FIELD_WORKERS)
+    require(by, area, Cap.MEASURES_WRITE)
     if kind not in GatheringKind.values:
         raise ValidationError({"kind": _("Choose the kind of gathering.")})
     family = _required(family, "family", _("Name the family."), 100)
@@ -196,7 +191,7 @@ def gathering_report(
 def gathering_outcome(
     *, by: User, gathering: Gathering, outcome: str, day: dt.date | None = None, note: str = ""
 ) -> Gathering:
-    _check(by, gathering.area, FIELD_WORKERS)
+    require(by, gathering.area, Cap.MEASURES_WRITE)
     if outcome not in GatheringOutcome.values or outcome == GatheringOutcome.PENDING:
         raise ValidationError({"outcome": _("Choose the outcome.")})
     day = day or _today()
@@ -237,7 +232,7 @@ def venue_create(
     day: dt.date | None = None,
 ) -> Venue:
     """A venue and its status from its first check."""
-    _check(by, area, FIELD_WORKERS)
+    require(by, area, Cap.MEASURES_WRITE)
     name = _required(name, "name", _("Name the venue."), 100)
     if kind not in VenueKind.values:
         raise ValidationError({"kind": _("Choose the kind of venue.")})
@@ -263,7 +258,7 @@ def venue_check(
     conditions: str = "",
     day: dt.date | None = None,
 ) -> VenueCheck:
-    _check(by, venue.area, FIELD_WORKERS)
+    require(by, venue.area, Cap.MEASURES_WRITE)
     conditions = _check_venue(status=status, conditions=conditions)
     day = day or _today()
     _not_future(day)
@@ -282,7 +277,7 @@ def venue_check(
 def publicity_record(
     *, by: User, area: Area, kind: str, quantity: int, day: dt.date | None = None, note: str = ""
 ) -> Publicity:
-    _check(by, area, FIELD_WORKERS)
+    require(by, area, Cap.MEASURES_WRITE)
     if kind not in PublicityKind.values:
         raise ValidationError({"kind": _("Choose the kind of publicity.")})
     if not 1 <= int(quantity) <= 1_000_000:
@@ -317,7 +312,7 @@ def inspection_record(
     summary: str = "",
 ) -> Inspection:
     """An inspection visit; ``checklist`` says for each item looked at whether it was in order."""
-    _check(by, area, INSPECTORS)
+    require(by, area, Cap.INSPECTIONS_WRITE)
     _not_future(day)
     if mode not in InspectionMode.values:
         raise ValidationError({"mode": _("Choose how the inspection was made.")})
@@ -349,7 +344,7 @@ def inspection_record(
 def finding_add(
     *, by: User, inspection: Inspection, item: str, description: str, deadline: dt.date
 ) -> Finding:
-    _check(by, inspection.area, INSPECTORS)
+    require(by, inspection.area, Cap.INSPECTIONS_WRITE)
     if item not in CHECKLIST_KEYS:
         raise ValidationError({"item": _("Choose the checklist item.")})
     description = _required(description, "description", _("Say what was found."), 500)
@@ -369,7 +364,7 @@ def finding_close(
     finding = (
         Finding.objects.select_for_update().select_related("inspection__area").get(pk=finding.pk)
     )
-    _check(by, finding.inspection.area, REGISTER_WRITERS | INSPECTORS)
+    require(by, finding.inspection.area, Cap.FINDINGS_WRITE)
     if finding.closed_on is not None:
         raise ValidationError(_("This finding is already closed."))
     closure = _required(closure, "closure", _("Say how it was put right."), 500)
@@ -396,7 +391,7 @@ def accountability_add(
     finding: Finding | None = None,
     day: dt.date | None = None,
 ) -> Accountability:
-    _check(by, inspection.area, INSPECTORS)
+    require(by, inspection.area, Cap.INSPECTIONS_WRITE)
     person_name = _required(person_name, "person_name", _("Name the person."), 50)
     if measure not in AccountabilityMeasure.values:
         raise ValidationError({"measure": _("Choose the measure taken.")})

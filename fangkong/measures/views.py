@@ -14,12 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import FIELD_WORKERS, INSPECTORS, REGISTER_WRITERS
+from fangkong.accounts.access import Cap
 from fangkong.core.clock import today_local
 from fangkong.core.forms import DayForm, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
-from fangkong.core.permissions import roles_required, scoped_login_required
+from fangkong.core.permissions import capability_required, scoped_login_required
 from fangkong.measures import figures, services
 from fangkong.measures.forms import (
     AccountabilityForm,
@@ -106,13 +106,13 @@ def disinfection(request: AuthedRequest) -> HttpResponse:
             "is_today": day == today_local(),
             "coverage": figures.disinfection_coverage(request.user.area, day),
             "records": list(records),
-            "can_record": request.user.role in FIELD_WORKERS,
-            "can_plan": request.user.role in REGISTER_WRITERS,
+            "can_record": request.user.may(Cap.MEASURES_WRITE),
+            "can_plan": request.user.may(Cap.MEASURES_MANAGE),
         },
     )
 
 
-@roles_required(REGISTER_WRITERS)
+@capability_required(Cap.MEASURES_MANAGE)
 def place_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request,
@@ -124,7 +124,7 @@ def place_create(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.MEASURES_WRITE)
 def disinfection_record(request: AuthedRequest, pk: int) -> HttpResponse:
     place = get_object_or_404(KeyPlace.objects.for_user(request.user).select_related("area"), pk=pk)
     return _form_page(
@@ -151,11 +151,11 @@ def gathering_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "measures/gathering_list.html",
-        {"page": paginate(request, gatherings), "can_write": request.user.role in FIELD_WORKERS},
+        {"page": paginate(request, gatherings), "can_write": request.user.may(Cap.MEASURES_WRITE)},
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.MEASURES_WRITE)
 def gathering_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request,
@@ -167,7 +167,7 @@ def gathering_create(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.MEASURES_WRITE)
 def gathering_outcome(request: AuthedRequest, pk: int) -> HttpResponse:
     gathering = get_object_or_404(Gathering.objects.for_user(request.user), pk=pk)
     return _form_page(
@@ -208,12 +208,12 @@ def venue_list(request: AuthedRequest) -> HttpResponse:
             "kinds": VenueKind.choices,
             "kind": kind,
             "query": f"kind={kind}" if kind else "",
-            "can_write": request.user.role in FIELD_WORKERS,
+            "can_write": request.user.may(Cap.MEASURES_WRITE),
         },
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.MEASURES_WRITE)
 def venue_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request,
@@ -225,7 +225,7 @@ def venue_create(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.MEASURES_WRITE)
 def venue_check(request: AuthedRequest, pk: int) -> HttpResponse:
     venue = get_object_or_404(Venue.objects.for_user(request.user), pk=pk)
     checks = list(venue.checks.select_related("by").order_by("-day", "-pk")[:10])
@@ -260,12 +260,12 @@ def publicity_list(request: AuthedRequest) -> HttpResponse:
         {
             "page": paginate(request, records.order_by("-day", "-pk")),
             "totals": totals,
-            "can_write": request.user.role in FIELD_WORKERS,
+            "can_write": request.user.may(Cap.MEASURES_WRITE),
         },
     )
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.MEASURES_WRITE)
 def publicity_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request,
@@ -296,13 +296,13 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
         "measures/inspection_list.html",
         {
             "page": paginate(request, inspections.order_by("-day", "-pk")),
-            "can_inspect": request.user.role in INSPECTORS,
+            "can_inspect": request.user.may(Cap.INSPECTIONS_WRITE),
             "people": Accountability.objects.for_user(request.user).count(),
         },
     )
 
 
-@roles_required(INSPECTORS)
+@capability_required(Cap.INSPECTIONS_WRITE)
 def inspection_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request,
@@ -330,13 +330,13 @@ def inspection_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "inspection": inspection,
             "day": today_local(),
-            "can_inspect": request.user.role in INSPECTORS,
-            "can_close": request.user.role in (REGISTER_WRITERS | INSPECTORS),
+            "can_inspect": request.user.may(Cap.INSPECTIONS_WRITE),
+            "can_close": request.user.may(Cap.FINDINGS_WRITE),
         },
     )
 
 
-@roles_required(INSPECTORS)
+@capability_required(Cap.INSPECTIONS_WRITE)
 def finding_add(request: AuthedRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(_inspections(request), pk=pk)
     back = reverse("measures:inspection_detail", args=[inspection.pk])
@@ -351,7 +351,7 @@ def finding_add(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@roles_required(REGISTER_WRITERS | INSPECTORS)
+@capability_required(Cap.FINDINGS_WRITE)
 def finding_close(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(
         Finding.objects.for_user(request.user).select_related("inspection__area"), pk=pk
@@ -367,7 +367,7 @@ def finding_close(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@roles_required(INSPECTORS)
+@capability_required(Cap.INSPECTIONS_WRITE)
 def accountability_add(request: AuthedRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(_inspections(request), pk=pk)
     return _form_page(

@@ -2,7 +2,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.admin import ReadOnlyAdmin
 from fangkong.monitoring.models import Alert, CaseEvent, CheckIn, ObservationCase, ObservationPolicy
 
 
@@ -22,26 +24,32 @@ class ObservationPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ObservationCase)
-class ObservationCaseAdmin(admin.ModelAdmin):
+class ObservationCaseAdmin(ReadOnlyAdmin):
     list_display = ["resident", "category", "mode", "status", "start_date", "planned_end"]
     list_filter = ["status", "category", "mode"]
     raw_id_fields = ["resident", "grid_worker", "doctor"]
     readonly_fields = ["policy", "period_days"]
 
 
+class _OfCase(ReadOnlyAdmin):
+    @admin.display(description=_("observation case"))
+    def observed(self, row: CaseEvent | CheckIn | Alert) -> ObservationCase:
+        return row.case
+
+
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
-    list_display = ["case", "kind", "at", "by"]
+class CaseEventAdmin(_OfCase):
+    list_display = ["observed", "kind", "at", "by"]
     raw_id_fields = ["case", "by"]
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
-    list_display = ["case", "date", "slot", "temperature", "source"]
+class CheckInAdmin(_OfCase):
+    list_display = ["observed", "date", "slot", "temperature", "source"]
     raw_id_fields = ["case", "by"]
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
-    list_display = ["case", "kind", "date", "slot", "handled_at"]
+class AlertAdmin(_OfCase):
+    list_display = ["observed", "kind", "date", "slot", "handled_at"]
     raw_id_fields = ["case", "checkin", "handled_by"]

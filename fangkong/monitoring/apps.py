@@ -7,4 +7,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Key-person monitoring")
 
     def ready(self) -> None:
-        from fangkong.monitoring import receivers  # noqa: F401 - connects the receivers
+        from fangkong.monitoring import (  # noqa: F401 - connects and registers
+            receivers,
+            report_figures,
+        )

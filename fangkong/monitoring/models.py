@@ -15,10 +15,12 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
 from fangkong.core.clock import local_tz
 from fangkong.core.scoping import AreaScopedQuerySet
+from fangkong.core.tenancy import CountyScoped
 
 TEMPERATURE_MIN = Decimal("35.0")
 TEMPERATURE_MAX = Decimal("42.0")
@@ -46,7 +48,7 @@ class ObservationPolicyQuerySet(models.QuerySet["ObservationPolicy"]):
 class ObservationPolicy(models.Model):
     """The rules in force from a date until the next policy's date."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     effective_from = models.DateField(_("in force from"), unique=True)
     home_days = models.PositiveSmallIntegerField(_("home observation, days"), default=14)
     centralised_days = models.PositiveSmallIntegerField(
@@ -148,8 +150,8 @@ class ObservationCaseQuerySet(AreaScopedQuerySet["ObservationCase"]):
         )
 
 
-class ObservationCase(models.Model):
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+class ObservationCase(CountyScoped):
+    county_source = "resident"
     resident = models.ForeignKey(
         "registry.Resident",
         verbose_name=_("resident"),
@@ -220,10 +222,6 @@ class ObservationCase(models.Model):
     def __str__(self) -> str:
         return f"{self.resident} · {self.get_category_display()}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.resident.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     @property
     def is_open(self) -> bool:
         return self.status in {Status.PROPOSED, Status.ACTIVE}
@@ -241,10 +239,11 @@ class EventKind(models.TextChoices):
     LINK_ISSUED = "link_issued", _("Self-report link issued")
 
 
-class CaseEvent(models.Model):
+class CaseEvent(CountyScoped):
     """One change to a case: who, when, what, why. Never edited."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "case"
+
     case = models.ForeignKey(ObservationCase, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"), default=timezone.now)
     by = models.ForeignKey(
@@ -281,8 +280,8 @@ class CheckInQuerySet(AreaScopedQuerySet["CheckIn"]):
         return self.under(area, "case__resident__household__area__path")
 
 
-class CheckIn(models.Model):
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+class CheckIn(CountyScoped):
+    county_source = "case"
     case = models.ForeignKey(ObservationCase, on_delete=models.CASCADE, related_name="checkins")
     date = models.DateField(_("date"))
     slot = models.PositiveSmallIntegerField(
@@ -345,10 +344,11 @@ class AlertQuerySet(AreaScopedQuerySet["Alert"]):
         return self.filter(handled_at__isnull=True)
 
 
-class Alert(models.Model):
+class Alert(CountyScoped):
     """A fever or a missed slot: open until someone records what was done."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "case"
+
     case = models.ForeignKey(ObservationCase, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(_("kind"), max_length=8, choices=AlertKind.choices)
     date = models.DateField(_("date"))

@@ -8,11 +8,12 @@ import secrets
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap, require
 from fangkong.accounts.models import Role
 from fangkong.areas.models import Area
 from fangkong.core.audit import audit_record
@@ -44,17 +45,10 @@ if TYPE_CHECKING:
 
 # Handling an alert with one of these actions transfers the case: no more home check-ins.
 LEAVES_HOME = {AlertAction.FEVER_CLINIC, AlertAction.HOSPITAL}
-# Who may release a case (解除医学观察): the doctor, the village cadre and above.
-RELEASERS = {Role.DOCTOR, Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN}
 
 
 def _area_of(case: ObservationCase) -> Area:
     return case.resident.household.area
-
-
-def _check_writer(*, by: User, area: Area) -> None:
-    if not by.can_write_register or by.area is None or not area.is_within(by.area):
-        raise PermissionDenied
 
 
 def _event(
@@ -124,7 +118,7 @@ def case_open(
 ) -> ObservationCase:
     """Open a case under the policy in force on its start date (proposed ones wait for a person)."""
     area = resident.household.area
-    _check_writer(by=by, area=area)
+    require(by, area, Cap.MONITORING_WRITE)
     if category not in Category.values:
         raise ValidationError({"category": _("Choose a category.")})
     if mode not in Mode.values:
@@ -189,7 +183,7 @@ def _lock(case: ObservationCase) -> ObservationCase:
 @transaction.atomic
 def case_confirm(*, by: User, case: ObservationCase) -> ObservationCase:
     case = _lock(case)
-    _check_writer(by=by, area=_area_of(case))
+    require(by, _area_of(case), Cap.MONITORING_WRITE)
     if case.status != Status.PROPOSED:
         raise ValidationError(_("Only a proposed case can be confirmed."))
     case.status = Status.ACTIVE
@@ -205,9 +199,7 @@ def case_release(
 ) -> ObservationCase:
     """解除医学观察: on or after the planned end, by a doctor or a cadre."""
     case = _lock(case)
-    _check_writer(by=by, area=_area_of(case))
-    if by.role not in RELEASERS:
-        raise PermissionDenied
+    require(by, _area_of(case), Cap.MONITORING_MANAGE)
     on = on or timezone.localdate(timezone.now(), local_tz())
     if case.status != Status.ACTIVE:
         raise ValidationError(_("Only a case under observation can be released."))
@@ -232,7 +224,7 @@ def case_end_early(
 ) -> ObservationCase:
     """End before the planned end (e.g. a close contact cleared, or transferred to hospital)."""
     case = _lock(case)
-    _check_writer(by=by, area=_area_of(case))
+    require(by, _area_of(case), Cap.MONITORING_WRITE)
     reason = _require_reason(reason)
     if not case.is_open:
         raise ValidationError(_("This case is already closed."))
@@ -248,7 +240,7 @@ def case_end_early(
 @transaction.atomic
 def case_extend(*, by: User, case: ObservationCase, days: int, reason: str) -> ObservationCase:
     case = _lock(case)
-    _check_writer(by=by, area=_area_of(case))
+    require(by, _area_of(case), Cap.MONITORING_WRITE)
     reason = _require_reason(reason)
     if not case.is_open:
         raise ValidationError(_("This case is already closed."))
@@ -277,7 +269,7 @@ def _link_hash(token: str) -> str:
 def case_link_issue(*, by: User, case: ObservationCase) -> str:
     """A new personal self-report link; the previous one stops working. Only the hash is kept."""
     case = _lock(case)
-    _check_writer(by=by, area=_area_of(case))
+    require(by, _area_of(case), Cap.MONITORING_WRITE)
     if not case.is_open:
         raise ValidationError(_("This case is closed: its self-report link no longer works."))
     token = secrets.token_urlsafe(24)
@@ -329,7 +321,7 @@ def checkin_record(
 
     ``by=None`` is the person's own report through the self-report link."""
     if by is not None:
-        _check_writer(by=by, area=_area_of(case))
+        require(by, _area_of(case), Cap.MONITORING_WRITE)
     temperature = validate_temperature(temperature)
     if slot not in (1, 2):
         raise ValidationError({"slot": _("Choose the morning or the afternoon check-in.")})
@@ -413,7 +405,7 @@ def alert_handle(*, by: User, alert: Alert, action: str, note: str = "") -> Aler
         .select_related("case__resident__household__area")
         .get(pk=alert.pk)
     )
-    _check_writer(by=by, area=_area_of(alert.case))
+    require(by, _area_of(alert.case), Cap.MONITORING_WRITE)
     if action not in AlertAction.values:
         raise ValidationError({"action": _("Choose what was done.")})
     note = (note or "").strip()

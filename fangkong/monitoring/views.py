@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from fangkong.accounts.access import Cap
 from fangkong.core.audit import client_ip
 from fangkong.core.clock import local_tz, today_local
-from fangkong.core.forms import apply_errors
+from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.masking import first_name
 from fangkong.core.pagination import paginate
@@ -230,7 +231,7 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "day": today_local(),
-            "can_release": request.user.role in services.RELEASERS,
+            "can_release": request.user.may(Cap.MONITORING_MANAGE),
         },
     )
 
@@ -283,7 +284,7 @@ def _case_change(
     releasers_only: bool = False,
 ) -> HttpResponse:
     case = get_object_or_404(_cases(request), pk=pk)
-    if releasers_only and request.user.role not in services.RELEASERS:
+    if releasers_only and not request.user.may(Cap.MONITORING_MANAGE):
         raise PermissionDenied
     form = form_class(request.POST or None) if form_class else None
     if request.method == "POST" and (form is None or form.is_valid()):
@@ -358,26 +359,27 @@ def checkin_create(request: AuthedRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     slot = case.policy.slot_at(now) or (1 if timezone.localtime(now, local_tz()).hour < 12 else 2)
     form = CheckInForm(request.POST or None, initial={"date": today_local(), "slot": slot})
-    if request.method == "POST" and form.is_valid():
-        try:
-            checkin = services.checkin_record(
+    if (
+        checkin := submit(
+            request,
+            form,
+            lambda data: services.checkin_record(
                 case=case,
                 by=request.user,
-                temperature=form.cleaned_data["temperature"],
-                day=form.cleaned_data["date"],
-                slot=form.cleaned_data["slot"],
-                symptoms=form.cleaned_data["symptoms"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
+                temperature=data["temperature"],
+                day=data["date"],
+                slot=data["slot"],
+                symptoms=data["symptoms"],
+            ),
+        )
+    ) is not None:
+        if checkin.temperature >= case.policy.fever_threshold:
+            messages.warning(request, _("Fever: an alert is open for this person."))
         else:
-            if checkin.temperature >= case.policy.fever_threshold:
-                messages.warning(request, _("Fever: an alert is open for this person."))
-            else:
-                messages.success(request, _("Temperature recorded."))
-            if request.POST.get("next") == "today":
-                return redirect("monitoring:today")
-            return redirect("monitoring:case_detail", pk=case.pk)
+            messages.success(request, _("Temperature recorded."))
+        if request.POST.get("next") == "today":
+            return redirect("monitoring:today")
+        return redirect("monitoring:case_detail", pk=case.pk)
     return render(
         request,
         "monitoring/checkin_form.html",
@@ -409,14 +411,16 @@ def alert_handle(request: AuthedRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     form = AlertHandleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.alert_handle(by=request.user, alert=alert, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Alert handled."))
-            return redirect("monitoring:today")
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.alert_handle(by=request.user, alert=alert, **data),
+        )
+        is not None
+    ):
+        messages.success(request, _("Alert handled."))
+        return redirect("monitoring:today")
     return render(request, "monitoring/alert_handle.html", {"alert": alert, "form": form})
 
 
@@ -426,10 +430,8 @@ def case_link(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(_cases(request), pk=pk)
     context: dict[str, Any] = {"case": case}
     if request.method == "POST":
-        try:
-            token = services.case_link_issue(by=request.user, case=case)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        token = perform(request, lambda: services.case_link_issue(by=request.user, case=case))
+        if token is None:
             return redirect("monitoring:case_detail", pk=case.pk)
         url = request.build_absolute_uri(reverse("self_report", kwargs={"token": token}))
         context["url"] = url

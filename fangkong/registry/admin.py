@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from fangkong.core.admin import ReadOnlyAdmin
 from fangkong.registry.models import Household, Resident
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(ReadOnlyAdmin):
     list_display = ["head_name", "address", "area"]
     raw_id_fields = ["area"]
     search_fields = ["head_name", "address"]
@@ -12,7 +13,7 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(ReadOnlyAdmin):
     list_display = ["name", "household", "sex", "birth_date"]
     raw_id_fields = ["household"]
     search_fields = ["name"]

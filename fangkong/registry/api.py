@@ -10,6 +10,7 @@ from rest_framework import generics, mixins, parsers, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area
 from fangkong.core.api import PhoneField, ScopedPrimaryKeyField
 from fangkong.core.audit import client_ip
@@ -17,7 +18,13 @@ from fangkong.core.http import AuthedAPIRequest
 from fangkong.core.validators import normalise_text, validate_id_number
 from fangkong.registry import services
 from fangkong.registry.importing import SheetError, residents_import
-from fangkong.registry.models import RESIDENT_FIELDS, Household, IdType, Resident
+from fangkong.registry.models import (
+    GB11643_ID_TYPES,
+    RESIDENT_FIELDS,
+    Household,
+    IdType,
+    Resident,
+)
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -77,7 +84,7 @@ class ResidentSerializer(serializers.ModelSerializer):
         id_type = attrs.get("id_type", getattr(self.instance, "id_type", IdType.RESIDENT_ID))
         if "id_number" in attrs or self.instance is None:
             raw = attrs.get("id_number", "")
-            if id_type == IdType.RESIDENT_ID:
+            if id_type in GB11643_ID_TYPES:
                 try:
                     attrs["id_number"] = validate_id_number(raw)
                 except DjangoValidationError as error:
@@ -107,6 +114,8 @@ class HouseholdViewSet(
 ):
     """Households in the caller's scope. ``?q=`` searches names, addresses and full ID/phone."""
 
+    read_capability = Cap.REGISTER_READ
+
     serializer_class = HouseholdSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -126,6 +135,8 @@ class ResidentViewSet(
     viewsets.GenericViewSet,
 ):
     """Residents in the caller's scope; ID and phone numbers are masked, written encrypted."""
+
+    read_capability = Cap.REGISTER_READ
 
     serializer_class = ResidentSerializer
 

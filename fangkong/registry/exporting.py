@@ -16,11 +16,12 @@ import xlsxwriter
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap, require
 from fangkong.core.audit import audit_record
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction
+from fangkong.registry.importing.fields import CONTACT_PHONE, FIELD_LABELS, MEMBERS
 from fangkong.registry.models import Household, Resident
 
 if TYPE_CHECKING:
@@ -41,37 +42,42 @@ def _yes(value: bool) -> str:
 
 
 def _resident_columns() -> list[Column]:
+    """The register's columns, titled as the importer reads them back (``FIELD_LABELS``)."""
+    f = FIELD_LABELS
     return [
-        Column(_("Name"), lambda r, full: r.name),
-        Column(_("ID type"), lambda r, full: r.get_id_type_display()),
-        Column(_("ID number"), lambda r, full: r.id_number if full else mask_id(r.id_number)),
-        Column(_("Sex"), lambda r, full: r.get_sex_display()),
-        Column(_("Birth date"), lambda r, full: r.birth_date.isoformat() if r.birth_date else ""),
-        Column(_("Phone"), lambda r, full: r.phone if full else mask_phone(r.phone)),
-        Column(_("Household head"), lambda r, full: r.household.head_name),
-        Column(_("Relationship to head"), lambda r, full: r.get_relationship_display()),
-        Column(_("Address"), lambda r, full: r.household.address),
-        Column(_("Household number"), lambda r, full: r.household.number),
-        Column(_("Grid / area"), lambda r, full: r.household.area.name),
-        Column(_("Residence status"), lambda r, full: r.get_residence_status_display()),
-        Column(_("Subsistence allowance"), lambda r, full: _yes(r.low_income)),
-        Column(_("Elderly living alone"), lambda r, full: _yes(r.elderly_alone)),
-        Column(_("Chronic or serious illness"), lambda r, full: _yes(r.chronic_illness)),
-        Column(_("Pregnant or postpartum"), lambda r, full: _yes(r.pregnant)),
-        Column(_("Disabled"), lambda r, full: _yes(r.disabled)),
-        Column(_("Notes"), lambda r, full: r.notes),
+        Column(str(f["name"]), lambda r, full: r.name),
+        Column(str(f["id_type"]), lambda r, full: r.get_id_type_display()),
+        Column(str(f["id_number"]), lambda r, full: r.id_number if full else mask_id(r.id_number)),
+        Column(str(f["sex"]), lambda r, full: r.get_sex_display()),
+        Column(
+            str(f["birth_date"]), lambda r, full: r.birth_date.isoformat() if r.birth_date else ""
+        ),
+        Column(str(f["phone"]), lambda r, full: r.phone if full else mask_phone(r.phone)),
+        Column(str(f["head_name"]), lambda r, full: r.household.head_name),
+        Column(str(f["relationship"]), lambda r, full: r.get_relationship_display()),
+        Column(str(f["address"]), lambda r, full: r.household.address),
+        Column(str(f["household_number"]), lambda r, full: r.household.number),
+        Column(str(f["grid"]), lambda r, full: r.household.area.name),
+        Column(str(f["residence_status"]), lambda r, full: r.get_residence_status_display()),
+        Column(str(f["low_income"]), lambda r, full: _yes(r.low_income)),
+        Column(str(f["elderly_alone"]), lambda r, full: _yes(r.elderly_alone)),
+        Column(str(f["chronic_illness"]), lambda r, full: _yes(r.chronic_illness)),
+        Column(str(f["pregnant"]), lambda r, full: _yes(r.pregnant)),
+        Column(str(f["disabled"]), lambda r, full: _yes(r.disabled)),
+        Column(str(f["notes"]), lambda r, full: r.notes),
     ]
 
 
 def _household_columns() -> list[Column]:
+    f = FIELD_LABELS
     return [
-        Column(_("Household head"), lambda h, full: h.head_name),
-        Column(_("Address"), lambda h, full: h.address),
-        Column(_("Household number"), lambda h, full: h.number),
-        Column(_("Grid / area"), lambda h, full: h.area.name),
-        Column(_("Contact phone"), lambda h, full: h.phone if full else mask_phone(h.phone)),
-        Column(_("Members"), lambda h, full: str(h.member_count)),
-        Column(_("Notes"), lambda h, full: h.notes),
+        Column(str(f["head_name"]), lambda h, full: h.head_name),
+        Column(str(f["address"]), lambda h, full: h.address),
+        Column(str(f["household_number"]), lambda h, full: h.number),
+        Column(str(f["grid"]), lambda h, full: h.area.name),
+        Column(str(CONTACT_PHONE), lambda h, full: h.phone if full else mask_phone(h.phone)),
+        Column(str(MEMBERS), lambda h, full: str(h.member_count)),
+        Column(str(f["notes"]), lambda h, full: h.notes),
     ]
 
 
@@ -106,7 +112,8 @@ def export_prepare(
     """Check the right to export, build the scoped queryset and write the audit event."""
     if kind not in {"residents", "households"}:
         raise ValueError(kind)
-    if full and (not by.can_reveal or not reason.strip()):
+    require(by, area, Cap.REGISTER_EXPORT)
+    if full and (not by.may(Cap.REGISTER_REVEAL) or not reason.strip()):
         raise PermissionDenied
     households = Household.objects.for_user(by)
     if area is not None:

@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.areas.models import Area
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.validators import normalise_text, validate_id_number, validate_phone
-from fangkong.registry.models import HOUSEHOLD_FIELDS, RESIDENT_FIELDS, Household, IdType, Resident
+from fangkong.registry.models import (
+    GB11643_ID_TYPES,
+    HOUSEHOLD_FIELDS,
+    RESIDENT_FIELDS,
+    Household,
+    Resident,
+)
 from fangkong.registry.services import HOUSEHOLD_AREA_LEVELS
 
 
@@ -113,7 +119,7 @@ class ResidentForm(PersonalNumbersForm):
         kept = self.kept("id_number", raw)
         if kept is not None:
             data["id_number"] = kept
-        elif id_type == IdType.RESIDENT_ID:
+        elif id_type in GB11643_ID_TYPES:
             try:
                 data["id_number"] = validate_id_number(raw)
             except forms.ValidationError as error:
@@ -121,3 +127,25 @@ class ResidentForm(PersonalNumbersForm):
         else:
             data["id_number"] = normalise_text(raw)
         return data
+
+
+class MoveInForm(forms.Form):
+    """Take a household in from another county: named by one member's ID number (nothing of the
+    household is shown before the move), the area it moves into, and why."""
+
+    id_number = forms.CharField(
+        label=_("ID number of a member of the household"),
+        max_length=30,
+        help_text=_("The household is found in the other county by this number."),
+    )
+    area = AreaChoiceField(queryset=Area.objects.none(), label=_("Moves into (area)"))
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["area"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+        field.queryset = Area.objects.for_user(user).filter(level__in=HOUSEHOLD_AREA_LEVELS)
+
+    def clean_id_number(self) -> str:
+        return validate_id_number(self.cleaned_data["id_number"])

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Self
 from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
 from fangkong.core import crypto
 from fangkong.core.fields import EncryptedTextField
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.scoping import AreaScopedQuerySet
+from fangkong.core.tenancy import CountyScoped
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -64,7 +66,8 @@ class HouseholdQuerySet(AreaScopedQuerySet["Household"]):
         return self.filter(pk__in=matching)
 
 
-class Household(models.Model):
+class Household(CountyScoped):
+    county_source = "area"
     # The tenant key; its lookups are served by the composite indexes that start with it.
     county = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
@@ -96,7 +99,6 @@ class Household(models.Model):
         return f"{self.head_name} · {self.address}"
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
         self.phone_index = phone_index(self.phone)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
@@ -111,6 +113,16 @@ class IdType(models.TextChoices):
     TAIWAN = "taiwan", _("Mainland travel permit for Taiwan residents")
     PASSPORT = "passport", _("Passport")
     OTHER = "other", _("Other")
+    # Numbers that follow GB 11643 like the identity card (checked the same way).
+    RESIDENCE_PERMIT = (
+        "residence_permit",
+        _("Residence permit for Hong Kong, Macao and Taiwan residents"),
+    )
+    FOREIGN_PR = "foreign_pr", _("Foreign permanent resident ID card")
+
+
+# Document kinds whose number is checked like the identity card (birth date, sex, check digit).
+GB11643_ID_TYPES = frozenset({IdType.RESIDENT_ID, IdType.RESIDENCE_PERMIT, IdType.FOREIGN_PR})
 
 
 class Sex(models.TextChoices):
@@ -174,7 +186,8 @@ class ResidentQuerySet(AreaScopedQuerySet["Resident"]):
         return self.filter(q)
 
 
-class Resident(models.Model):
+class Resident(CountyScoped):
+    county_source = "household"
     # The tenant key; its lookups are served by the composite indexes that start with it.
     county = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
@@ -188,7 +201,7 @@ class Resident(models.Model):
         choices=Relationship.choices,
         default=Relationship.OTHER,
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_type = models.CharField(
         _("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
@@ -230,7 +243,6 @@ class Resident(models.Model):
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.household.county_id
         self.id_number_index = id_index(self.id_number)
         self.phone_index = phone_index(self.phone)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
@@ -275,6 +287,9 @@ class ImportJob(models.Model):
     stored_path = models.CharField(max_length=500, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
     dry_run = models.BooleanField(default=False)
+    # The user's choices on the preview page: the worksheet, and header → field ("" = ignore).
+    sheet_name = models.CharField(max_length=100, blank=True)
+    columns = models.JSONField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -289,3 +304,37 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ImportProfileQuerySet(models.QuerySet["ImportProfile"]):
+    def for_area(self, area: Area) -> ImportProfileQuerySet:
+        """The profiles an import into ``area`` may use: saved for it or for an area above it."""
+        return self.filter(area__path__in=area.lineage_paths())
+
+
+class ImportProfile(models.Model):
+    """A column map saved under a name for an area, so next week's sheet of the same layout
+    imports with one click (the preview page, or ``import_residents --profile NAME``)."""
+
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=50)
+    # Normalised header → field key ("" = ignore the column); see fangkong.core.sheets.
+    columns = models.JSONField(default=dict)
+    sheet_name = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ImportProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import profile")
+        verbose_name_plural = _("import profiles")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="importprofile_name_per_area")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,15 +8,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area, Level
-from fangkong.core.audit import audit_record
+from fangkong.core.audit import audit_record, changes, snapshot
 from fangkong.core.models import AuditAction
 from fangkong.core.validators import id_birth_date, id_sex
 from fangkong.registry.models import (
+    GB11643_ID_TYPES,
     HOUSEHOLD_FIELDS,
     RESIDENT_FIELDS,
     Household,
-    IdType,
     Resident,
     id_index,
 )
@@ -26,13 +27,13 @@ if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
 HOUSEHOLD_AREA_LEVELS = {Level.VILLAGE, Level.GROUP, Level.GRID}
+# What an audit row of an edit names without its values (ID and phone numbers appear masked).
+HOUSEHOLD_PERSONAL = {"head_name", "address", "notes"}
+RESIDENT_PERSONAL = set(RESIDENT_FIELDS) - {"relationship", "id_type", "residence_status"}
 
 
 def _check_area(*, by: User, area: Area) -> None:
-    if not by.can_write_register:
-        raise PermissionDenied
-    if by.area is None or not area.is_within(by.area):
-        raise PermissionDenied
+    require(by, area, Cap.REGISTER_WRITE)
     if area.level not in HOUSEHOLD_AREA_LEVELS:
         message = _("Households belong to a village, a group or a grid, not a %(level)s.") % {
             "level": Level(area.level).label
@@ -55,29 +56,104 @@ def household_update(*, by: User, household: Household, area: Area, **fields: An
     current = Area.objects.get(pk=Household.objects.filter(pk=household.pk).values("area_id")[:1])
     _check_area(by=by, area=current)
     _check_area(by=by, area=area)
-    moved = current.pk != area.pk
-    old_county_id = current.county_id
-    household.area = area
+    before = snapshot(Household.objects.get(pk=household.pk), ("area", *HOUSEHOLD_FIELDS))
     for key, value in fields.items():
         if key in HOUSEHOLD_FIELDS:
             setattr(household, key, value)
+    _move(household, area=area, old_area=current)
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE,
+        area=area,
+        obj=household,
+        detail=changes(before, household, personal=HOUSEHOLD_PERSONAL),
+    )
+    return household
+
+
+def _move(household: Household, *, area: Area, old_area: Area) -> None:
+    """Save the household in ``area``; its residents carry its county (the tenant key), and the
+    other apps move their rows on ``household_county_changed``, in this transaction."""
+    household.area = area
     household.save()
-    if moved:
-        # Residents carry the county of their household.
+    if area.county_id != old_area.county_id:
         household.residents.update(county_id=area.county_id)
-        if area.county_id != old_county_id:
-            household_county_changed.send(
-                sender=Household,
-                household=household,
-                old_county_id=old_county_id,
-                new_county_id=area.county_id,
+        household_county_changed.send(
+            sender=Household,
+            household=household,
+            old_county_id=old_area.county_id,
+            new_county_id=area.county_id,
+        )
+
+
+def household_for_move(id_number: str, *, into: Area) -> Household | None:
+    """The household of the person with this ID number in another county than ``into``'s: what an
+    administrator who takes a household in asks for (nothing of it is shown before the move)."""
+    index = id_index(id_number)
+    if index is None:
+        return None
+    resident = (
+        Resident.objects.filter(id_number_index=index)
+        .exclude(county_id=into.county_id)
+        .select_related("household")
+        .first()
+    )
+    return resident.household if resident is not None else None
+
+
+@transaction.atomic
+def household_move_county(
+    *, by: User, household: Household, area: Area, reason: str, ip: str | None = None
+) -> Household:
+    """Take a household in from another county (a family moved): an administrator of the
+    destination county (or above) moves it into ``area`` with its residents, and every app moves
+    the rows that follow the household (cases, passes, errands, care ...) on
+    ``household_county_changed``. Audited in both counties."""
+    require(by, area, Cap.REGISTER_MANAGE)
+    household = Household.objects.select_for_update().select_related("area").get(pk=household.pk)
+    old_area = household.area
+    if area.level not in HOUSEHOLD_AREA_LEVELS:
+        raise ValidationError(
+            {
+                "area": _("Households belong to a village, a group or a grid, not a %(level)s.")
+                % {"level": Level(area.level).label}
+            }
+        )
+    if area.county_id == old_area.county_id:
+        raise ValidationError(
+            {"area": _("The household is already in this county: change its area on its page.")}
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason.")})
+    indexes = [
+        i for i in household.residents.values_list("id_number_index", flat=True) if i is not None
+    ]
+    clash = Resident.objects.filter(county_id=area.county_id, id_number_index__in=indexes)
+    if clash.exists():
+        raise ValidationError(
+            _(
+                "%(n)d member(s) of this household are already registered in this county "
+                "(same ID number): correct the register first."
             )
-    audit_record(user=by, action=AuditAction.UPDATE, area=area, obj=household)
+            % {"n": clash.count()}
+        )
+    _move(household, area=area, old_area=old_area)
+    for where in (old_area, area):
+        audit_record(
+            user=by,
+            action=AuditAction.UPDATE,
+            area=where,
+            obj=household,
+            field="county",
+            ip=ip,
+            detail=f"{old_area.code} -> {area.code}: {reason}",
+        )
     return household
 
 
 def _derive_from_id(resident: Resident) -> None:
-    if resident.id_type == IdType.RESIDENT_ID and resident.id_number:
+    if resident.id_type in GB11643_ID_TYPES and resident.id_number:
         resident.birth_date = id_birth_date(resident.id_number)
         resident.sex = id_sex(resident.id_number)
 
@@ -118,11 +194,10 @@ def _check_duplicate_id(*, by: User, resident: Resident) -> None:
     raise ValidationError({"id_number": ValidationError(message, code="id_duplicate")})
 
 
-def _save_resident(*, by: User, resident: Resident, action: AuditAction) -> Resident:
-    if not by.can_write_register or by.area is None:
-        raise PermissionDenied
-    if not resident.household.area.is_within(by.area):
-        raise PermissionDenied
+def _save_resident(
+    *, by: User, resident: Resident, action: AuditAction, before: dict[str, object] | None = None
+) -> Resident:
+    require(by, resident.household.area, Cap.REGISTER_WRITE)
     _derive_from_id(resident)
     _check_duplicate_id(by=by, resident=resident)
     try:
@@ -133,7 +208,8 @@ def _save_resident(*, by: User, resident: Resident, action: AuditAction) -> Resi
         raise ValidationError(
             {"id_number": ValidationError(_duplicate_elsewhere(), code="id_duplicate")}
         ) from error
-    audit_record(user=by, action=action, area=resident.household.area, obj=resident)
+    detail = changes(before, resident, personal=RESIDENT_PERSONAL) if before else ""
+    audit_record(user=by, action=action, area=resident.household.area, obj=resident, detail=detail)
     return resident
 
 
@@ -147,10 +223,12 @@ def resident_create(*, by: User, household: Household, **fields: Any) -> Residen
 
 @transaction.atomic
 def resident_update(*, by: User, resident: Resident, **fields: Any) -> Resident:
+    # The values stored now, not the instance's: a ModelForm may already have changed it.
+    before = snapshot(Resident.objects.get(pk=resident.pk), RESIDENT_FIELDS)
     for key, value in fields.items():
         if key in RESIDENT_FIELDS:
             setattr(resident, key, value)
-    return _save_resident(by=by, resident=resident, action=AuditAction.UPDATE)
+    return _save_resident(by=by, resident=resident, action=AuditAction.UPDATE, before=before)
 
 
 REVEALABLE = {
@@ -164,10 +242,9 @@ REVEALABLE = {
 def value_reveal(*, by: User, obj: Household | Resident, field: str, ip: str | None) -> str:
     """The full value of one personal field; the reveal is written to the audit log first."""
     kind = type(obj).__name__.lower()
-    if (kind, field) not in REVEALABLE or not by.can_reveal or by.area is None:
+    if (kind, field) not in REVEALABLE:
         raise PermissionDenied
     area = obj.area if isinstance(obj, Household) else obj.household.area
-    if not area.is_within(by.area):
-        raise PermissionDenied
+    require(by, area, Cap.REGISTER_REVEAL)
     audit_record(user=by, action=AuditAction.REVEAL, area=area, obj=obj, field=field, ip=ip)
     return str(getattr(obj, field))

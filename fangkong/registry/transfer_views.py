@@ -12,10 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import client_ip
 from fangkong.core.http import AuthedRequest
-from fangkong.core.permissions import register_writer_required, scoped_login_required
+from fangkong.core.permissions import (
+    capability_required,
+    register_writer_required,
+    scoped_login_required,
+)
 from fangkong.registry import exporting
 from fangkong.registry.forms import AreaChoiceField
 from fangkong.registry.importing import SheetError
@@ -61,15 +66,48 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
 def import_preview(request: AuthedRequest, token: str) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.for_user(request.user), token=token)
     if request.method == "POST":
-        dry_run = request.POST.get("mode") == "check"
-        import_jobs.import_job_start(by=request.user, job=job, dry_run=dry_run)
-        return redirect("registry:import_status", token=job.token)
+        mode = request.POST.get("mode", "import")
+        try:
+            _apply_choices(request, job, mode)
+        except SheetError as error:
+            messages.error(request, str(error))
+            return redirect("registry:import_preview", token=job.token)
+        if mode in {"import", "check"}:
+            import_jobs.import_job_start(by=request.user, job=job, dry_run=mode == "check")
+            return redirect("registry:import_status", token=job.token)
+        return redirect("registry:import_preview", token=job.token)
     try:
         preview = import_jobs.import_job_preview(job)
     except SheetError as error:
         messages.error(request, str(error))
         return redirect("registry:import_upload")
     return render(request, "registry/import_preview.html", {"job": job, "preview": preview})
+
+
+def _apply_choices(request: AuthedRequest, job: ImportJob, mode: str) -> None:
+    """The preview form's choices: another worksheet, a saved profile, or a use per column
+    (``key-N`` the column's header, ``col-N`` the field or "" to ignore), saved as a profile
+    when named."""
+    post = request.POST
+    if mode == "sheet":
+        import_jobs.import_job_map(by=request.user, job=job, sheet_name=post.get("sheet", ""))
+        return
+    if mode == "profile":
+        import_jobs.import_job_map(by=request.user, job=job, profile=post.get("profile", ""))
+        return
+    columns = {
+        post[f"key-{n}"]: post[name]
+        for name in post
+        if name.startswith("col-") and (n := name[4:]).isdigit() and f"key-{n}" in post
+    }
+    if columns or post.get("save_as"):
+        import_jobs.import_job_map(
+            by=request.user,
+            job=job,
+            sheet_name=job.sheet_name,
+            columns=columns,
+            save_as=post.get("save_as", ""),
+        )
 
 
 @register_writer_required
@@ -83,6 +121,7 @@ def import_status(request: AuthedRequest, token: str) -> HttpResponse:
         "progress": done,
         "total": total,
         "errors": (job.result or {}).get("errors", [])[:500],
+        "warnings": (job.result or {}).get("warnings", [])[:500],
     }
     template = "registry/import_status.html"
     if request.htmx:
@@ -143,7 +182,7 @@ class ExportForm(forms.Form):
         return data
 
 
-@scoped_login_required
+@capability_required(Cap.REGISTER_EXPORT)
 def export_page(request: AuthedRequest) -> HttpResponseBase:
     form = ExportForm(request.POST or None, user=request.user, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():

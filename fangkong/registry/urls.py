@@ -6,6 +6,7 @@ app_name = "registry"
 urlpatterns = [
     path("households/", views.household_list, name="household_list"),
     path("households/new/", views.household_create, name="household_create"),
+    path("households/move-in/", views.household_move_in, name="household_move_in"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -10,18 +13,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area
 from fangkong.core.audit import client_ip
-from fangkong.core.forms import apply_errors
+from fangkong.core.forms import submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
-from fangkong.core.permissions import register_writer_required, scoped_login_required
+from fangkong.core.permissions import (
+    capability_required,
+    register_writer_required,
+    scoped_login_required,
+)
 from fangkong.registry import services
-from fangkong.registry.forms import HouseholdForm, ResidentForm
+from fangkong.registry.forms import HouseholdForm, MoveInForm, ResidentForm
 from fangkong.registry.models import Household, Resident
 
 
-@scoped_login_required
+@capability_required(Cap.REGISTER_READ)
 def household_list(request: AuthedRequest) -> HttpResponse:
     households = Household.objects.for_user(request.user)
     area = None
@@ -47,7 +55,7 @@ def household_list(request: AuthedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@scoped_login_required
+@capability_required(Cap.REGISTER_READ)
 def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
         Household.objects.for_user(request.user)
@@ -65,15 +73,13 @@ def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @register_writer_required
 def household_create(request: AuthedRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            household = services.household_create(by=request.user, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Household added."))
-            return redirect("registry:household_detail", pk=household.pk)
+    if (
+        household := submit(
+            request, form, lambda data: services.household_create(by=request.user, **data)
+        )
+    ) is not None:
+        messages.success(request, _("Household added."))
+        return redirect("registry:household_detail", pk=household.pk)
     return render(request, "registry/household_form.html", {"form": form})
 
 
@@ -81,19 +87,20 @@ def household_create(request: AuthedRequest) -> HttpResponse:
 def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.household_update(by=request.user, household=household, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Household saved."))
-            return redirect("registry:household_detail", pk=household.pk)
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.household_update(by=request.user, household=household, **data),
+        )
+        is not None
+    ):
+        messages.success(request, _("Household saved."))
+        return redirect("registry:household_detail", pk=household.pk)
     return render(request, "registry/household_form.html", {"form": form, "household": household})
 
 
-@scoped_login_required
+@capability_required(Cap.REGISTER_READ)
 def resident_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     resident = get_object_or_404(
         Resident.objects.for_user(request.user).select_related("household__area"),
@@ -117,14 +124,16 @@ def resident_create(request: AuthedRequest, household_pk: int) -> HttpResponse:
         pk=household_pk,
     )
     form = ResidentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.resident_create(by=request.user, household=household, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Resident added."))
-            return redirect("registry:household_detail", pk=household.pk)
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.resident_create(by=request.user, household=household, **data),
+        )
+        is not None
+    ):
+        messages.success(request, _("Resident added."))
+        return redirect("registry:household_detail", pk=household.pk)
     return render(request, "registry/resident_form.html", {"form": form, "household": household})
 
 
@@ -135,14 +144,16 @@ def resident_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     form = ResidentForm(request.POST or None, instance=resident)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.resident_update(by=request.user, resident=resident, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Resident saved."))
-            return redirect("registry:resident_detail", pk=resident.pk)
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.resident_update(by=request.user, resident=resident, **data),
+        )
+        is not None
+    ):
+        messages.success(request, _("Resident saved."))
+        return redirect("registry:resident_detail", pk=resident.pk)
     return render(
         request,
         "registry/resident_form.html",
@@ -165,3 +176,40 @@ def reveal(request: AuthedRequest, kind: str, pk: int, field: str) -> HttpRespon
         raise PermissionDenied
     value = services.value_reveal(by=request.user, obj=obj, field=field, ip=client_ip(request))
     return render(request, "registry/_revealed.html", {"value": value})
+
+
+@capability_required(Cap.REGISTER_MANAGE)
+def household_move_in(request: AuthedRequest) -> HttpResponse:
+    """A county administrator takes in a household that moved from another county."""
+    form = MoveInForm(request.POST or None, user=request.user)
+
+    def move(data: Mapping[str, Any]) -> Household:
+        household = services.household_for_move(data["id_number"], into=data["area"])
+        if household is None:
+            raise ValidationError(
+                {"id_number": _("No household of another county has a member with this number.")}
+            )
+        return services.household_move_county(
+            by=request.user,
+            household=household,
+            area=data["area"],
+            reason=data["reason"],
+            ip=client_ip(request),
+        )
+
+    if moved := submit(request, form, move):
+        messages.success(request, _("Household moved into %(area)s.") % {"area": moved.area.name})
+        return redirect("registry:household_detail", pk=moved.pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": _("Take in a household from another county"),
+            "subtitle": _(
+                "The household moves with its residents, their cases, passes and errands; "
+                "the move is written to the audit log of both counties."
+            ),
+            "submit_label": _("Move the household here"),
+        },
+    )

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from fangkong.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from fangkong.reports.forms import FigureSelectionForm
 from fangkong.reports.models import CountyReportForm, DailyReport, ReportDeadline, ReportVersion
 
@@ -22,21 +23,15 @@ class CountyReportFormAdmin(admin.ModelAdmin):
     list_display = ["county", "updated_at"]
 
 
-class ReportVersionInline(admin.TabularInline):
+class ReportVersionInline(ReadOnlyInline):
     model = ReportVersion
-    extra = 0
-    can_delete = False
     readonly_fields = ["number", "figures", "remarks", "reason", "is_zero", "by", "at"]
 
 
 @admin.register(DailyReport)
-class DailyReportAdmin(admin.ModelAdmin):
+class DailyReportAdmin(ReadOnlyAdmin):
     """Reports are frozen: read them here, correct them by an amendment on the report page."""
 
     list_display = ["area", "date", "submitted_at", "late", "is_zero", "version"]
     list_filter = ["date", "late", "is_zero"]
-    readonly_fields = [f.name for f in DailyReport._meta.fields]
     inlines = [ReportVersionInline]
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

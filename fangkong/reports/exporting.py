@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
@@ -44,6 +45,7 @@ def _cell(value: object) -> object:
 
 def report_table(*, by: User, area: Area, day: dt.date, ip: str | None = None) -> ReportTable:
     """Build the table from the roll-up of ``area`` and audit the export."""
+    require(by, area, Cap.REPORTS_EXPORT)
     result = rollup.rollup(area, day, live=False)
     form = result.form
     per_township = area.level == Level.COUNTY

@@ -1,12 +1,13 @@
 """The registry of report figures: each a key, a label, a unit and a function of (area, date).
 
-Nobody types these numbers: each is computed from the records by the screening and monitoring
-figure functions. Figures of one area share one ``FigureContext`` so that a whole report costs a
-fixed number of queries (the monitoring counts come from one aggregate, for instance).
+Nobody types these numbers: each is computed from the records by the figure functions of the
+capability that keeps them. Figures of one area share one ``FigureContext`` so that a whole report
+costs a fixed number of queries (the monitoring counts come from one aggregate, for instance).
 
 A report form is an ordered selection of figure keys; ``VILLAGE_DAILY`` is the standard village
-daily report. Other capabilities (checkpoints, duty, errands, supplies, ...) register their figures
-from their own ``report_figures`` module, imported in their ``AppConfig.ready``::
+daily report. Every capability (screening, monitoring, checkpoints, duty, errands, supplies, ...)
+registers its figures from its own ``report_figures`` module, imported in its ``AppConfig.ready``
+(the order of ``INSTALLED_APPS`` is the order of the report)::
 
     from fangkong.reports.figures import Figure, register
 
@@ -23,20 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import TypeVar
-from urllib.parse import urlencode
 
-from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
-from fangkong.monitoring.figures import MonitoringFigures, monitoring_figures
-from fangkong.registry.models import Household
-from fangkong.screening import figures as screening_figures
-from fangkong.screening.models import ScreeningRound
 
 Number = int | float
 T = TypeVar("T")
@@ -56,51 +50,6 @@ class FigureContext:
         if name not in self._shared:
             self._shared[name] = compute(self.area, self.day)
         return self._shared[name]  # type: ignore[return-value]
-
-    @cached_property
-    def monitoring(self) -> MonitoringFigures:
-        return monitoring_figures(self.area, self.day)
-
-    @cached_property
-    def households(self) -> int:
-        return Household.objects.in_area(self.area).count()
-
-    @cached_property
-    def households_screened(self) -> int:
-        return screening_figures.households_screened(self.area, self.day)
-
-    @cached_property
-    def risk_area_travellers(self) -> int:
-        return screening_figures.risk_area_travellers(self.area, self.day)
-
-    @cached_property
-    def round(self) -> ScreeningRound | None:
-        """The latest screening round over this area (or an area above it): the link target."""
-        parts = self.area.path.strip("/").split("/")
-        prefixes = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-        return (
-            ScreeningRound.objects.filter(county_id=self.area.county_id, area__path__in=prefixes)
-            .filter(started_on__lte=self.day)
-            .order_by("-started_on", "-pk")
-            .first()
-        )
-
-
-def _cases(**params: str) -> Callable[[FigureContext], str]:
-    def link(ctx: FigureContext) -> str:
-        return reverse("monitoring:case_list") + ("?" + urlencode(params) if params else "")
-
-    return link
-
-
-def _alerts(ctx: FigureContext) -> str:
-    return reverse("monitoring:alert_list") + "?show=all"
-
-
-def _round(ctx: FigureContext) -> str:
-    if ctx.round is None:
-        return reverse("screening:round_list")
-    return reverse("screening:round_detail", args=[ctx.round.pk]) + f"?area={ctx.area.pk}"
 
 
 @dataclass(frozen=True)
@@ -153,127 +102,13 @@ def register(figure: Figure, *, forms: Iterable[str] = ("village_daily",)) -> Fi
     return figure
 
 
-def _percent(part: Number, whole: Number) -> float:
+def percent(part: Number, whole: Number) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
 PEOPLE = _("people")
 HOUSEHOLDS = _("households")
 TIMES = _("times")
-SCREENING = _("Screening")
-MONITORING = _("Home observation")
-_SCREENING_KEYS = {"households", "households_screened", "screening_coverage", "risk_area_travel"}
-
-for _figure in [
-    Figure("households", _("Households in the register"), HOUSEHOLDS, lambda c: c.households),
-    Figure(
-        "households_screened",
-        _("Households screened"),
-        HOUSEHOLDS,
-        lambda c: c.households_screened,
-        link=_round,
-    ),
-    Figure(
-        "screening_coverage",
-        _("Screening coverage"),
-        "%",
-        lambda c: _percent(c.households_screened, c.households),
-        ratio_of=("households_screened", "households"),
-        link=_round,
-    ),
-    Figure(
-        "risk_area_travel",
-        _("People with travel to a risk area"),
-        PEOPLE,
-        lambda c: c.risk_area_travellers,
-        link=_round,
-    ),
-    Figure(
-        "monitored_total",
-        _("People monitored in total"),
-        PEOPLE,
-        lambda c: c.monitoring.monitored_total,
-        link=_cases(),
-    ),
-    Figure(
-        "monitored_now",
-        _("Under observation now"),
-        PEOPLE,
-        lambda c: c.monitoring.monitored_now,
-        event=True,
-        link=_cases(status="active"),
-    ),
-    Figure(
-        "at_home",
-        _("In home observation"),
-        PEOPLE,
-        lambda c: c.monitoring.at_home,
-        event=True,
-        link=_cases(status="active", mode="home"),
-    ),
-    Figure(
-        "centralised",
-        _("In centralised observation"),
-        PEOPLE,
-        lambda c: c.monitoring.centralised,
-        event=True,
-        link=_cases(status="active", mode="centralised"),
-    ),
-    Figure(
-        "new_today",
-        _("New under observation today"),
-        PEOPLE,
-        lambda c: c.monitoring.new_today,
-        event=True,
-        link=_cases(status="active"),
-    ),
-    Figure(
-        "released_today",
-        _("Released today"),
-        PEOPLE,
-        lambda c: c.monitoring.released_today,
-        event=True,
-        link=_cases(status="released"),
-    ),
-    Figure(
-        "released_total",
-        _("Released in total"),
-        PEOPLE,
-        lambda c: c.monitoring.released_total,
-        link=_cases(status="released"),
-    ),
-    Figure(
-        "checkins_due",
-        _("Temperature check-ins due"),
-        TIMES,
-        lambda c: c.monitoring.checkins_due,
-        link=_cases(status="active"),
-    ),
-    Figure(
-        "checkins_done",
-        _("Temperature check-ins done"),
-        TIMES,
-        lambda c: c.monitoring.checkins_done,
-        link=_cases(status="active"),
-    ),
-    Figure(
-        "fever_alerts",
-        _("Fever alerts"),
-        PEOPLE,
-        lambda c: c.monitoring.fever_alerts,
-        event=True,
-        link=_alerts,
-    ),
-    Figure(
-        "missed_checkins",
-        _("Missed check-ins"),
-        TIMES,
-        lambda c: c.monitoring.missed_checkins,
-        event=True,
-        link=_alerts,
-    ),
-]:
-    register(replace(_figure, section=SCREENING if _figure.key in _SCREENING_KEYS else MONITORING))
 
 
 @dataclass(frozen=True)
@@ -336,5 +171,5 @@ def combine(snapshots: Iterable[dict[str, Number]], form: ReportForm = VILLAGE_D
     for figure in form.figures:
         if figure.ratio_of is not None:
             part, whole = figure.ratio_of
-            totals[figure.key] = _percent(totals[part], totals[whole])
+            totals[figure.key] = percent(totals[part], totals[whole])
     return totals

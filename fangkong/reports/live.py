@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from fangkong.areas.models import Area, Level
+from fangkong.areas.models import Area
 from fangkong.monitoring.models import OBSERVED_STATES, Alert, Mode, ObservationCase, Status
 from fangkong.registry.models import Household
 from fangkong.reports.models import DailyReport
@@ -81,8 +81,10 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
     by_path = {child.path: LiveRow(child) for child in children}
     # Every area of the subtree by id: the counts are grouped by the records' own area id (no
     # join up to the area table) and summed up to the child they lie under.
-    subtree = list(Area.objects.subtree(area).values_list("pk", "path", "level"))
-    row_of = {pk: by_path.get(_child_path(area, path)) for pk, path, _level in subtree}
+    subtree = list(
+        Area.objects.subtree(area).with_expected(day).values_list("pk", "path", "expected")  # type: ignore[misc]
+    )
+    row_of = {pk: by_path.get(_child_path(area, path)) for pk, path, _expected in subtree}
 
     def add(area_id: int, key: str, n: int) -> None:
         total.counts[key] += n
@@ -131,8 +133,8 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
         .values_list("case__resident__household__area_id", "n")
     ):
         add(where, "open_alerts", n)
-    for pk, _path, level in subtree:
-        if level == Level.VILLAGE:
+    for pk, _path, expected in subtree:
+        if expected:
             add(pk, "villages", 1)
     for village_id, late in (
         DailyReport.objects.in_area(area).filter(date=day).order_by().values_list("area_id", "late")

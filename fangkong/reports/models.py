@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
 from fangkong.core.scoping import AreaScopedQuerySet
+from fangkong.core.tenancy import CountyScoped
 
 if TYPE_CHECKING:
     pass
@@ -113,10 +114,11 @@ class DailyReportQuerySet(AreaScopedQuerySet["DailyReport"]):
         return self.under(area, "area__path")
 
 
-class DailyReport(models.Model):
+class DailyReport(CountyScoped):
     """A village's report for a date: the latest version's figures, as frozen when it was made."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "area"
+
     area = models.ForeignKey(
         Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="daily_reports"
     )
@@ -152,15 +154,12 @@ class DailyReport(models.Model):
     def __str__(self) -> str:
         return f"{self.area} {self.date}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # a village has one
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
-
-class ReportVersion(models.Model):
+class ReportVersion(CountyScoped):
     """One frozen version of a report: number 1 is the submission, later ones amendments."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "report"
+
     report = models.ForeignKey(
         DailyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="versions"
     )

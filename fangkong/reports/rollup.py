@@ -103,14 +103,14 @@ class Rollup:
         ]
 
 
-def _villages(area: Area) -> list[Area]:
-    return list(Area.objects.subtree(area).filter(level=Level.VILLAGE).order_by("path"))
+def _villages(area: Area, day: dt.date) -> list[Area]:
+    return list(Area.objects.subtree(area).expected_on(day).order_by("path"))
 
 
 def rollup(area: Area, day: dt.date, *, live: bool = True) -> Rollup:
     """The roll-up of ``area`` for ``day``: 6 queries, plus the live figures' fixed few."""
     form = figures.form_for(area.county_id)
-    villages = _villages(area)
+    villages = _villages(area, day)
     reports = {
         r.area_id: r
         for r in DailyReport.objects.in_area(area)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import Role, User
+from fangkong.accounts.access import Cap, require
+from fangkong.accounts.models import User
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
@@ -21,18 +22,7 @@ from fangkong.core.models import AuditAction
 from fangkong.reports import figures
 from fangkong.reports.models import DailyReport, ReportDeadline, ReportVersion
 
-# Who may submit or amend a village's report: its cadre, or an officer above it on its behalf.
-REPORTERS = {Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN}
 REMARKS_MAX = 2000
-
-
-def can_report(user: User, area: Area) -> bool:
-    return (
-        user.is_authenticated
-        and user.role in REPORTERS
-        and user.area is not None
-        and area.is_within(user.area)
-    )
 
 
 def deadline_of(area: Area, day: dt.date) -> dt.datetime:
@@ -42,8 +32,7 @@ def deadline_of(area: Area, day: dt.date) -> dt.datetime:
 
 
 def _check(*, by: User, area: Area, day: dt.date, at: dt.datetime) -> None:
-    if not can_report(by, area):
-        raise PermissionDenied
+    require(by, area, Cap.REPORTS_WRITE)
     if area.level != Level.VILLAGE:
         raise ValidationError({"area": _("Only a village or community submits a daily report.")})
     if day > timezone.localdate(at, local_tz()):
@@ -120,8 +109,7 @@ def report_amend(
     records and frozen as a new version; every earlier version is kept as it was."""
     at = at or timezone.now()
     reason = reason.strip()
-    if not can_report(by, report.area):
-        raise PermissionDenied
+    require(by, report.area, Cap.REPORTS_WRITE)
     if not reason:
         raise ValidationError({"reason": _("Give the reason for the amendment.")})
     with transaction.atomic():

@@ -12,13 +12,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record, client_ip
 from fangkong.core.clock import today_local
-from fangkong.core.forms import DayForm, apply_errors
+from fangkong.core.forms import DayForm, apply_errors, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.models import AuditAction
-from fangkong.core.permissions import county_admin_required, scoped_login_required
+from fangkong.core.permissions import (
+    capability_required,
+    county_admin_required,
+    scoped_login_required,
+)
 from fangkong.reports import exporting, figures, live, rollup, services
 from fangkong.reports.forms import (
     AmendForm,
@@ -67,7 +72,7 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
         .select_related("submitted_by")
         .first()
     )
-    can_report = services.can_report(request.user, area)
+    can_report = request.user.may(Cap.REPORTS_WRITE, area)
     form = SubmitForm(request.POST or None)
     if request.method == "POST":
         if not can_report:
@@ -109,27 +114,29 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
 @scoped_login_required
 def village_amend(request: AuthedRequest, pk: int) -> HttpResponse:
     area = _area(request, pk, village=True)
-    if not services.can_report(request.user, area):
+    if not request.user.may(Cap.REPORTS_WRITE, area):
         raise PermissionDenied
     day = _day(request)
     report = get_object_or_404(
         DailyReport.objects.for_user(request.user).select_related("area"), area=area, date=day
     )
     form = AmendForm(request.POST or None, initial={"remarks": report.remarks})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.report_amend(
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.report_amend(
                 by=request.user,
                 report=report,
-                reason=form.cleaned_data["reason"],
-                remarks=form.cleaned_data["remarks"],
+                reason=data["reason"],
+                remarks=data["remarks"],
                 ip=client_ip(request),
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Amendment saved; the earlier version is kept."))
-            return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")
+            ),
+        )
+        is not None
+    ):
+        messages.success(request, _("Amendment saved; the earlier version is kept."))
+        return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")
     return render(
         request,
         "reports/village_amend.html",
@@ -157,7 +164,7 @@ def area_rollup(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@scoped_login_required
+@capability_required(Cap.REPORTS_EXPORT)
 def area_export(request: AuthedRequest, pk: int) -> HttpResponse:
     area = _area(request, pk)
     day = _day(request)

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.admin import ReadOnlyAdmin
 from fangkong.screening.models import HouseholdVisit, RiskArea, ScreeningRound
 
 
@@ -18,7 +20,11 @@ class ScreeningRoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(HouseholdVisit)
-class HouseholdVisitAdmin(admin.ModelAdmin):
-    list_display = ["household", "round", "visited_on", "outcome", "is_latest"]
+class HouseholdVisitAdmin(ReadOnlyAdmin):
+    list_display = ["household", "round", "visited_on", "outcome", "latest"]
     list_filter = ["outcome", "method"]
     raw_id_fields = ["round", "household", "by"]
+
+    @admin.display(description=_("latest visit"), boolean=True)
+    def latest(self, visit: HouseholdVisit) -> bool:
+        return visit.is_latest

@@ -11,12 +11,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area
-from fangkong.core.api import ScopedPermission, ScopedPrimaryKeyField
+from fangkong.core.api import ScopedPrimaryKeyField
 from fangkong.core.http import AuthedAPIRequest
 from fangkong.monitoring.models import Category
 from fangkong.registry.models import Household, Resident
@@ -125,15 +125,6 @@ class CoverageTreeSerializer(CoverageSerializer):
     children = CoverageSerializer(many=True)
 
 
-class RoundManagerPermission(ScopedPermission):
-    """Reading as everywhere; creating a round needs a county, township or village role."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        return request.method in SAFE_METHODS or services.can_manage_rounds(request.user)  # type: ignore[arg-type]
-
-
 class RoundViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -144,7 +135,7 @@ class RoundViewSet(
     Creating one needs a county, township or village role."""
 
     serializer_class = RoundSerializer
-    permission_classes = [RoundManagerPermission]
+    write_capability = Cap.SCREENING_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (

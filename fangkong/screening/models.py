@@ -15,11 +15,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
 from fangkong.core.fields import EncryptedTextField
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.scoping import AreaScopedQuerySet
+from fangkong.core.tenancy import CountyScoped
 from fangkong.registry.models import Household, Resident, id_index
 
 if TYPE_CHECKING:
@@ -47,7 +49,7 @@ class RiskArea(models.Model):
 
     Matched by division code against where a person came from (``places.place_of``)."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=50)
     level = models.CharField(_("level"), max_length=10, choices=RiskLevel.choices)
     code = models.CharField(
         _("division code"),
@@ -93,14 +95,15 @@ class ScreeningRoundQuerySet(models.QuerySet["ScreeningRound"]):
         return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day), started_on__lte=day)
 
 
-class ScreeningRound(models.Model):
+class ScreeningRound(CountyScoped):
     """A screening round (排查轮次) over every household of a township's or village's subtree."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "area"
+
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="screening_rounds"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     started_on = models.DateField(_("start date"))
     ended_on = models.DateField(_("end date"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -127,10 +130,6 @@ class ScreeningRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def is_open(self) -> bool:
@@ -162,10 +161,11 @@ class HouseholdVisitQuerySet(AreaScopedQuerySet["HouseholdVisit"]):
         return self.filter(outcome=VisitOutcome.VISITED)
 
 
-class HouseholdVisit(models.Model):
+class HouseholdVisit(CountyScoped):
     """One visit (走访) of a household in a round, at the door or by phone."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "round"
+
     round = models.ForeignKey(
         ScreeningRound, verbose_name=_("round"), on_delete=models.PROTECT, related_name="visits"
     )
@@ -223,10 +223,11 @@ class PersonCheckQuerySet(AreaScopedQuerySet["PersonCheck"]):
         return self.filter(via_risk_area=True)
 
 
-class PersonCheck(models.Model):
+class PersonCheck(CountyScoped):
     """One person at a visit: a resident of the household or a visitor, by name."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "visit"
+
     visit = models.ForeignKey(HouseholdVisit, on_delete=models.CASCADE, related_name="people")
     resident = models.ForeignKey(
         Resident,
@@ -236,7 +237,7 @@ class PersonCheck(models.Model):
         blank=True,
         related_name="screening_checks",
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     # Identifies the person across visits: "r<resident id>" or "v<household id>:<name>".
     person_key = models.CharField(max_length=80, editable=False)
     at_home = models.BooleanField(_("at home"), default=True)
@@ -321,10 +322,11 @@ class ReconciliationListQuerySet(models.QuerySet["ReconciliationList"]):
         return self.filter(county_id=area.county_id).filter(mine | for_me)
 
 
-class ReconciliationList(models.Model):
+class ReconciliationList(CountyScoped):
     """A list from higher up (协查名单): people to find in the register and verify at home."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "area"
+
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="reconciliation_lists"
     )
@@ -353,10 +355,6 @@ class ReconciliationList(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
 
 class MatchKind(models.TextChoices):
     IN_SCOPE = "in_scope", _("In our area: to verify")
@@ -384,13 +382,14 @@ class ReconciliationEntryQuerySet(models.QuerySet["ReconciliationEntry"]):
         return self.filter(closed_at__isnull=True)
 
 
-class ReconciliationEntry(models.Model):
+class ReconciliationEntry(CountyScoped):
     """One person on a list, matched against the register and tracked until closed."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "list"
+
     list = models.ForeignKey(ReconciliationList, on_delete=models.CASCADE, related_name="entries")
     row = models.PositiveIntegerField(_("row"))
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_number = EncryptedTextField(_("ID number"))
     id_number_index = models.CharField(max_length=32, editable=False)
     phone = EncryptedTextField(_("phone"), blank=True)
@@ -447,7 +446,6 @@ class ReconciliationEntry(models.Model):
         return f"{self.list_id}:{self.row} {self.name}"
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.list.county_id
         self.id_number_index = id_index(self.id_number) or ""
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 

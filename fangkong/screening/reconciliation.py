@@ -1,13 +1,13 @@
 """Reading a reconciliation list (协查名单): name, ID number, phone, origin, date per row.
 
-The registry's reader finds the header (title rows, merged cells, .xlsx/.xls/.csv); this module
-gives it the list's column names and validates each row, reporting every bad one by row, column
-and reason."""
+The shared reading layer (``fangkong.core.sheets``) finds the sheet and its header and reads each
+value with the same parsers as the register import; this module gives it the list's column names
+and reports every bad row by row, column and reason. A date or a second phone the list can live
+without is a warning, never a lost person."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -16,40 +16,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.sheets import SheetError, cell_text, read_sheet
-from fangkong.core.validators import validate_id_number, validate_phone
-from fangkong.registry.importing.columns import ALIASES
+from fangkong.core.sheets.columns import RECONCILIATION_LIST
+from fangkong.core.sheets.values import (
+    GB11643_KINDS,
+    DateColumn,
+    Unreadable,
+    id_type_of,
+    parse_id_number,
+    parse_name,
+    parse_other_id,
+    parse_phones,
+)
 
-LIST_ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ALIASES["name"],
-    "id_number": ALIASES["id_number"],
-    "phone": ALIASES["phone"],
-    "origin": (
-        "来源地",
-        "来自",
-        "从何地返回",
-        "从何地来",
-        "来源",
-        "出发地",
-        "返回地",
-        "途经地",
-        "行程",
-        "origin",
-    ),
-    "date": (
-        "日期",
-        "返回日期",
-        "返乡日期",
-        "抵达日期",
-        "到达日期",
-        "返回时间",
-        "抵达时间",
-        "到达时间",
-        "date",
-    ),
-}
+LIST_ALIASES = RECONCILIATION_LIST
 REQUIRED = ("name", "id_number")
 MAX_ROWS = 20000
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
 @dataclass
@@ -66,23 +47,10 @@ class ListRow:
 class ListReading:
     rows: list[ListRow] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = cell_text(value)
-    if not text:
-        return None
-    match = _DATE.match(text)
-    if not match:
-        raise ValidationError(_("Write the date as 2020-01-23."))
-    try:
-        return dt.date(*(int(g) for g in match.groups()))
-    except ValueError as error:
-        raise ValidationError(_("Write the date as 2020-01-23.")) from error
+    # Kept rows with something left out (an unreadable date, a second phone), same shape.
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    # Rows that are not people (合计, section titles, the 填表人 footer): row and kind.
+    skipped: list[dict[str, Any]] = field(default_factory=list)
 
 
 def list_read(source: IO[bytes], filename: str) -> ListReading:
@@ -101,6 +69,7 @@ def list_read(source: IO[bytes], filename: str) -> ListReading:
     today = timezone.localdate()
     reading = ListReading()
     seen: dict[str, int] = {}
+    dates = DateColumn(today)
     for number, cells in sheet.rows:
         if len(reading.rows) + len(reading.rejected) >= MAX_ROWS:
             reading.rejected.append(
@@ -112,26 +81,43 @@ def list_read(source: IO[bytes], filename: str) -> ListReading:
             col = columns.get(key)
             return cells[col] if col is not None and col < len(cells) else None
 
+        def warn(key: str, reason: str, number: int = number) -> None:
+            reading.warnings.append({"row": number, "column": names.get(key, ""), "reason": reason})
+
         errors: list[tuple[str, str]] = []
-        name = cell_text(cell("name")).strip()[:50]
+        name = parse_name(cell("name"))[:50]
         if not name:
             errors.append((names["name"], _("The name is empty.")))
         id_number = ""
+        kind, known = id_type_of(cell("id_type"))
+        if not known:
+            warn(
+                "id_type",
+                _("Unknown document type “%s”: read as other.") % cell_text(cell("id_type")),
+            )
         try:
-            id_number = validate_id_number(cell_text(cell("id_number")), today=today)
+            if kind in GB11643_KINDS:
+                id_number, upgraded = parse_id_number(cell("id_number"), today=today)
+                if upgraded:
+                    warn("id_number", _("A 15-digit ID number was upgraded to 18 digits."))
+            else:
+                id_number = parse_other_id(cell("id_number"))
         except ValidationError as error:
             errors.append((names["id_number"], " ".join(error.messages)))
         phone = ""
-        if cell_text(cell("phone")):
-            try:
-                phone = validate_phone(cell_text(cell("phone")))
-            except ValidationError as error:
-                errors.append((names["phone"], " ".join(error.messages)))
+        try:
+            phones = parse_phones(cell("phone"))
+        except Unreadable as error:
+            warn("phone", " ".join(error.messages))
+        else:
+            phone = phones.phone
+            if phones.extra:
+                warn("phone", _("Only the first phone is kept: %s") % "、".join(phones.extra))
         reported_on = None
         try:
-            reported_on = _date(cell("date"))
-        except ValidationError as error:
-            errors.append((names.get("date", ""), " ".join(error.messages)))
+            reported_on = dates.read(cell("date"))
+        except Unreadable as error:
+            warn("date", " ".join(error.messages))
         if id_number and id_number in seen and not errors:
             errors.append(
                 (
@@ -155,4 +141,5 @@ def list_read(source: IO[bytes], filename: str) -> ListReading:
                 reported_on=reported_on,
             )
         )
+    reading.skipped = [{"row": s.row, "kind": s.reason} for s in sheet.skipped]
     return reading

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap, require
 from fangkong.accounts.models import Role
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
@@ -40,17 +41,8 @@ from fangkong.screening.risk import travel_assess
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
-ROUND_MANAGERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE}
 ROUND_AREA_LEVELS = {Level.TOWNSHIP, Level.VILLAGE}
 RISK_AREA_FIELDS = ("name", "level", "code", "valid_from", "valid_to")
-
-
-def can_manage_rounds(user: User) -> bool:
-    return user.is_authenticated and user.area_id is not None and user.role in ROUND_MANAGERS
-
-
-def can_record_visits(user: User) -> bool:
-    return user.is_authenticated and user.can_write_register
 
 
 # --- risk areas ----------------------------------------------------------------------------
@@ -76,8 +68,7 @@ def _check_risk_area(risk_area: RiskArea) -> None:
 @transaction.atomic
 def risk_area_save(*, by: User, risk_area: RiskArea | None = None, **fields: Any) -> RiskArea:
     """Create or change a risk area (county administrators)."""
-    if not by.is_county_admin:
-        raise PermissionDenied
+    require(by, None, Cap.RISK_AREAS_MANAGE)
     risk_area = risk_area or RiskArea()
     created = risk_area.pk is None
     for key, value in fields.items():
@@ -100,11 +91,6 @@ def risk_area_save(*, by: User, risk_area: RiskArea | None = None, **fields: Any
 # --- rounds --------------------------------------------------------------------------------
 
 
-def _check_manager(*, by: User, area: Area) -> None:
-    if not can_manage_rounds(by) or by.area is None or not area.is_within(by.area):
-        raise PermissionDenied
-
-
 @transaction.atomic
 def round_create(
     *,
@@ -114,7 +100,7 @@ def round_create(
     started_on: dt.date,
     ended_on: dt.date | None = None,
 ) -> ScreeningRound:
-    _check_manager(by=by, area=area)
+    require(by, area, Cap.SCREENING_MANAGE)
     if area.level not in ROUND_AREA_LEVELS:
         raise ValidationError(
             {
@@ -138,7 +124,7 @@ def round_create(
 @transaction.atomic
 def round_close(*, by: User, round: ScreeningRound, ended_on: dt.date) -> ScreeningRound:
     """End a round on a date; visits after that date would fall outside it, so none may exist."""
-    _check_manager(by=by, area=round.area)
+    require(by, round.area, Cap.SCREENING_MANAGE)
     if ended_on < round.started_on:
         raise ValidationError({"ended_on": _("The end date is before the start date.")})
     if round.visits.filter(visited_on__gt=ended_on).exists():
@@ -198,10 +184,8 @@ def _check_visit(
     outcome: str,
     people: list[PersonEntry],
 ) -> None:
-    if not can_record_visits(by) or by.area is None:
-        raise PermissionDenied
-    if not household.area.is_within(by.area):
-        raise PermissionDenied
+    require(by, household.area, Cap.SCREENING_WRITE)
+    assert by.area is not None  # noqa: S101 - require() refuses a user without an area
     if not (round.area.is_within(by.area) or by.area.is_within(round.area)):
         raise PermissionDenied
     errors: dict[str, Any] = {}
@@ -418,12 +402,6 @@ def _propose_cases(
 
 # --- list reconciliation (协查名单) ----------------------------------------------------------
 
-LIST_UPLOADERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER}
-
-
-def can_upload_lists(user: User) -> bool:
-    return user.is_authenticated and user.area_id is not None and user.role in LIST_UPLOADERS
-
 
 def _same_name(a: str, b: str) -> bool:
     return normalise_text(a) == normalise_text(b)
@@ -439,13 +417,11 @@ def list_upload(
     elsewhere in the county, it is forwarded to that area; not found, or found under another
     name, it stays with the uploader's area. Bad rows are kept on the list with row, column and
     reason."""
-    if not can_upload_lists(by) or by.area is None:
-        raise PermissionDenied
+    area = require(by, None, Cap.LISTS_MANAGE)
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("Give the list a title.")})
     reading = list_read(source, filename)
-    area = by.area
     reconciliation = ReconciliationList(
         area=area,
         title=title[:100],
@@ -506,15 +482,6 @@ def list_upload(
     return reconciliation
 
 
-def can_close_entry(user: User, entry: ReconciliationEntry) -> bool:
-    return (
-        user.is_authenticated
-        and user.can_write_register
-        and user.area is not None
-        and entry.assigned_area.is_within(user.area)
-    )
-
-
 @transaction.atomic
 def entry_close(
     *,
@@ -531,8 +498,7 @@ def entry_close(
         .select_related("assigned_area", "resident__household__area")
         .get(pk=entry.pk)
     )
-    if not can_close_entry(by, entry):
-        raise PermissionDenied
+    require(by, entry.assigned_area, Cap.LISTS_WRITE)
     if not entry.is_open:
         raise ValidationError(_("This entry is already closed."))
     if outcome not in EntryOutcome.values:

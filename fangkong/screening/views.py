@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area
-from fangkong.core.forms import apply_errors
+from fangkong.core.forms import apply_errors, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import (
@@ -59,7 +60,7 @@ def round_manager_required(
     @scoped_login_required
     @wraps(view)
     def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not services.can_manage_rounds(request.user):
+        if not request.user.may(Cap.SCREENING_MANAGE):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -106,7 +107,7 @@ def round_list(request: AuthedRequest) -> HttpResponse:
         {
             "page": page,
             "rows": [(r, progress[r.pk]) for r in page.object_list],
-            "can_manage": services.can_manage_rounds(request.user),
+            "can_manage": request.user.may(Cap.SCREENING_MANAGE),
         },
     )
 
@@ -114,14 +115,13 @@ def round_list(request: AuthedRequest) -> HttpResponse:
 @round_manager_required
 def round_create(request: AuthedRequest) -> HttpResponse:
     form = RoundForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            screening_round = services.round_create(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Screening round created."))
-            return redirect("screening:round_detail", pk=screening_round.pk)
+    if (
+        screening_round := submit(
+            request, form, lambda data: services.round_create(by=request.user, **data)
+        )
+    ) is not None:
+        messages.success(request, _("Screening round created."))
+        return redirect("screening:round_detail", pk=screening_round.pk)
     return render(request, "screening/round_form.html", {"form": form})
 
 
@@ -140,10 +140,10 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "trail": trail,
         "coverage": figures.coverage(screening_round, area),
         "returnees": figures.returnees_found(area, today, round=screening_round),
-        "can_manage": services.can_manage_rounds(request.user)
+        "can_manage": request.user.may(Cap.SCREENING_MANAGE)
         and request.user.area is not None
         and screening_round.area.is_within(request.user.area),
-        "can_visit": services.can_record_visits(request.user),
+        "can_visit": request.user.may(Cap.SCREENING_WRITE),
     }
     template = "screening/round_detail.html"
     if request.htmx and request.htmx.target == "coverage-section":
@@ -156,16 +156,18 @@ def round_close(request: AuthedRequest, pk: int) -> HttpResponse:
     """End a round on a date (a page of its own so the end date can be checked first)."""
     screening_round = _get_round(request, pk)
     form = RoundCloseForm(request.POST or None, initial={"ended_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.round_close(
-                by=request.user, round=screening_round, ended_on=form.cleaned_data["ended_on"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The round is closed."))
-            return redirect("screening:round_detail", pk=screening_round.pk)
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.round_close(
+                by=request.user, round=screening_round, ended_on=data["ended_on"]
+            ),
+        )
+        is not None
+    ):
+        messages.success(request, _("The round is closed."))
+        return redirect("screening:round_detail", pk=screening_round.pk)
     return render(request, "screening/round_close.html", {"round": screening_round, "form": form})
 
 
@@ -199,8 +201,7 @@ def unvisited(request: AuthedRequest, pk: int) -> HttpResponse:
             "round": screening_round,
             "area": area,
             "page": page,
-            "can_visit": services.can_record_visits(request.user)
-            and screening_round.ended_on is None,
+            "can_visit": request.user.may(Cap.SCREENING_WRITE) and screening_round.ended_on is None,
         },
     )
 
@@ -297,14 +298,16 @@ def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @county_admin_required
 def risk_areas(request: AuthedRequest) -> HttpResponse:
     form = RiskAreaForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.risk_area_save(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Risk area saved."))
-            return redirect("screening:risk_areas")
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.risk_area_save(by=request.user, **data),
+        )
+        is not None
+    ):
+        messages.success(request, _("Risk area saved."))
+        return redirect("screening:risk_areas")
     return render(
         request,
         "screening/risk_areas.html",
@@ -316,14 +319,16 @@ def risk_areas(request: AuthedRequest) -> HttpResponse:
 def risk_area_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     risk_area = get_object_or_404(RiskArea, pk=pk)
     form = RiskAreaForm(request.POST or None, instance=risk_area)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.risk_area_save(by=request.user, risk_area=risk_area, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Risk area saved."))
-            return redirect("screening:risk_areas")
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.risk_area_save(by=request.user, risk_area=risk_area, **data),
+        )
+        is not None
+    ):
+        messages.success(request, _("Risk area saved."))
+        return redirect("screening:risk_areas")
     return render(request, "screening/risk_area_form.html", {"form": form, "risk_area": risk_area})
 
 
@@ -338,7 +343,7 @@ def list_uploader_required(
     @scoped_login_required
     @wraps(view)
     def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not services.can_upload_lists(request.user):
+        if not request.user.may(Cap.LISTS_MANAGE):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -363,7 +368,7 @@ def list_index(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "screening/list_index.html",
-        {"page": page, "can_upload": services.can_upload_lists(request.user)},
+        {"page": page, "can_upload": request.user.may(Cap.LISTS_MANAGE)},
     )
 
 
@@ -450,18 +455,20 @@ def entry_close(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    can_close = services.can_close_entry(request.user, entry) and entry.is_open
+    can_close = request.user.may(Cap.LISTS_WRITE, entry.assigned_area) and entry.is_open
     if request.method == "POST" and not can_close:
         raise PermissionDenied
     form = EntryCloseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.entry_close(by=request.user, entry=entry, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s: closed.") % {"name": entry.name})
-            return redirect("screening:entry_tasks")
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.entry_close(by=request.user, entry=entry, **data),
+        )
+        is not None
+    ):
+        messages.success(request, _("%(name)s: closed.") % {"name": entry.name})
+        return redirect("screening:entry_tasks")
     case = (
         ObservationCase.objects.for_user(request.user)
         .filter(

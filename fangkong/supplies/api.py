@@ -12,8 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.accounts.api import PersonField
-from fangkong.accounts.models import FIELD_WORKERS, STOREKEEPERS
+from fangkong.accounts.access import Cap
+from fangkong.accounts.fields import PersonField
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPrimaryKeyField
 from fangkong.registry.models import Household
@@ -44,7 +44,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
     """The county's catalogue of supplies."""
 
     serializer_class = ItemSerializer
-    writer_roles = STOREKEEPERS
+    write_capability = Cap.SUPPLIES_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Item.objects.for_user(self.request.user).order_by("category", "name")
@@ -69,7 +69,7 @@ class StoreViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = StoreSerializer
-    writer_roles = STOREKEEPERS
+    write_capability = Cap.SUPPLIES_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Store.objects.for_user(self.request.user).select_related("area").order_by("pk")  # type: ignore[arg-type]
@@ -192,8 +192,8 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = EntrySerializer
 
     @property
-    def writer_roles(self) -> set[str]:
-        return set(FIELD_WORKERS) if self.action == "hand_out" else set(STOREKEEPERS)
+    def write_capability(self) -> Cap:
+        return Cap.SUPPLIES_WRITE if self.action == "hand_out" else Cap.SUPPLIES_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         entries = LedgerEntry.objects.for_user(self.request.user).select_related(  # type: ignore[arg-type]
@@ -281,7 +281,7 @@ class DonationViewSet(
     """Donations of money and goods received in the caller's scope, with their receipt number."""
 
     serializer_class = DonationSerializer
-    writer_roles = STOREKEEPERS
+    write_capability = Cap.SUPPLIES_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (

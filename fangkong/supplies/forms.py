@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.accounts.forms import PersonField, people_covering
 from fangkong.accounts.models import User
@@ -120,7 +121,7 @@ class ThresholdForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "name"), max_length=100)
     category = forms.ChoiceField(label=_("category"), choices=ItemCategory.choices)
     unit = forms.CharField(
         label=_("unit"),
@@ -133,7 +134,7 @@ class ItemForm(forms.Form):
 
 class StoreForm(forms.Form):
     area = forms.ModelChoiceField(label=_("area"), queryset=Area.objects.none())
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "name"), max_length=100)
     kind = forms.ChoiceField(label=_("kind"), choices=StoreKind.choices)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

@@ -18,9 +18,11 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
 from fangkong.core.scoping import AreaFieldQuerySet, AreaScopedQuerySet
+from fangkong.core.tenancy import CountyScoped
 
 
 class ItemCategory(models.TextChoices):
@@ -65,7 +67,7 @@ class ItemQuerySet(models.QuerySet["Item"]):
 
 class Item(models.Model):
     county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     category = models.CharField(_("category"), max_length=20, choices=ItemCategory.choices)
     unit = models.CharField(
         _("unit"), max_length=20, blank=True, help_text=_("Only for items of the category other.")
@@ -119,12 +121,12 @@ class StoreQuerySet(AreaFieldQuerySet["Store"]):
         )
 
 
-class Store(models.Model):
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+class Store(CountyScoped):
+    county_source = "area"
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="stores"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=StoreKind.choices)
 
     objects = StoreQuerySet.as_manager()
@@ -139,10 +141,6 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class StockBalanceQuerySet(AreaScopedQuerySet["StockBalance"]):
@@ -162,11 +160,12 @@ class StockBalanceQuerySet(AreaScopedQuerySet["StockBalance"]):
         return self.with_threshold().filter(threshold__gt=0, quantity__lte=F("threshold"))
 
 
-class StockBalance(models.Model):
+class StockBalance(CountyScoped):
     """The stock of one item in one store: the sum of its ledger entries, kept in the same
     transaction as each entry and locked (``SELECT … FOR UPDATE``) while it changes."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "store"
+
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="balances")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="balances")
     quantity = models.IntegerField(_("in stock"), default=0)
@@ -222,11 +221,12 @@ class LedgerEntryQuerySet(AreaScopedQuerySet["LedgerEntry"]):
         }
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(CountyScoped):
     """One movement of one item in or out of one store. Never edited: a mistake is put right by
     an adjustment with its reason."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "store"
+
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="entries")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(_("movement"), max_length=12, choices=EntryKind.choices)
@@ -317,11 +317,12 @@ class DonationQuerySet(AreaFieldQuerySet["Donation"]):
     pass
 
 
-class Donation(models.Model):
+class Donation(CountyScoped):
     """Money and goods given by a person or a company; the goods are the ledger entries that
     received them (``goods``). The receipt number is derived from the year and the id."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "area"
+
     area = models.ForeignKey(
         Area, verbose_name=_("received by (area)"), on_delete=models.PROTECT, related_name="+"
     )
@@ -352,10 +353,6 @@ class Donation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receipt_number} {self.donor_name}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def receipt_number(self) -> str:

@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import FIELD_WORKERS, STOREKEEPERS
+from fangkong.accounts.access import Cap, require, require_hand_out
 from fangkong.areas.models import Area
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
@@ -45,21 +45,6 @@ if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
 QUANTITY_MAX = 1_000_000
-
-
-def _check_keeper(by: User, area: Area) -> None:
-    """Receiving, transferring, adjusting, items, stores and donations: the storekeepers."""
-    if by.role not in STOREKEEPERS or not by.can_see_area(area):
-        raise PermissionDenied
-
-
-def _check_hander(by: User, store: Store) -> None:
-    """Handing out: anyone who works in the field where the store serves (its area, and the
-    areas below it) or above it."""
-    if by.role not in FIELD_WORKERS or by.area is None:
-        raise PermissionDenied
-    if not (store.area.is_within(by.area) or by.area.is_within(store.area)):
-        raise PermissionDenied
 
 
 def _quantity(value: object, field: str = "quantity") -> int:
@@ -161,8 +146,7 @@ def _move(
 @transaction.atomic
 def item_create(*, by: User, name: str, category: str, unit: str = "", low_stock: int = 0) -> Item:
     """An item of the county's catalogue (the user's county)."""
-    if by.area is None or by.role not in STOREKEEPERS:
-        raise PermissionDenied
+    area = require(by, None, Cap.SUPPLIES_MANAGE)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name the item.")})
@@ -173,7 +157,7 @@ def item_create(*, by: User, name: str, category: str, unit: str = "", low_stock
         raise ValidationError({"unit": _("Name the unit (box, bag, piece …).")})
     if category != ItemCategory.OTHER:
         unit = ""
-    county_id = by.area.county_id
+    county_id = area.county_id
     assert county_id is not None
     if Item.objects.filter(county_id=county_id, name=name).exists():
         raise ValidationError({"name": _("An item of this name is already in the catalogue.")})
@@ -186,7 +170,7 @@ def item_create(*, by: User, name: str, category: str, unit: str = "", low_stock
 
 @transaction.atomic
 def store_create(*, by: User, area: Area, name: str, kind: str) -> Store:
-    _check_keeper(by, area)
+    require(by, area, Cap.SUPPLIES_MANAGE)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name the store.")})
@@ -205,7 +189,7 @@ def stock_set_threshold(
     *, by: User, store: Store, item: Item, threshold: int | None
 ) -> StockBalance:
     """The store's own low-stock warning level for the item (None: the item's level)."""
-    _check_keeper(by, store.area)
+    require(by, store.area, Cap.SUPPLIES_MANAGE)
     _same_county(store, item)
     if threshold is not None and threshold < 0:
         raise ValidationError({"threshold": _("Enter 0 or more.")})
@@ -229,7 +213,7 @@ def stock_receive(
     at: dt.datetime | None = None,
 ) -> LedgerEntry:
     """Goods arriving (bought, allocated from above): ``source`` says from where."""
-    _check_keeper(by, store.area)
+    require(by, store.area, Cap.SUPPLIES_MANAGE)
     _same_county(store, item)
     amount = _quantity(quantity)
     balance = _locked_balances([(store, item)])[(store.pk, item.pk)]
@@ -263,7 +247,7 @@ def stock_hand_out(
 ) -> LedgerEntry:
     """Hand out to a household, a checkpoint, a staff member or someone else; refused with the
     stock left when there is not enough."""
-    _check_hander(by, store)
+    require_hand_out(by, store.area)
     _same_county(store, item)
     amount = _quantity(quantity)
     recipient_name = (recipient_name or "").strip()[:100]
@@ -316,8 +300,8 @@ def stock_transfer(
     at: dt.datetime | None = None,
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """Out of one store and into another: two entries naming each other, or nothing."""
-    _check_keeper(by, source.area)
-    _check_keeper(by, destination.area)
+    require(by, source.area, Cap.SUPPLIES_MANAGE)
+    require(by, destination.area, Cap.SUPPLIES_MANAGE)
     _same_county(source, item)
     _same_county(destination, item)
     if source.pk == destination.pk:
@@ -364,7 +348,7 @@ def stock_adjust(
     at: dt.datetime | None = None,
 ) -> LedgerEntry:
     """Put the stock right after a count (lost, broken, found), always with the reason."""
-    _check_keeper(by, store.area)
+    require(by, store.area, Cap.SUPPLIES_MANAGE)
     _same_county(store, item)
     try:
         delta = int(str(change).strip())
@@ -416,7 +400,7 @@ def donation_record(
 ) -> Donation:
     """Money and goods from a donor; the goods are received into ``store`` (in the donation's
     area) as ledger entries naming the donation. Prints as a receipt."""
-    _check_keeper(by, area)
+    require(by, area, Cap.SUPPLIES_MANAGE)
     donor_name = (donor_name or "").strip()
     if not donor_name:
         raise ValidationError({"donor_name": _("Name the donor.")})
@@ -431,7 +415,7 @@ def donation_record(
             raise ValidationError({"store": _("Choose the store that receives the goods.")})
         if not store.area.is_within(area) and not area.is_within(store.area):
             raise ValidationError({"store": _("Choose a store of this area.")})
-        _check_keeper(by, store.area)
+        require(by, store.area, Cap.SUPPLIES_MANAGE)
         if len({item.pk for item, _q in lines}) != len(lines):
             raise ValidationError({"goods": _("List each item once.")})
         for item, _q in lines:

@@ -4,7 +4,7 @@ transfer, adjust), the ledger, donations with a printable receipt, the catalogue
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -16,12 +16,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.accounts.models import FIELD_WORKERS, STOREKEEPERS
+from fangkong.accounts.access import Cap, may_hand_out
 from fangkong.core.clock import today_local
 from fangkong.core.forms import submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
-from fangkong.core.permissions import roles_required, scoped_login_required
+from fangkong.core.permissions import capability_required, scoped_login_required
 from fangkong.registry.models import Household
 from fangkong.supplies import figures, services
 from fangkong.supplies.forms import (
@@ -70,7 +70,7 @@ def index(request: AuthedRequest) -> HttpResponse:
             "stores": [(s, by_store.get(s, [])) for s in stores],
             "low": list(_balances(request).low()),
             "handed_out": figures.handed_out_by_item(request.user.area, today_local()),
-            "is_keeper": request.user.role in STOREKEEPERS,
+            "is_keeper": request.user.may(Cap.SUPPLIES_MANAGE),
         },
     )
 
@@ -97,8 +97,8 @@ def store_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "store": store,
             "balances": list(_balances(request).filter(store=store)),
             "entries": list(_entries(request).filter(store=store).order_by("-at", "-pk")[:30]),
-            "is_keeper": request.user.role in STOREKEEPERS,
-            "can_hand_out": request.user.role in FIELD_WORKERS,
+            "is_keeper": request.user.may(Cap.SUPPLIES_MANAGE),
+            "can_hand_out": may_hand_out(request.user, store.area),
         },
     )
 
@@ -111,7 +111,7 @@ class Movement:
     action: Callable[..., object]
     title: str | Promise
     done: str | Promise
-    roles: Collection[str]
+    capability: Cap
 
 
 MOVEMENTS = {
@@ -120,47 +120,50 @@ MOVEMENTS = {
         lambda by, store, d: services.stock_receive(by=by, store=store, **d),
         gettext_lazy("Receive goods"),
         gettext_lazy("Received."),
-        STOREKEEPERS,
+        Cap.SUPPLIES_MANAGE,
     ),
     "handout": Movement(
         HandOutForm,
         lambda by, store, d: services.stock_hand_out(by=by, store=store, **d),
         gettext_lazy("Hand out"),
         gettext_lazy("Handed out."),
-        FIELD_WORKERS,
+        Cap.SUPPLIES_WRITE,
     ),
     "transfer": Movement(
         TransferForm,
         lambda by, store, d: services.stock_transfer(by=by, source=store, **d),
         gettext_lazy("Transfer to another store"),
         gettext_lazy("Transferred."),
-        STOREKEEPERS,
+        Cap.SUPPLIES_MANAGE,
     ),
     "adjust": Movement(
         AdjustForm,
         lambda by, store, d: services.stock_adjust(by=by, store=store, **d),
         gettext_lazy("Adjust the stock"),
         gettext_lazy("Stock adjusted."),
-        STOREKEEPERS,
+        Cap.SUPPLIES_MANAGE,
     ),
     "threshold": Movement(
         ThresholdForm,
         lambda by, store, d: services.stock_set_threshold(by=by, store=store, **d),
         gettext_lazy("Low-stock warning"),
         gettext_lazy("Warning level saved."),
-        STOREKEEPERS,
+        Cap.SUPPLIES_MANAGE,
     ),
 }
 
 
-@roles_required(FIELD_WORKERS)
+@capability_required(Cap.SUPPLIES_WRITE)
 def movement(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     spec = MOVEMENTS.get(kind)
     if spec is None:
         raise Http404
-    if request.user.role not in spec.roles:
-        raise PermissionDenied
     store = _store(request, pk)
+    if kind == "handout":
+        if not may_hand_out(request.user, store.area):
+            raise PermissionDenied
+    elif not request.user.may(spec.capability, store.area):
+        raise PermissionDenied
     form = spec.form(request.POST or None, user=request.user, store=store)
     picked: Household | None = None
     matches: list[Household] = []
@@ -222,11 +225,11 @@ def donation_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "supplies/donation_list.html",
-        {"page": paginate(request, donations), "is_keeper": request.user.role in STOREKEEPERS},
+        {"page": paginate(request, donations), "is_keeper": request.user.may(Cap.SUPPLIES_MANAGE)},
     )
 
 
-@roles_required(STOREKEEPERS)
+@capability_required(Cap.SUPPLIES_MANAGE)
 def donation_create(request: AuthedRequest) -> HttpResponse:
     form = DonationForm(request.POST or None, user=request.user)
     if donation := submit(request, form, lambda d: services.donation_record(by=request.user, **d)):
@@ -253,7 +256,7 @@ def donation_receipt(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "supplies/receipt.html", {"donation": donation, "goods": goods})
 
 
-@roles_required(STOREKEEPERS)
+@capability_required(Cap.SUPPLIES_MANAGE)
 def item_create(request: AuthedRequest) -> HttpResponse:
     form = ItemForm(request.POST or None)
     if submit(request, form, lambda d: services.item_create(by=request.user, **d)):
@@ -266,7 +269,7 @@ def item_create(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@roles_required(STOREKEEPERS)
+@capability_required(Cap.SUPPLIES_MANAGE)
 def store_create(request: AuthedRequest) -> HttpResponse:
     form = StoreForm(request.POST or None, user=request.user)
     if store := submit(request, form, lambda d: services.store_create(by=request.user, **d)):

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.admin import ReadOnlyAdmin
 from fangkong.workforce.models import (
     PartyBranch,
     PointEntry,
@@ -65,11 +67,14 @@ class PointRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(PointEntry)
-class PointEntryAdmin(admin.ModelAdmin):
-    list_display = ["day", "kind", "points", "worker", "user", "reason"]
+class PointEntryAdmin(ReadOnlyAdmin):
+    """The ledger is never edited: a secretary adjusts with a reason on the points page."""
+
+    list_display = ["day", "kind", "points", "person", "reason"]
     list_filter = ["kind"]
     date_hierarchy = "day"
     raw_id_fields = ["area", "worker", "user", "by"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False  # the ledger is never edited: adjust with a reason instead
+    @admin.display(description=_("worker"))
+    def person(self, entry: PointEntry) -> object:
+        return entry.worker or entry.user

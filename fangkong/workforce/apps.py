@@ -7,7 +7,8 @@ class WorkforceConfig(AppConfig):
     verbose_name = _("Duty, organisations and red points")
 
     def ready(self) -> None:
-        from fangkong.workforce import (
-            report_figures,  # noqa: F401 - registers the figures
-            services,  # noqa: F401 - connects the work_done receiver
+        from fangkong.workforce import (  # noqa: F401 - registers and connects
+            receivers,  # household_county_changed
+            report_figures,
+            services,  # the work_done receiver
         )

@@ -22,11 +22,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
 from fangkong.core.fields import EncryptedTextField
 from fangkong.core.masking import mask_phone
 from fangkong.core.scoping import AreaFieldQuerySet, AreaScopedQuerySet
+from fangkong.core.tenancy import CountyScoped
 
 # Clocking in this long after the start is late; no clock-in by then is a missed clock-in.
 LATE_AFTER = dt.timedelta(minutes=10)
@@ -60,14 +62,15 @@ class PostQuerySet(AreaFieldQuerySet["Post"]):
     pass
 
 
-class Worker(models.Model):
+class Worker(CountyScoped):
+    county_source = "area"
     county = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
     )
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="workers"
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=20, choices=WorkerKind.choices)
     party_member = models.BooleanField(_("party member"), default=False)
     organisation = models.CharField(_("organisation"), max_length=100, blank=True)
@@ -101,7 +104,6 @@ class Worker(models.Model):
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
         if self.kind in {WorkerKind.PARTY_MEMBER, WorkerKind.FIRST_SECRETARY}:
             self.party_member = True
         super().save(*args, **kwargs)  # type: ignore[arg-type]
@@ -111,12 +113,12 @@ class Worker(models.Model):
         return mask_phone(self.phone)
 
 
-class PartyBranch(models.Model):
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+class PartyBranch(CountyScoped):
+    county_source = "area"
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="party_branches"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     temporary = models.BooleanField(
         _("temporary branch"), default=False, help_text=_("临时党支部 set up for the epidemic.")
     )
@@ -144,22 +146,19 @@ class PartyBranch(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
-
-class Team(models.Model):
+class Team(CountyScoped):
     """A team sent to work in areas (e.g. cadres of 118 organisations sent to villages)."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "area"
+
     area = models.ForeignKey(
         Area,
         verbose_name=_("organised by (area)"),
         on_delete=models.PROTECT,
         related_name="teams",
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     description = models.CharField(_("description"), max_length=200, blank=True)
     dispatched_to = models.ManyToManyField(
         Area, verbose_name=_("dispatched to"), blank=True, related_name="+"
@@ -175,13 +174,9 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
-
-class TeamMember(models.Model):
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+class TeamMember(CountyScoped):
+    county_source = "team"
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="team_memberships")
     serves_in = models.ForeignKey(
@@ -203,20 +198,17 @@ class TeamMember(models.Model):
     def __str__(self) -> str:
         return f"{self.team} · {self.worker}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.team.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
 
 class HouseholdContactQuerySet(AreaScopedQuerySet["HouseholdContact"]):
     def in_area(self, area: Area) -> Self:
         return self.filter(county_id=area.county_id, household__area__path__startswith=area.path)
 
 
-class HouseholdContact(models.Model):
+class HouseholdContact(CountyScoped):
     """联户: one worker is responsible for a household (one worker per household)."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "household"
+
     worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="contacts")
     household = models.ForeignKey(
         "registry.Household", on_delete=models.CASCADE, related_name="contact_workers"
@@ -237,10 +229,6 @@ class HouseholdContact(models.Model):
     def __str__(self) -> str:
         return f"{self.worker} · {self.household_id}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.household.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
 
 class PostKind(models.TextChoices):
     CHECKPOINT = "checkpoint", _("Checkpoint")
@@ -248,14 +236,15 @@ class PostKind(models.TextChoices):
     OFFICE = "office", _("Office")
 
 
-class Post(models.Model):
+class Post(CountyScoped):
     """A place that is staffed: a checkpoint, a building, an office."""
 
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    county_source = "area"
+
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="posts"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=PostKind.choices)
     checkpoint = models.OneToOneField(
         "checkpoints.Checkpoint",
@@ -277,15 +266,11 @@ class Post(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.area.county_id  # type: ignore[assignment]  # set for every saved area
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
 
 class ShiftPattern(models.Model):
     """How a day is cut into shifts, e.g. 24 hours in three: 00:00, 08:00, 16:00 for 8 hours."""
 
-    name = models.CharField(_("name"), max_length=50, unique=True)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=50, unique=True)
     starts = models.JSONField(
         _("shift starts"), help_text=_('Local start times, e.g. ["00:00", "08:00", "16:00"].')
     )
@@ -320,7 +305,8 @@ class ShiftQuerySet(AreaScopedQuerySet["Shift"]):
         )
 
 
-class Shift(models.Model):
+class Shift(CountyScoped):
+    county_source = "post"
     county = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
     )
@@ -351,10 +337,6 @@ class Shift(models.Model):
         end = timezone.localtime(self.ends_at)
         return f"{self.post} {local:%m-%d %H:%M}–{end:%H:%M}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.post.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
 
 class AssignmentQuerySet(AreaScopedQuerySet["ShiftAssignment"]):
     def in_area(self, area: Area) -> Self:
@@ -370,8 +352,10 @@ class AssignmentQuerySet(AreaScopedQuerySet["ShiftAssignment"]):
         )
 
 
-class ShiftAssignment(models.Model):
+class ShiftAssignment(CountyScoped):
     """One person on one shift (pairs: two assignments), with the clock-in and clock-out."""
+
+    county_source = "shift"
 
     county = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
@@ -403,18 +387,14 @@ class ShiftAssignment(models.Model):
     def __str__(self) -> str:
         return f"{self.shift} · {self.worker}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.county_id = self.shift.county_id
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     def missed(self, now: dt.datetime | None = None) -> bool:
         """No clock-in by the start plus the grace period."""
         now = now or timezone.now()
         return self.clock_in_at is None and now > self.shift.starts_at + LATE_AFTER
 
 
-class ShiftSwap(models.Model):
-    county = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+class ShiftSwap(CountyScoped):
+    county_source = "assignment"
     assignment = models.ForeignKey(ShiftAssignment, on_delete=models.CASCADE, related_name="swaps")
     from_worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="+")
     to_worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="+")
@@ -469,11 +449,13 @@ class PointEntryQuerySet(AreaFieldQuerySet["PointEntry"]):
     pass
 
 
-class PointEntry(models.Model):
+class PointEntry(CountyScoped):
     """One line of the ledger. Earned entries link to their record (content type + id) and are
     unique per (record, kind); adjustments have no record, a reason and the secretary who made
     them. ``worker`` is the person's worker record when there is one; the points stay with the
     ``user`` otherwise."""
+
+    county_source = "area"
 
     county = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False

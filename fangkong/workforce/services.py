@@ -13,8 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import Role
-from fangkong.areas.models import Area
+from fangkong.accounts.access import Cap, require
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
@@ -40,22 +39,7 @@ if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
 SHIFT_WORKED = "shift_worked"
-# Who draws up rosters, assigns people and records swaps.
-DUTY_MANAGERS = {Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE}
 MAX_ADJUSTMENT = 100
-
-
-def can_manage_duty(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.area_id is not None
-        and user.role in DUTY_MANAGERS
-    )
-
-
-def _check_manager(*, by: User, area: Area) -> None:
-    if by.role not in DUTY_MANAGERS or by.area is None or not area.is_within(by.area):
-        raise PermissionDenied
 
 
 def worker_of(user: Any) -> Worker | None:
@@ -73,7 +57,7 @@ def roster_generate(
 ) -> int:
     """The shifts of ``pattern`` at ``post`` for ``days`` days; existing shifts stay. Returns the
     number of new shifts."""
-    _check_manager(by=by, area=post.area)
+    require(by, post.area, Cap.DUTY_MANAGE)
     if not 1 <= days <= 62:
         raise ValidationError({"days": _("Between 1 and 62 days at a time.")})
     tz = local_tz()
@@ -103,7 +87,7 @@ def roster_generate(
 
 @transaction.atomic
 def shift_assign(*, by: User, shift: Shift, worker: Worker) -> ShiftAssignment:
-    _check_manager(by=by, area=shift.post.area)
+    require(by, shift.post.area, Cap.DUTY_MANAGE)
     if not worker.area.is_within(by.area):  # type: ignore[arg-type]
         raise PermissionDenied
     if shift.ends_at <= timezone.now():
@@ -128,7 +112,7 @@ def shift_swap(
         .select_related("shift__post__area", "worker")
         .get(pk=assignment.pk)
     )
-    _check_manager(by=by, area=assignment.shift.post.area)
+    require(by, assignment.shift.post.area, Cap.DUTY_MANAGE)
     if not to_worker.area.is_within(by.area):  # type: ignore[arg-type]
         raise PermissionDenied
     reason = (reason or "").strip()
@@ -223,7 +207,7 @@ def clock_out(
 @transaction.atomic
 def contacts_assign(*, by: User, worker: Worker, households: list[Household]) -> int:
     """Make ``worker`` responsible for these households (taking them from whoever had them)."""
-    _check_manager(by=by, area=worker.area)
+    require(by, worker.area, Cap.DUTY_MANAGE)
     for household in households:
         if not household.area.is_within(by.area):  # type: ignore[arg-type]
             raise PermissionDenied

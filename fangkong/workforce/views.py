@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q, Sum
@@ -15,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap
 from fangkong.core.clock import today_local
+from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import county_admin_required, scoped_login_required
@@ -35,16 +36,8 @@ from fangkong.workforce.models import (
 )
 
 
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _manager(request: AuthedRequest) -> None:
-    if not services.can_manage_duty(request.user):
+    if not request.user.may(Cap.DUTY_MANAGE):
         raise PermissionDenied
 
 
@@ -93,11 +86,9 @@ def clock(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     if request.method != "POST":
         return render(request, "workforce/clock.html", {"assignment": assignment, "action": action})
     service = services.clock_in if action == "in" else services.clock_out
-    try:
-        done = service(by=request.user, assignment=assignment)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if (
+        done := perform(request, lambda: service(by=request.user, assignment=assignment))
+    ) is not None:
         if action == "in":
             messages.success(
                 request, _("Clocked in late.") if done.late else _("Clocked in. Thank you.")
@@ -133,7 +124,7 @@ def roster(request: AuthedRequest) -> HttpResponse:
         shift.gap = len(people) < shift.min_staff  # type: ignore[attr-defined]
         for a in people:
             a.is_missed = a.missed(now)  # type: ignore[attr-defined]
-    can_manage = services.can_manage_duty(request.user)
+    can_manage = request.user.may(Cap.DUTY_MANAGE)
     workers = (
         list(Worker.objects.for_user(request.user).defer("phone").order_by("name")[:300])
         if can_manage
@@ -158,14 +149,13 @@ def roster(request: AuthedRequest) -> HttpResponse:
 def roster_new(request: AuthedRequest) -> HttpResponse:
     _manager(request)
     form = RosterForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.roster_generate(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("%(n)d shifts added.") % {"n": created})
-            return redirect(reverse("workforce:roster") + f"?day={form.cleaned_data['first_day']}")
+    if (
+        created := submit(
+            request, form, lambda data: services.roster_generate(by=request.user, **data)
+        )
+    ) is not None:
+        messages.success(request, _("%(n)d shifts added.") % {"n": created})
+        return redirect(reverse("workforce:roster") + f"?day={form.cleaned_data['first_day']}")
     return render(request, "workforce/form.html", {"form": form, "title": _("New roster")})
 
 
@@ -182,11 +172,7 @@ def shift_assign(request: AuthedRequest, pk: int) -> HttpResponse:
         Worker.objects.for_user(request.user).select_related("area"),
         pk=request.POST.get("worker") or 0,
     )
-    try:
-        services.shift_assign(by=request.user, shift=shift, worker=worker)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if perform(request, lambda: services.shift_assign(by=request.user, shift=shift, worker=worker)):
         messages.success(request, _("%(name)s is on the shift.") % {"name": worker.name})
     return redirect(reverse("workforce:roster") + f"?day={shift.day.isoformat()}")
 
@@ -199,16 +185,16 @@ def swap(request: AuthedRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     form = SwapForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.shift_swap(by=request.user, assignment=assignment, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Shift swapped."))
-            return redirect(
-                reverse("workforce:roster") + f"?day={assignment.shift.day.isoformat()}"
-            )
+    if (
+        submit(
+            request,
+            form,
+            lambda data: services.shift_swap(by=request.user, assignment=assignment, **data),
+        )
+        is not None
+    ):
+        messages.success(request, _("Shift swapped."))
+        return redirect(reverse("workforce:roster") + f"?day={assignment.shift.day.isoformat()}")
     return render(
         request,
         "workforce/form.html",
@@ -263,7 +249,7 @@ def worker_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             try:
                 services.points_adjust(by=request.user, worker=worker, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("Points adjusted."))
                 return redirect("workforce:worker_detail", pk=worker.pk)
@@ -341,13 +327,11 @@ def points_scheme(request: AuthedRequest) -> HttpResponse:
     """The county's red points scheme: what each kind of work earns (also in the admin)."""
     assert request.user.area is not None
     form = RuleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.point_rule_set(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Scheme saved."))
-            return redirect("workforce:points_scheme")
+    if (
+        submit(request, form, lambda data: services.point_rule_set(by=request.user, **data))
+        is not None
+    ):
+        messages.success(request, _("Scheme saved."))
+        return redirect("workforce:points_scheme")
     rules = PointRule.objects.filter(county_id=request.user.area.county_id).order_by("kind")
     return render(request, "workforce/points_scheme.html", {"form": form, "rules": rules})

@@ -29,6 +29,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "areas": (N_("Areas"), "areas:tree"),
     "import": (N_("Import"), "registry:import_upload"),
     "export": (N_("Export"), "registry:export"),
+    "accounts": (N_("Accounts"), "accounts:user_list"),
     "audit": (N_("Audit log"), "core:audit_log"),
 }
 # What each role uses every day, in the order of its day.
@@ -49,8 +50,15 @@ WRITERS_ONLY = {"temperatures", "import"}
 def role_menu(context: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     user = context["request"].user
     keys = [k for k in PAGES if k not in WRITERS_ONLY or user.can_write_register]
-    if "audit" in keys and not user.is_county_admin:
-        keys.remove("audit")
+    # The access rules decide what a role may open (accounts.models): the menu only follows them.
+    hidden = set()
+    if not getattr(user, "can_read_register", True):
+        hidden.add("households")
+    if not getattr(user, "can_export_register", True):
+        hidden.add("export")
+    if not user.is_county_admin:
+        hidden |= {"audit", "accounts"}
+    keys = [k for k in keys if k not in hidden]
     primary = [k for k in PRIMARY.get(user.role, []) if k in keys]
 
     def entry(key: str) -> tuple[str, str]:

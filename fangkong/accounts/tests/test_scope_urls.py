@@ -32,6 +32,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from fangkong.accounts.models import Role, User
+from fangkong.accounts.tests.factories import UserFactory
 from fangkong.areas.models import Area
 from fangkong.care import services as care_services
 from fangkong.care.models import CarePlan, CareVisit, Errand
@@ -151,6 +153,7 @@ class Objects:
     venue: Venue
     inspection: Inspection
     finding: Finding
+    account: User | None = None  # an account of 前进村 (the county administrator manages it)
 
 
 KwargsFor = Callable[[Objects], dict[str, object]]
@@ -158,6 +161,11 @@ KwargsFor = Callable[[Objects], dict[str, object]]
 # Web routes whose URL holds an object of 前进村, by URL name.
 OBJECT_KWARGS: dict[str, KwargsFor] = {
     "areas:area_add": lambda o: {"parent_pk": o.village.pk},
+    "areas:area_edit": lambda o: {"pk": o.village.pk},
+    "areas:children": lambda o: {"pk": o.village.pk},
+    "accounts:user_edit": lambda o: {"pk": o.account.pk},  # type: ignore[union-attr]
+    "accounts:user_active": lambda o: {"pk": o.account.pk},  # type: ignore[union-attr]
+    "accounts:user_password": lambda o: {"pk": o.account.pk},  # type: ignore[union-attr]
     "registry:household_detail": lambda o: {"pk": o.household.pk},
     "registry:household_edit": lambda o: {"pk": o.household.pk},
     "registry:resident_create": lambda o: {"household_pk": o.household.pk},
@@ -190,9 +198,9 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "reports:area_export": lambda o: {"pk": o.village.pk},
     "reports:dashboard": lambda o: {"pk": o.village.pk},
     "checkpoints:desk": lambda o: {"pk": o.checkpoint.pk},
+    "checkpoints:desk_check": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:edit": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:scan": lambda o: {"pk": o.checkpoint.pk},
-    "checkpoints:desk_check": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:poster": lambda o: {"pk": o.checkpoint.pk},
     "checkpoints:pending_confirm": lambda o: {
         "pk": o.checkpoint.pk,
@@ -245,6 +253,8 @@ OWNERS: dict[str, str] = {
     "workforce:clock_out": "grid_worker",
     "assignment-clock-in": "grid_worker",
     "assignment-clock-out": "grid_worker",
+    # Counties are created by a province / system administrator (no area of their own).
+    "accounts:county_list": "province_admin",
 }
 DEFAULT_OWNER = "county_admin"
 # DRF router routes are named ``<basename>-<action>``; ``pk`` is an object of that basename.
@@ -404,6 +414,9 @@ def _import_job(user, area: Area) -> ImportJob:
 
 @pytest.fixture
 def objects(tree, users) -> Objects:
+    users["province_admin"] = UserFactory(
+        username="province_admin", role=Role.PROVINCE_ADMIN, area=None
+    )
     household = HouseholdFactory(
         area=tree["qianjin_g1"],
         head_name=SECRET_HEAD,
@@ -506,6 +519,7 @@ def objects(tree, users) -> Objects:
     )
     care = _care_and_measures(tree, users, household, resident, yesterday)
     return Objects(
+        account=users["doctor"],
         checkpoint=checkpoint,
         passage=passage,
         household_pass=household_pass,

@@ -10,7 +10,6 @@ from fangkong.accounts.tests.factories import PASSWORD, UserFactory
 from fangkong.areas.models import Area, Level
 from fangkong.areas.tests.factories import AreaFactory
 from fangkong.core.models import AuditAction, AuditEvent
-from fangkong.registry.tests.factories import HouseholdFactory
 
 
 def login(client, user):
@@ -154,38 +153,6 @@ def test_a_grid_code_is_unique_within_its_village(tree):
 
 
 # --- the tree page -------------------------------------------------------------------------
-
-
-def test_tree_page_lists_only_the_users_subtree(client, users, tree):
-    login(client, users["stranger"])
-    response = client.get("/areas/")
-    assert response.status_code == 200
-    assert [row["area"] for row in response.context["rows"]] == [tree["baiyun"], tree["baiyun_g1"]]
-    assert "前进村" not in response.content.decode()
-
-
-def test_tree_page_of_the_county_shows_everything_with_household_counts(client, users, tree):
-    HouseholdFactory.create_batch(2, area=tree["qianjin_g1"])
-    HouseholdFactory(area=tree["qianjin_g2"])
-    HouseholdFactory(area=tree["baiyun_g1"], address="白云村1号")
-    login(client, users["county_admin"])
-    response = client.get("/areas/")
-    rows = {row["area"].name: row for row in response.context["rows"]}
-    assert set(rows) == {a.name for a in tree.values()}
-    assert rows["前进村1网格"]["households"] == 2
-    assert rows["前进村"]["households"] == 3
-    assert rows["白云村"]["households"] == 1
-    assert rows["双清区"]["households"] == 4
-    assert rows["双清区"]["indent"] == 0 and rows["前进村1网格"]["indent"] == 3
-
-
-def test_tree_page_counts_only_the_users_households(client, users, tree):
-    HouseholdFactory(area=tree["qianjin_g1"])
-    HouseholdFactory(area=tree["baiyun_g1"], address="白云村1号")
-    login(client, users["cadre"])
-    rows = client.get("/areas/").context["rows"]
-    assert rows[0]["area"] == tree["qianjin"] and rows[0]["households"] == 1
-    assert rows[0]["indent"] == 0
 
 
 def test_tree_page_needs_login(client, tree):

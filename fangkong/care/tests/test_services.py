@@ -10,15 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from fangkong.accounts.models import Role
 from fangkong.accounts.tests.factories import UserFactory
-from fangkong.areas.models import Level
-from fangkong.areas.tests.factories import AreaFactory
 from fangkong.care import figures, services
 from fangkong.care.models import CarePlan, CareVisit, Errand, ErrandStatus
 from fangkong.care.tests.factories import errand_in
 from fangkong.core.signals import work_done
 from fangkong.monitoring.tests.factories import local, open_case, resident_in
-from fangkong.registry import services as registry_services
-from fangkong.registry.tests.factories import HouseholdFactory
+from fangkong.registry.tests.factories import HouseholdFactory, move_to_another_county
 
 D = dt.date(2020, 2, 3)
 
@@ -254,7 +251,7 @@ def test_care_plan_for_a_flagged_resident_and_its_overdue_visits(users, tree, cl
     assert CareVisit.objects.in_area(tree["baiyun"]).count() == 0
 
 
-def test_moving_a_household_to_another_county_moves_its_care_rows(users, tree, now, monkeypatch):
+def test_moving_a_household_to_another_county_moves_its_care_rows(users, tree, now):
     ill = resident_in(tree["qianjin_g1"], chronic_illness=True)
     errand = errand_in(tree["qianjin_g1"], by=users["cadre"], household=ill.household)
     plan = services.care_plan_create(
@@ -267,19 +264,7 @@ def test_moving_a_household_to_another_county_moves_its_care_rows(users, tree, n
         responsible=users["doctor"],
     )
     services.care_visit_record(by=users["doctor"], plan=plan, day=D)
-    other_county = AreaFactory(name="邵东县", level=Level.COUNTY, code="430521000000")
-    village = AreaFactory(
-        name="新村",
-        level=Level.VILLAGE,
-        code="430521001201",
-        parent=AreaFactory(
-            name="两市镇", level=Level.TOWNSHIP, code="430521001000", parent=other_county
-        ),
-    )
-    monkeypatch.setattr(registry_services, "_check_area", lambda *, by, area: None)
-    registry_services.household_update(
-        by=users["county_admin"], household=ill.household, area=village
-    )
+    other_county, village = move_to_another_county(ill.household)
     for model in (Errand, CarePlan, CareVisit):
         assert set(model.objects.values_list("county_id", flat=True)) == {other_county.pk}, model
     assert Errand.objects.in_area(village).get() == errand

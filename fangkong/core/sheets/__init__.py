@@ -10,6 +10,7 @@ two ways.
 """
 
 from fangkong.core.sheets.reading import (
+    IGNORE,
     Sheet,
     SheetError,
     alias_lookup,
@@ -20,6 +21,7 @@ from fangkong.core.sheets.reading import (
 )
 
 __all__ = [
+    "IGNORE",
     "Sheet",
     "SheetError",
     "alias_lookup",

@@ -5,38 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fangkong.areas.models import Level
-from fangkong.areas.tests.factories import AreaFactory
 from fangkong.monitoring import services
 from fangkong.monitoring.models import Alert, CaseEvent, CheckIn, ObservationCase
 from fangkong.monitoring.tests.factories import local, open_case
 from fangkong.registry import services as registry_services
+from fangkong.registry.tests.factories import move_to_another_county
 
 D = dt.date(2020, 2, 1)
 
 
-def test_moving_a_household_to_another_county_moves_its_monitoring_rows(
-    users, tree, clock, monkeypatch
-):
+def test_moving_a_household_to_another_county_moves_its_monitoring_rows(users, tree, clock):
     clock.set(local(D, 9))
     case = open_case(by=users["cadre"], area=tree["qianjin_g1"], start=D)
     services.checkin_record(case=case, by=users["cadre"], temperature="38.2", day=D, slot=1)
-    other_county = AreaFactory(name="邵东县", level=Level.COUNTY, code="430521000000")
-    village = AreaFactory(
-        name="新村",
-        level=Level.VILLAGE,
-        code="430521001201",
-        parent=AreaFactory(
-            name="两市镇", level=Level.TOWNSHIP, code="430521001000", parent=other_county
-        ),
-    )
-    # No role spans two counties yet (a province role will): let the scope check pass.
-    monkeypatch.setattr(registry_services, "_check_area", lambda *, by, area: None)
     old = tree["county"].pk
 
-    registry_services.household_update(
-        by=users["county_admin"], household=case.resident.household, area=village
-    )
+    other_county, village = move_to_another_county(case.resident.household)
 
     new = other_county.pk
     for model in (ObservationCase, CaseEvent, CheckIn, Alert):

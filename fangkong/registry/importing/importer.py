@@ -8,7 +8,6 @@ leaves nothing written; ``dry_run`` validates and rolls back.
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import multiprocessing
 from collections import deque
@@ -17,31 +16,39 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area, Level
 from fangkong.core import crypto
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
 from fangkong.core.sheets import Sheet, SheetError, cell_text, read_sheet
-from fangkong.core.validators import (
-    id_birth_date,
-    id_sex,
-    normalise_text,
-    validate_id_number,
-    validate_phone,
+from fangkong.core.sheets.columns import ADDRESS_PARTS
+from fangkong.core.sheets.columns import REGISTER as ALIASES
+from fangkong.core.sheets.values import (
+    GB11643_KINDS,
+    DateColumn,
+    id_type_of,
+    lost_characters,
+    parse_flag,
+    parse_id_number,
+    parse_name,
+    parse_other_id,
+    parse_phones,
 )
+from fangkong.core.validators import id_birth_date, id_sex, normalise_text
 from fangkong.registry.importing import bulk
-from fangkong.registry.importing.columns import ALIASES
 from fangkong.registry.models import (
     Household,
     IdType,
     Relationship,
     ResidenceStatus,
     Resident,
+    Sex,
     id_index,
     phone_index,
 )
@@ -99,8 +106,6 @@ assert len(RESIDENT_PG_TYPES) == len(RESIDENT_COLUMNS)
 assert len(HOUSEHOLD_PG_TYPES) == len(HOUSEHOLD_COLUMNS)
 HOUSEHOLD_LEVELS = {Level.VILLAGE, Level.GROUP, Level.GRID}
 FLAGS = ("low_income", "elderly_alone", "chronic_illness", "pregnant", "disabled")
-TRUE_WORDS = {"是", "有", "√", "✓", "Y", "YES", "TRUE", "1", "对"}
-FALSE_WORDS = {"", "否", "无", "N", "NO", "FALSE", "0", "×", "-", "/"}
 RELATIONSHIPS = {
     "户主": Relationship.HEAD,
     "本人": Relationship.HEAD,
@@ -118,6 +123,8 @@ RELATIONSHIPS = {
     "长女": Relationship.CHILD,
     "次子": Relationship.CHILD,
     "次女": Relationship.CHILD,
+    "儿媳": Relationship.OTHER,
+    "女婿": Relationship.OTHER,
     "父亲": Relationship.PARENT,
     "母亲": Relationship.PARENT,
     "父": Relationship.PARENT,
@@ -125,20 +132,20 @@ RELATIONSHIPS = {
     "父母": Relationship.PARENT,
     "孙子": Relationship.GRANDCHILD,
     "孙女": Relationship.GRANDCHILD,
+    "孙子女": Relationship.GRANDCHILD,
+    "外孙": Relationship.GRANDCHILD,
+    "外孙女": Relationship.GRANDCHILD,
     "兄弟姐妹": Relationship.SIBLING,
     "兄": Relationship.SIBLING,
     "弟": Relationship.SIBLING,
     "姐": Relationship.SIBLING,
     "妹": Relationship.SIBLING,
-}
-ID_TYPES = {
-    "居民身份证": IdType.RESIDENT_ID,
-    "身份证": IdType.RESIDENT_ID,
-    "港澳居民来往内地通行证": IdType.HK_MACAO,
-    "回乡证": IdType.HK_MACAO,
-    "台湾居民来往大陆通行证": IdType.TAIWAN,
-    "台胞证": IdType.TAIWAN,
-    "护照": IdType.PASSPORT,
+    "哥哥": Relationship.SIBLING,
+    "弟弟": Relationship.SIBLING,
+    "姐姐": Relationship.SIBLING,
+    "妹妹": Relationship.SIBLING,
+    "其他": Relationship.OTHER,
+    "其它": Relationship.OTHER,
 }
 STATUSES = {
     "常住": ResidenceStatus.PERMANENT,
@@ -149,6 +156,20 @@ STATUSES = {
     "暂住": ResidenceStatus.INCOMING,
     "流动": ResidenceStatus.INCOMING,
 }
+SEXES = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
+
+
+def _choice_words() -> None:
+    """Add the labels fangkong itself writes (its export, in Chinese and English) to the words
+    each choice column understands, so an export reads back as it was."""
+    for lang in ("zh-hans", "en"):
+        with translation.override(lang):
+            for value, label in Relationship.choices:
+                RELATIONSHIPS.setdefault(normalise_text(str(label)), Relationship(value))
+            for value, label in ResidenceStatus.choices:
+                STATUSES.setdefault(normalise_text(str(label)), ResidenceStatus(value))
+            for value, label in Sex.choices:
+                SEXES.setdefault(normalise_text(str(label)), value)
 
 
 @dataclass
@@ -167,8 +188,11 @@ class ImportResult:
     unchanged: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # kept rows, something left out
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # 合计, titles, 填表人 rows
     unmapped_columns: list[str] = field(default_factory=list)
     households_created: int = 0
+    sheet_name: str = ""
     dry_run: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -179,6 +203,8 @@ class ImportResult:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "errors": [asdict(e) for e in self.errors],
+            "warnings": [asdict(w) for w in self.warnings],
+            "skipped": self.skipped,
         }
 
 
@@ -200,6 +226,13 @@ class _Row:
     address: str
     area_id: int
     values: dict[str, Any]  # the resident fields this file sets
+    # What the sheet says about the household: "number", "head" (head + address) or "" (only an
+    # address: a person already registered stays in their household).
+    household_by: str = ""
+    notes_extra: tuple[str, ...] = ()  # notes the import adds (a second phone, an unknown value)
+    warnings: list[RowError] = field(default_factory=list)
+    lost_name: bool = False  # the name holds ?/？/U+FFFD: never replaces a stored name
+    place_given: bool = False  # the row names its grid or group
 
 
 class _RowRejected(Exception):
@@ -236,40 +269,36 @@ class _AreaFinder:
         return self.by_key.get(key)
 
 
-def _flag(value: str, column: str) -> bool:
-    word = normalise_text(value)
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise _RowRejected(column, "flag_invalid", _("Write 是 or 否 (or leave it empty)."))
+def _part(text: str, suffix: str) -> str:
+    """One part of a composed address: 3 → 3栋, 3栋 stays, 301 → 301室."""
+    text = text.strip()
+    if text and text[-1].isdigit():
+        return text + suffix
+    return text
 
 
-def _date(value: Any, column: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = normalise_text(value).replace("/", "-").replace(".", "-")
-    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y-%m"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
-        except ValueError:
-            continue
-    raise _RowRejected(column, "date_invalid", _("Write the date as 1990-01-31."))
+def compose_address(estate: str, building: str, unit: str, room: str) -> str:
+    """An address spread over 小区 / 楼栋 / 单元 / 房号 columns, as one line."""
+    return "".join((estate.strip(), _part(building, "栋"), _part(unit, "单元"), _part(room, "室")))
 
 
 class _RowParser:
     """Turns one row of cells into a validated ``_Row`` or raises ``_RowRejected``.
 
-    It touches no database, so big imports run it in worker processes."""
+    It touches no database, so big imports run it in worker processes. Every value is read by
+    the shared parsers of ``fangkong.core.sheets.values``; what the register can live without
+    (a second phone, an unknown choice, an unreadable date) becomes a warning, never a rejection."""
 
     def __init__(self, *, sheet: Sheet, area: Area) -> None:
         self.mapping = sheet.mapping
         self.names = sheet.column_names
+        self.fields = set(sheet.mapping.values())
         self.area = area
         self.finder = _AreaFinder(area)
         self.today = timezone.localdate()
+        self.dates = DateColumn(self.today)
+        self.has_parts = any(p in self.fields for p in ADDRESS_PARTS)
+        _choice_words()
 
     def column(self, key: str) -> str:
         return self.names.get(key, key)
@@ -287,6 +316,8 @@ class _RowParser:
     def parse(self, number: int, cells: list[Any]) -> _Row:
         width = len(cells)
         get: dict[str, Any] = {key: cells[col] for col, key in self.mapping.items() if col < width}
+        warnings: list[RowError] = []
+        extra: list[str] = []
 
         def text(key: str) -> str:
             value = get.get(key)
@@ -296,90 +327,145 @@ class _RowParser:
                 return value.strip()
             return cell_text(value)
 
-        name = normalise_text(text("name"))
+        def warn(key: str, code: str, message: str) -> None:
+            warnings.append(RowError(number, self.column(key), code, message))
+
+        def unknown(key: str, value: str) -> None:
+            """A value outside a choice column's choices: kept in the notes, with a warning."""
+            extra.append(f"{self.column(key)}：{value}")
+            warn(
+                key,
+                "choice_unknown",
+                _("“%(value)s” is not one of the choices: kept in the notes.") % {"value": value},
+            )
+
+        name = parse_name(get.get("name"))
         if not name:
             raise _RowRejected(self.column("name"), "name_required", _("The name is empty."))
         if len(name) > 50:
             raise _RowRejected(self.column("name"), "name_too_long", _("The name is too long."))
+        lost_name = lost_characters(name)
+        if lost_name:
+            warn(
+                "name",
+                "name_lost_characters",
+                _(
+                    "The name holds “?”: a character was lost when the file was saved (save it "
+                    "as UTF-8 or .xlsx). A name already registered is not replaced."
+                ),
+            )
         values: dict[str, Any] = {"name": name}
 
         id_type = IdType.RESIDENT_ID
-        if "id_type" in get and text("id_type"):
-            id_type_text = normalise_text(text("id_type"))
-            found = ID_TYPES.get(id_type_text)
-            if found is None:
-                raise _RowRejected(
-                    self.column("id_type"), "id_type_invalid", _("Unknown document type.")
-                )
-            id_type = found
+        if "id_type" in get:
+            kind, known = id_type_of(get.get("id_type"))
+            id_type = IdType(kind)
+            if not known:
+                unknown("id_type", text("id_type"))
         values["id_type"] = id_type
         raw_id = get.get("id_number")
-        if id_type == IdType.RESIDENT_ID:
+        if id_type in GB11643_KINDS:
             try:
-                id_number = validate_id_number(
+                id_number, upgraded = parse_id_number(
                     raw_id if not isinstance(raw_id, float) else repr(raw_id), today=self.today
                 )
             except ValidationError as error:
                 raise _RowRejected(
                     self.column("id_number"), error.code or "id_invalid", error.messages[0]
                 ) from error
+            if upgraded:
+                warn(
+                    "id_number",
+                    "id_upgraded",
+                    _("A 15-digit ID number was upgraded to 18 digits (%(number)s…).")
+                    % {"number": id_number[:6]},
+                )
             values["birth_date"] = id_birth_date(id_number)
             values["sex"] = id_sex(id_number)
         else:
-            id_number = normalise_text(cell_text(raw_id))
-            if not id_number:
+            try:
+                id_number = parse_other_id(raw_id)
+            except ValidationError as error:
                 raise _RowRejected(
-                    self.column("id_number"), "id_required", _("Enter the ID number.")
-                )
+                    self.column("id_number"), error.code or "id_required", error.messages[0]
+                ) from error
         values["id_number"] = id_number
 
         phone = ""
-        if "phone" in get:
-            if text("phone"):
-                try:
-                    phone = validate_phone(text("phone"))
-                except ValidationError as error:
-                    raise _RowRejected(
-                        self.column("phone"), error.code or "phone_invalid", error.messages[0]
-                    ) from error
-            values["phone"] = phone
+        if "phone" in get and text("phone"):
+            try:
+                phones = parse_phones(get.get("phone"))
+            except ValidationError as error:
+                warn("phone", error.code or "phone_invalid", error.messages[0])
+            else:
+                phone = phones.phone
+                values["phone"] = phone
+                if phones.extra:
+                    extra.append(f"{self.column('phone')}：" + "、".join(phones.extra))
+                    warn(
+                        "phone",
+                        "phone_more",
+                        _("Only the first phone is the person's phone; the rest is in the notes."),
+                    )
+        elif "phone" in get:
+            values["phone"] = ""
 
         if "relationship" in get:
             rel_text = normalise_text(text("relationship"))
-            values["relationship"] = RELATIONSHIPS.get(rel_text, Relationship.OTHER)
+            relationship = RELATIONSHIPS.get(rel_text)
+            if relationship is None:
+                relationship = Relationship.OTHER
+                if rel_text:
+                    unknown("relationship", text("relationship"))
+            values["relationship"] = relationship
         if "residence_status" in get and text("residence_status"):
-            status = next((v for k, v in STATUSES.items() if k in text("residence_status")), None)
+            status_text = normalise_text(text("residence_status"))
+            status = STATUSES.get(status_text) or next(
+                (v for k, v in STATUSES.items() if k in status_text), None
+            )
             if status is None:
-                raise _RowRejected(
-                    self.column("residence_status"),
-                    "status_invalid",
-                    _("Write 常住, 外出 or 流入/暂住."),
-                )
-            values["residence_status"] = status
+                unknown("residence_status", text("residence_status"))
+            else:
+                values["residence_status"] = status
         for flag in FLAGS:
             if flag in get:
-                values[flag] = _flag(text(flag), self.column(flag))
-        if id_type != IdType.RESIDENT_ID:
+                try:
+                    values[flag] = parse_flag(get.get(flag))
+                except ValidationError:
+                    unknown(flag, text(flag))
+        if id_type not in GB11643_KINDS:
             if "sex" in get and text("sex"):
-                values["sex"] = {"男": "M", "女": "F"}.get(normalise_text(text("sex")), "")
-            if "birth_date" in get and get.get("birth_date"):
-                values["birth_date"] = _date(get["birth_date"], self.column("birth_date"))
+                sex = SEXES.get(normalise_text(text("sex")))
+                if sex is None:
+                    unknown("sex", text("sex"))
+                else:
+                    values["sex"] = sex
+            if "birth_date" in get:
+                try:
+                    values["birth_date"] = self.dates.read(get.get("birth_date"))
+                except ValidationError as error:
+                    warn("birth_date", "date_invalid", error.messages[0])
         if "notes" in get:
             values["notes"] = text("notes")[:1000]
 
         # Where the household is.
         area = self.area
+        place_given = False
         place_key = "grid" if text("grid") else "group" if text("group") else ""
         if place_key:
             found_area = self.finder.find(text(place_key))
-            if found_area is None:
+            if found_area is not None:
+                area = found_area
+                place_given = True
+            elif area.level in HOUSEHOLD_LEVELS:
+                unknown(place_key, text(place_key))
+            else:
                 raise _RowRejected(
                     self.column(place_key),
                     "area_unknown",
                     _("“%(value)s” is not a grid or group of %(area)s.")
                     % {"value": text(place_key), "area": self.area.name},
                 )
-            area = found_area
         elif area.level not in HOUSEHOLD_LEVELS:
             raise _RowRejected(
                 self.column("grid"),
@@ -387,8 +473,18 @@ class _RowParser:
                 _("Name the village grid or group: %(area)s is above village level.")
                 % {"area": self.area.name},
             )
-        address = text("address")[:200]
-        head_name = normalise_text(text("head_name"))
+        address = text("address")
+        if self.has_parts:
+            composed = compose_address(
+                text("address_estate"),
+                text("address_building"),
+                text("address_unit"),
+                text("address_room"),
+            )
+            if composed and composed not in address:
+                address = f"{address}{composed}"
+        address = " ".join(address.split())[:200]
+        head_name = parse_name(get.get("head_name"))[:50]
         if not head_name and values.get("relationship") == Relationship.HEAD:
             head_name = name
         household_number = normalise_text(text("household_number"))[:30]
@@ -398,11 +494,15 @@ class _RowParser:
                 "address_required",
                 _("Give the address (or the household number) so the person has a household."),
             )
-        household_key = (
-            (area.pk, household_number, "")
-            if household_number
-            else (area.pk, "", f"{head_name}|{address}")
-        )
+        if household_number:
+            household_by = "number"
+            household_key = (area.pk, household_number, "")
+        elif head_name:
+            household_by = "head"
+            household_key = (area.pk, "", f"{head_name}|{address}")
+        else:
+            household_by = ""
+            household_key = (area.pk, "", f"|{address}")
         assert area.pk is not None
         return _Row(
             number=number,
@@ -420,10 +520,21 @@ class _RowParser:
             address=address or household_number,
             area_id=area.pk,
             values=values,
+            household_by=household_by,
+            notes_extra=tuple(extra),
+            warnings=warnings,
+            lost_name=lost_name,
+            place_given=place_given,
         )
 
 
 class _Importer:
+    """Writes parsed rows. Safe matching: a known ID number updates only a person whose
+    household is inside the import's area (anyone else is refused, with no detail the user may
+    not see); a person already registered stays in their household unless the sheet names
+    another one (by household number, or by head + address); a household is created only for
+    someone who moves into it."""
+
     def __init__(self, *, sheet: Sheet, area: Area, by: User | None, result: ImportResult) -> None:
         self.area = area
         assert area.county_id is not None
@@ -434,14 +545,21 @@ class _Importer:
         # ID blind index → (row number, hash of the row's content): a million rows must not keep
         # a million copies of their values (measured: 3.3 GB peak with them).
         self.seen: dict[str, tuple[int, int]] = {}
-        # Existing households under the area: (area pk, number, head|address) → pk.
-        self.households: dict[tuple[int, str, str], int] = {}
+        # Existing households under the area: (area pk, number, head|address) → pk, and
+        # (area pk, "", |address) → pk when one household alone has that address.
+        self.households: dict[tuple[int, str, str], int | None] = {}
+        self.in_area: set[int] = set()
+        self.household_place: dict[int, tuple[int, str]] = {}  # pk → (area pk, address)
         for pk, area_id, number, head, address in Household.objects.in_area(area).values_list(
             "pk", "area_id", "number", "head_name", "address"
         ):
+            self.in_area.add(pk)
+            self.household_place[pk] = (area_id, address)
             if number:
                 self.households.setdefault((area_id, number, ""), pk)
             self.households.setdefault((area_id, "", f"{head}|{address}"), pk)
+            by_address = (area_id, "", f"|{address}")
+            self.households[by_address] = None if by_address in self.households else pk
         self.now = timezone.now()
         self.now_db = connection.ops.adapt_datetimefield_value(self.now)
 
@@ -452,22 +570,63 @@ class _Importer:
         self.result.rejected += 1
         self.result.errors.append(RowError(row=number, column=column, code=code, message=message))
 
+    def _target(self, row: _Row, person: Resident | None) -> int | None:
+        """The household the row's person belongs in; ``None``: a new one (row.household_key).
+
+        A sheet that names no household head or number says only where a person lives: someone
+        registered stays in their household while the address (and the grid, when the sheet has
+        one) is theirs, and moves to the household at the new address otherwise."""
+        if not row.household_by and person is not None:
+            area_id, address = self.household_place[person.household_id]
+            if address == row.address and (not row.place_given or area_id == row.area_id):
+                return person.household_id
+            if not row.place_given:
+                row.household_key = (area_id, "", f"|{row.address}")
+                row.area_id = area_id
+        return self.households.get(row.household_key)
+
+    @staticmethod
+    def _notes(base: str, extra: tuple[str, ...]) -> str:
+        parts = [base] if base else []
+        parts += [e for e in extra if e not in base]
+        return "；".join(parts)[:1000]
+
     # -- a batch of rows -------------------------------------------------------------------
     def write(self, batch: list[_Row]) -> None:
         found = bulk.existing_residents(self.county_id, [row.id_index for row in batch])
         existing = (
             {r.id_number_index: r for r in Resident.objects.filter(pk__in=found)} if found else {}
         )
-        # Households first (new ones in one insert, ids reserved up front), then residents.
+        placed: list[tuple[_Row, Resident | None, int | None]] = []
         pending: dict[tuple[int, str, str], _Row] = {}
         for row in batch:
-            if row.household_key not in self.households:
+            person = existing.get(row.id_index)
+            if person is not None and person.household_id not in self.in_area:
+                # Registered elsewhere in the county: nothing of that person is touched, and the
+                # message says no more than the county's one-ID-one-person rule already does.
+                self.reject(
+                    row.number,
+                    self.column("id_number"),
+                    "registered_elsewhere",
+                    _("This ID number is already registered in another area."),
+                )
+                continue
+            target = self._target(row, person)
+            if target is None:
                 pending.setdefault(row.household_key, row)
+            placed.append((row, person, target))
+        # Households first (new ones in one insert, ids reserved up front), then residents.
         if pending:
             ids = bulk.reserve_ids(Household._meta.db_table, len(pending))
             records = []
             for (key, row), pk in zip(pending.items(), ids, strict=True):
                 self.households[key] = pk
+                self.households.setdefault((row.area_id, "", f"|{row.address}"), pk)
+                if row.household_number:
+                    self.households.setdefault((row.area_id, row.household_number, ""), pk)
+                self.households.setdefault((row.area_id, "", f"{row.head_name}|{row.address}"), pk)
+                self.in_area.add(pk)
+                self.household_place[pk] = (row.area_id, row.address)
                 phone = row.phone if row.values.get("relationship") == Relationship.HEAD else ""
                 records.append(
                     (
@@ -491,11 +650,13 @@ class _Importer:
         to_create: list[tuple[Any, ...]] = []
         to_update: list[Resident] = []
         update_fields: set[str] = set()
-        for row in batch:
-            household_id = self.households[row.household_key]
-            person = existing.get(row.id_index)
+        for row, person, target in placed:
+            household_id = target if target is not None else self.households[row.household_key]
+            assert household_id is not None
+            self.result.warnings.extend(row.warnings)
             if person is None:
                 v = row.values
+                notes = self._notes(v.get("notes", ""), row.notes_extra)
                 to_create.append(
                     (
                         self.county_id,
@@ -515,14 +676,19 @@ class _Importer:
                         v.get("chronic_illness", False),
                         v.get("pregnant", False),
                         v.get("disabled", False),
-                        v.get("notes", ""),
+                        notes,
                         self.now_db,
                         self.now_db,
                     )
                 )
                 self.result.created += 1
                 continue
-            changed = [k for k, v in row.values.items() if getattr(person, k) != v]
+            values = dict(row.values)
+            if row.lost_name:
+                del values["name"]  # never replace a good name with one that lost characters
+            if row.notes_extra or "notes" in values:
+                values["notes"] = self._notes(values.get("notes", person.notes), row.notes_extra)
+            changed = [k for k, v in values.items() if getattr(person, k) != v]
             if person.household_id != household_id:
                 person.household_id = household_id
                 changed.append("household")
@@ -531,7 +697,7 @@ class _Importer:
                 continue
             for name in changed:
                 if name != "household":
-                    setattr(person, name, row.values[name])
+                    setattr(person, name, values[name])
             if "phone" in changed:
                 person.phone_index = phone_index(person.phone)
                 changed.append("phone_index")
@@ -576,15 +742,21 @@ def residents_import(
     progress: Callable[[int], None] | None = None,
     ip: str | None = None,
     workers: int = 1,
+    sheet_name: str | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ImportResult:
     """Import a resident sheet into ``area``; raises ``SheetError`` when the file is unusable.
 
     ``workers`` > 1 validates and encrypts rows in that many forked processes while this one
-    writes (for the command line; a threaded web server keeps the default 1)."""
-    if by is not None and (not by.can_write_register or not by.can_see_area(area)):
-        raise PermissionDenied
-    sheet = read_sheet(source, filename, aliases=ALIASES)
-    result = ImportResult(unmapped_columns=sheet.unmapped, dry_run=dry_run)
+    writes (for the command line; a threaded web server keeps the default 1). ``sheet_name``
+    picks a worksheet (default: the one with the best header); ``columns`` is a user's column
+    map (header → field, "" to ignore), e.g. a saved import profile."""
+    if by is not None:
+        require(by, area, Cap.REGISTER_WRITE)
+    sheet = read_sheet(source, filename, aliases=ALIASES, sheet_name=sheet_name, columns=columns)
+    result = ImportResult(
+        unmapped_columns=sheet.unmapped, dry_run=dry_run, sheet_name=sheet.sheet_name
+    )
     if "id_number" not in sheet.mapping.values():
         raise SheetError(_("The sheet has no ID number column (身份证号)."))
     # The import keeps many small objects alive until it ends; the cycle collector would rescan
@@ -617,6 +789,7 @@ def residents_import(
     finally:
         if collecting:
             gc.enable()
+    result.skipped = [{"row": r.row, "kind": r.reason} for r in sheet.skipped]
     return result
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import secrets
 import tempfile
 import threading
@@ -14,41 +17,23 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area
-from fangkong.core.sheets import SheetError, cell_text, count_rows, read_sheet
-from fangkong.registry.importing.columns import ALIASES
+from fangkong.core.sheets import IGNORE, Sheet, SheetError, cell_text, count_rows, read_sheet
+from fangkong.core.sheets.columns import REGISTER as ALIASES
+from fangkong.core.sheets.reading import alias_lookup, normalise_header
+from fangkong.registry.importing.fields import FIELD_LABELS
 from fangkong.registry.importing.importer import residents_import
-from fangkong.registry.models import ImportJob
+from fangkong.registry.models import ImportJob, ImportProfile
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
 ALLOWED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-FIELD_LABELS = {
-    "name": "姓名",
-    "id_number": "身份证号",
-    "id_type": "证件类型",
-    "phone": "联系电话",
-    "head_name": "户主姓名",
-    "relationship": "与户主关系",
-    "address": "家庭住址",
-    "household_number": "户号",
-    "group": "村民小组/楼栋",
-    "grid": "网格",
-    "sex": "性别",
-    "birth_date": "出生日期",
-    "residence_status": "居住状态",
-    "low_income": "低保",
-    "elderly_alone": "独居老人",
-    "chronic_illness": "慢性病/重病",
-    "pregnant": "孕产妇",
-    "disabled": "残疾",
-    "notes": "备注",
-}
 assert set(FIELD_LABELS) == set(ALIASES)
 
 
@@ -60,8 +45,7 @@ def _upload_dir() -> Path:
 
 def import_job_create(*, by: User, area: Area, upload: UploadedFile) -> ImportJob:
     """Store the upload and check that it is a sheet with a header we understand."""
-    if not by.can_write_register or not by.can_see_area(area):
-        raise PermissionDenied
+    require(by, area, Cap.REGISTER_WRITE)
     filename = Path(upload.name or "upload").name
     suffix = Path(filename).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
@@ -83,26 +67,130 @@ def import_job_create(*, by: User, area: Area, upload: UploadedFile) -> ImportJo
     )
 
 
+def _read(job: ImportJob) -> Sheet:
+    return read_sheet(
+        Path(job.stored_path),
+        job.filename,
+        aliases=ALIASES,
+        sheet_name=job.sheet_name or None,
+        columns=job.columns or None,
+    )
+
+
+def field_choices() -> list[tuple[str, str]]:
+    """The fields a column can be used as, for the preview page ("" = ignore the column)."""
+    return [(IGNORE, _("— ignore —")), *((k, str(v)) for k, v in FIELD_LABELS.items())]
+
+
 def import_job_preview(job: ImportJob, *, sample_rows: int = 5) -> dict[str, Any]:
-    sheet = read_sheet(Path(job.stored_path), job.filename, aliases=ALIASES)
+    sheet = _read(job)
     sample = []
     for _number, cells in sheet.rows:
         sample.append([cell_text(c) for c in cells[: len(sheet.headers)]])
         if len(sample) >= sample_rows:
             break
+    columns = []
+    for index, header in enumerate(sheet.headers):
+        if not header:
+            continue
+        field = sheet.mapping.get(index, IGNORE)
+        columns.append(
+            {
+                "index": index,
+                "header": header,
+                "key": sheet.header_keys[index],
+                "field": field,
+                "label": str(FIELD_LABELS[field]) if field else "",
+                "samples": [row[index] for row in sample if index < len(row)][:3],
+            }
+        )
     return {
         "header_row": sheet.header_row,
-        "columns": [
-            {"header": h, "field": FIELD_LABELS.get(sheet.mapping.get(i, ""), "")}
-            for i, h in enumerate(sheet.headers)
-            if h
-        ],
+        "sheet_name": sheet.sheet_name,
+        "sheet_names": sheet.sheet_names,
+        "columns": columns,
         "unmapped": sheet.unmapped,
         "missing": [
-            FIELD_LABELS[k] for k in ("name", "id_number") if k not in sheet.mapping.values()
+            str(FIELD_LABELS[k]) for k in ("name", "id_number") if k not in sheet.mapping.values()
         ],
         "sample": sample,
+        "choices": field_choices(),
+        "profiles": list(ImportProfile.objects.for_area(job.area).values_list("name", flat=True)),
     }
+
+
+def import_job_map(
+    *,
+    by: User,
+    job: ImportJob,
+    sheet_name: str = "",
+    columns: dict[str, str] | None = None,
+    profile: str = "",
+    save_as: str = "",
+) -> ImportJob:
+    """Record the user's choices for an upload: a worksheet, a use for each column (or a saved
+    profile's), and optionally save them as a named profile of the job's area."""
+    if job.user_id != by.pk or job.status == ImportJob.Status.RUNNING:
+        raise PermissionDenied
+    if profile:
+        found = ImportProfile.objects.for_area(job.area).filter(name=profile).first()
+        if found is None:
+            raise SheetError(_("No import profile named “%s” for this area.") % profile)
+        columns, sheet_name = dict(found.columns), found.sheet_name or sheet_name
+    valid = set(FIELD_LABELS) | {IGNORE}
+    columns = {str(k): v for k, v in (columns or {}).items() if v in valid}
+    job.sheet_name = sheet_name[:100]
+    job.columns = columns or None
+    _read(job)  # the choices must give a readable sheet (e.g. a name column)
+    job.save(update_fields=["sheet_name", "columns"])
+    if save_as.strip():
+        profile_save(by=by, area=job.area, name=save_as, columns=columns, sheet_name=sheet_name)
+    return job
+
+
+def profile_save(
+    *, by: User | None, area: Area, name: str, columns: dict[str, str], sheet_name: str = ""
+) -> ImportProfile:
+    """Save (or replace) a named column map for an area."""
+    if by is not None and (not by.can_write_register or not by.can_see_area(area)):
+        raise PermissionDenied
+    name = name.strip()[:50]
+    if not name:
+        raise SheetError(_("Give the profile a name."))
+    profile, _created = ImportProfile.objects.update_or_create(
+        area=area,
+        name=name,
+        defaults={"columns": columns, "sheet_name": sheet_name[:100], "created_by": by},
+    )
+    return profile
+
+
+def read_column_map(path: Path) -> dict[str, str]:
+    """A column map file for the command line: JSON ``{"header": "field"}`` or a CSV of
+    ``header,field`` lines; a field is a key (address), its label (家庭住址) or empty (ignore)."""
+    labels: dict[str, str] = alias_lookup(ALIASES)  # any column name the dictionary knows
+    for key, label in FIELD_LABELS.items():
+        labels[key] = key
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                labels[normalise_header(str(label))] = key
+    labels |= {"": IGNORE, "忽略": IGNORE, "ignore": IGNORE, "不导入": IGNORE}
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        raw = json.loads(text)
+        pairs = list(raw.items()) if isinstance(raw, dict) else []
+    except json.JSONDecodeError:
+        pairs = [(r[0], r[1] if len(r) > 1 else "") for r in csv.reader(io.StringIO(text)) if r]
+    columns: dict[str, str] = {}
+    for header, target in pairs:
+        found = labels.get(normalise_header(str(target or "")), labels.get(str(target or "")))
+        if found is None:
+            raise SheetError(
+                _("Unknown field “%(field)s” for column “%(column)s”.")
+                % {"field": target, "column": header}
+            )
+        columns[normalise_header(header)] = found
+    return columns
 
 
 def _progress_key(job: ImportJob) -> str:
@@ -127,6 +215,8 @@ def _run(job_pk: int, dry_run: bool) -> None:
             area=job.area,
             by=job.user,
             dry_run=dry_run,
+            sheet_name=job.sheet_name or None,
+            columns=job.columns or None,
             progress=lambda n: cache.set(_progress_key(job), n, 3600),
         )
     except Exception as error:  # reported on the page; the import itself rolled back
@@ -139,12 +229,34 @@ def _run(job_pk: int, dry_run: bool) -> None:
     else:
         job.status = ImportJob.Status.DONE
         job.result = result.as_json() | {
+            "sheet_name": result.sheet_name,
             "unmapped_columns": result.unmapped_columns,
             "households_created": result.households_created,
             "dry_run": dry_run,
         }
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "result", "error", "finished_at"])
+
+
+def import_job_fail(job: ImportJob, *, reason: str = "") -> ImportJob:
+    """Mark a job whose process died (a server restart, a killed worker) as failed, so its owner
+    sees it and can start it again. The import itself ran in one transaction: nothing of it was
+    written. For the task worker or a start-up check; see ``import_jobs_fail_interrupted``."""
+    job.status = ImportJob.Status.FAILED
+    job.error = reason or _("The import was interrupted (the server restarted); start it again.")
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    return job
+
+
+def import_jobs_fail_interrupted() -> int:
+    """Mark every job still "running" as failed: call it when the server or the task worker
+    starts, before any import can run (no import survives its process)."""
+    count = 0
+    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING):
+        import_job_fail(job)
+        count += 1
+    return count
 
 
 def import_job_start(*, by: User, job: ImportJob, dry_run: bool) -> ImportJob:
@@ -158,7 +270,7 @@ def import_job_start(*, by: User, job: ImportJob, dry_run: bool) -> ImportJob:
         job.error = ""
         job.save(update_fields=["status", "dry_run", "result", "error"])
     cache.set(_progress_key(job), 0, 3600)
-    cache.set(_total_key(job), count_rows(Path(job.stored_path)), 3600)
+    cache.set(_total_key(job), count_rows(Path(job.stored_path), job.sheet_name or None), 3600)
     if getattr(settings, "FANGKONG_IMPORT_IN_BACKGROUND", True):
 
         def target() -> None:
@@ -179,7 +291,7 @@ def import_error_report(job: ImportJob) -> tempfile._TemporaryFileWrapper[bytes]
     errors: dict[int, list[str]] = {}
     for e in (job.result or {}).get("errors", []):
         errors.setdefault(e["row"], []).append(f"{e['column']}: {e['message']}")
-    sheet = read_sheet(Path(job.stored_path), job.filename, aliases=ALIASES)
+    sheet = _read(job)
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
     workbook = xlsxwriter.Workbook(handle.name, {"constant_memory": True})
     ws = workbook.add_worksheet("错误行")

@@ -42,3 +42,20 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     birth_date = factory.LazyAttribute(
         lambda o: id_birth_date(o.id_number) if o.id_number else None
     )
+
+
+def move_to_another_county(household: Household) -> tuple[object, object]:
+    """Move ``household`` into 新村 of another county (邵东县) the way a user does: its county's
+    administrator takes it in. Returns (the other county, the village)."""
+    from fangkong.accounts.models import Role
+    from fangkong.accounts.tests.factories import UserFactory
+    from fangkong.areas.models import Level
+    from fangkong.areas.tests.factories import AreaFactory
+    from fangkong.registry import services
+
+    county = AreaFactory(name="邵东县", level=Level.COUNTY, code="430521000000")
+    township = AreaFactory(name="两市镇", level=Level.TOWNSHIP, code="430521001000", parent=county)
+    village = AreaFactory(name="新村", level=Level.VILLAGE, code="430521001201", parent=township)
+    admin = UserFactory(username="shaodong_admin", role=Role.COUNTY_ADMIN, area=county)
+    services.household_move_county(by=admin, household=household, area=village, reason="举家搬迁")
+    return county, village

@@ -1,6 +1,8 @@
 """``fangkong import_residents PATH --area CODE``: the same importer as the web upload and API.
 
-Exit status: 0 nothing rejected, 1 some rows rejected, 2 the file or the area is unusable.
+Exit status: 0 nothing rejected, 1 some rows rejected, 2 the file, the area, the column map or
+the user's right to import there is unusable (one line in Chinese, no traceback).
+``--profile NAME`` uses a column profile saved on the preview page; ``--map FILE`` a map file.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,6 +22,8 @@ from rich.table import Table
 from fangkong.accounts.models import User
 from fangkong.areas.models import Area
 from fangkong.registry.importing import SheetError, residents_import
+from fangkong.registry.importing.jobs import read_column_map
+from fangkong.registry.models import ImportProfile
 
 
 class Command(BaseCommand):
@@ -34,6 +39,14 @@ class Command(BaseCommand):
             type=int,
             default=min(os.cpu_count() or 1, 4),
             help="processes that validate and encrypt rows (default: the CPUs, at most 4)",
+        )
+        parser.add_argument("--sheet", help="the worksheet to read (default: the best header)")
+        columns = parser.add_mutually_exclusive_group()
+        columns.add_argument("--profile", help="a column profile saved for the area (its name)")
+        columns.add_argument(
+            "--map",
+            type=Path,
+            help='a column map file: JSON {"列名": "字段"} or CSV lines 列名,字段 (empty: ignore)',
         )
         parser.add_argument(
             "--user",
@@ -67,6 +80,25 @@ class Command(BaseCommand):
             user = User.objects.filter(username=options["user"]).select_related("area").first()
             if user is None:
                 fail(f"找不到用户 {options['user']}")
+        if user is not None and (not user.can_write_register or not user.can_see_area(area)):
+            fail(f"用户 {user.username} 无权导入到 {area.name}")  # type: ignore[union-attr]
+        columns: dict[str, str] | None = None
+        sheet_name = options.get("sheet")
+        if options.get("profile"):
+            profile = (
+                ImportProfile.objects.for_area(area).filter(name=options["profile"]).first()  # type: ignore[arg-type]
+            )
+            if profile is None:
+                fail(f"找不到导入方案 {options['profile']}")
+                return
+            columns, sheet_name = dict(profile.columns), sheet_name or profile.sheet_name or None
+        elif options.get("map"):
+            try:
+                columns = read_column_map(options["map"])
+            except (OSError, UnicodeDecodeError) as error:
+                fail(f"无法读取列映射文件: {error}")
+            except SheetError as error:
+                fail(str(error))
         show_progress = not as_json and console.is_terminal
         progress = Progress(
             TextColumn("导入"),
@@ -88,11 +120,13 @@ class Command(BaseCommand):
                     dry_run=options["dry_run"],
                     progress=lambda n: progress.update(task, completed=n),
                     workers=max(1, options["jobs"]),
+                    sheet_name=sheet_name,
+                    columns=columns,
                 )
             except SheetError as error:
                 fail(str(error))
                 return
-            except PermissionError:
+            except PermissionDenied:
                 fail("无权导入到该区域")
                 return
         if as_json:
@@ -103,8 +137,19 @@ class Command(BaseCommand):
                 f"{title}: {result.rows} 行, 新增 {result.created}, 更新 {result.updated}, "
                 f"未变 {result.unchanged}, 拒绝 {result.rejected}"
             )
+            if result.sheet_name:
+                console.print(f"工作表: {result.sheet_name}")
             if result.unmapped_columns:
                 console.print("未识别的列: " + ", ".join(result.unmapped_columns))
+            if result.skipped:
+                console.print(
+                    f"跳过 {len(result.skipped)} 行非人员行(合计、标题、填表人): "
+                    + ", ".join(str(s["row"]) for s in result.skipped[:20])
+                )
+            if result.warnings:
+                console.print(f"提醒 {len(result.warnings)} 条(人员已导入):")
+                for w in result.warnings[:50]:
+                    console.print(f"  第 {w.row} 行 {w.column}: {w.message}")
             if result.errors:
                 table = Table("行", "列", "代码", "原因")
                 for e in result.errors[:200]:

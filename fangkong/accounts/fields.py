@@ -1,4 +1,5 @@
-"""API field for choosing a person: a field worker around the caller's area."""
+"""API field for choosing a person: a field worker around the caller's area (a serializer field;
+the form field is ``accounts.forms.PersonField``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``fangkong load_demo``: the demo county of seed 002, its users and its register. Idempotent."""
+"""``fangkong load_demo``: the demo county of seed 002: its users and register (``registry.demo``),
+then each capability's own demo in the order they build on each other. Idempotent."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rich.table import Table
 from fangkong.care import demo as care_demo
 from fangkong.measures import demo as measures_demo
 from fangkong.monitoring import demo as monitoring_demo
-from fangkong.registry import demo
+from fangkong.registry import demo as registry_demo
 from fangkong.reports import demo as reports_demo
 from fangkong.screening import demo as screening_demo
 from fangkong.supplies import demo as supplies_demo
@@ -28,11 +29,11 @@ class Command(BaseCommand):
         console = Console(file=self.stdout._out)  # type: ignore[arg-type]  # the real stream
         started = time.monotonic()
         with transaction.atomic():
-            areas = demo.build_areas()
-            users = demo.build_users(areas)
+            areas = registry_demo.build_areas()
+            users = registry_demo.build_users(areas)
         with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("households", total=demo.TOTAL_HOUSEHOLDS)
-            households, residents = demo.build_register(
+            task = progress.add_task("households", total=registry_demo.TOTAL_HOUSEHOLDS)
+            households, residents = registry_demo.build_register(
                 areas, progress=lambda n: progress.advance(task, n)
             )
         if households:
@@ -75,7 +76,7 @@ class Command(BaseCommand):
             )
         if reported := reports_demo.build_reports(areas):
             console.print(f"demo: {reported} daily reports of the last {reports_demo.DAYS} days")
-        table = Table(title=f"Demo logins (password: {demo.DEMO_PASSWORD})")
+        table = Table(title=f"Demo logins (password: {registry_demo.DEMO_PASSWORD})")
         table.add_column("user")
         table.add_column("role")
         table.add_column("area")
