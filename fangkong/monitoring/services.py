@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -378,7 +379,7 @@ def checkin_record(
 
 @transaction.atomic
 def checkin_record_batch(
-    *, by: User, readings: dict[ObservationCase, object], day: dt.date, slot: int
+    *, by: User, readings: Mapping[ObservationCase, object], day: dt.date, slot: int
 ) -> list[CheckIn]:
     """Temperatures of many people for one slot, all or nothing: each through
     ``checkin_record`` (so a fever raises its alert exactly as a single entry does). Errors come
