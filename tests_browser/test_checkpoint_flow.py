@@ -40,6 +40,7 @@ def test_staff_turn_a_vehicle_back(page: Page, checkpoint, staff) -> None:
     form.locator("input[name=direction][value=in]").check()
     form.locator("input[name=subject][value=vehicle]").check()
     form.locator("input[name=plate]").fill("湘e·d12345")
+    form.locator("details.more summary").click()  # the rarely typed fields, below the outcomes
     form.locator("select[name=vehicle_type]").select_option("truck")
     form.locator("input[name=people]").fill("3")
     form.locator("input[name=travel_from]").fill("长沙")

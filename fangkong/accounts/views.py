@@ -3,14 +3,13 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from fangkong.accounts import services
-from fangkong.areas.models import Area
+from fangkong.accounts.today import sections_for
+from fangkong.core.clock import today_local
 from fangkong.core.http import AuthedRequest
-from fangkong.registry.models import Household, Resident
 
 
 class LoginView(auth_views.LoginView):
@@ -33,43 +32,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    """The start page of each role: the figures of the user's own area and where to go next.
+    """The start page of each role is its today page: what to do now, each item a link.
     A superuser or province administrator without an area starts on the counties page."""
     user = request.user
-    area = user.area
-    if area is None:
+    if user.area is None:
         if user.can_create_counties:
             return redirect("accounts:county_list")
         raise PermissionDenied
-    households = Household.objects.for_user(user)
-    residents = Resident.objects.for_user(user)
-    figures = residents.aggregate(
-        total=Count("pk"),
-        vulnerable=Count(
-            "pk",
-            filter=Q(low_income=True)
-            | Q(elderly_alone=True)
-            | Q(chronic_illness=True)
-            | Q(pregnant=True)
-            | Q(disabled=True),
-        ),
-        away=Count("pk", filter=Q(residence_status="away")),
-        incoming=Count("pk", filter=Q(residence_status="incoming")),
-    )
-    children = (
-        Area.objects.children_of(area).order_by("code")
-        if area.level != "grid"
-        else Area.objects.none()
-    )
     return render(
         request,
         "accounts/home.html",
-        {
-            "area": area,
-            "household_count": households.count(),
-            "figures": figures,
-            "children": children,
-        },
+        {"area": user.area, "day": today_local(), "sections": sections_for(user)},
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -484,6 +485,28 @@ def checkin_record(
         audit_record(user=by, action=AuditAction.CREATE, area=_area_of(case), obj=checkin)
         work_done.send(sender=CheckIn, record=checkin, person=by, kind="checkin_taken", day=day)
     return checkin
+
+
+@transaction.atomic
+def checkin_record_batch(
+    *, by: User, readings: Mapping[ObservationCase, object], day: dt.date, slot: int
+) -> list[CheckIn]:
+    """Temperatures of many people for one slot, all or nothing: each through
+    ``checkin_record`` (so a fever raises its alert exactly as a single entry does). Errors come
+    back as one ValidationError keyed by the case id, and nothing is written."""
+    errors: dict[str, list[str]] = {}
+    saved: list[CheckIn] = []
+    for case, value in readings.items():
+        try:
+            with transaction.atomic():
+                saved.append(
+                    checkin_record(case=case, by=by, temperature=value, day=day, slot=slot)
+                )
+        except ValidationError as error:
+            errors[str(case.pk)] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return saved
 
 
 @transaction.atomic

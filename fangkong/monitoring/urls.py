@@ -5,6 +5,7 @@ from . import views
 app_name = "monitoring"
 urlpatterns = [
     path("", views.today, name="today"),
+    path("batch/", views.checkin_batch, name="checkin_batch"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),

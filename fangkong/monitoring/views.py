@@ -111,6 +111,79 @@ def today(request: AuthedRequest) -> HttpResponse:
     return render(request, "monitoring/today.html", context)
 
 
+def _batch_slot(request: AuthedRequest) -> tuple[ObservationPolicy | None, int | None]:
+    """The slot open now; between slots (or when asked, ?slot=) the one chosen or last opened."""
+    policy, slot = _current_slot()
+    asked = request.GET.get("slot") or request.POST.get("slot")
+    if asked in {"1", "2"}:
+        return policy, int(asked)
+    if slot is None and policy is not None:
+        now = timezone.localtime(timezone.now(), local_tz()).time()
+        slot = 2 if now >= policy.slot2_start else (1 if now >= policy.slot1_start else None)
+    return policy, slot
+
+
+@register_writer_required
+def checkin_batch(request: AuthedRequest) -> HttpResponse:
+    """Everyone due in the slot on one screen: a number each, one save. A fever raises its alert
+    as a single entry does; an error stays beside its row and nothing is saved until all are
+    right."""
+    day = today_local()
+    policy, slot = _batch_slot(request)
+    mine = (request.GET.get("mine") or request.POST.get("mine")) == "1"
+    cases = _cases(request).filter(status=Status.ACTIVE, start_date__lte=day)
+    if mine:
+        cases = cases.filter(Q(grid_worker=request.user) | Q(doctor=request.user))
+    due: list[ObservationCase] = []
+    if slot is not None:
+        done = CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot)
+        due = list(
+            cases.filter(~Exists(done)).order_by("resident__household__area__path", "pk")[:200]
+        )
+    errors: dict[str, list[str]] = {}
+    values: dict[str, str] = {}
+    if request.method == "POST" and slot is not None:
+        values = {
+            str(c.pk): request.POST.get(f"t-{c.pk}", "").strip().replace(",", ".") for c in due
+        }
+        readings = {c: values[str(c.pk)] for c in due if values[str(c.pk)]}
+        if not readings:
+            messages.error(request, _("Enter at least one temperature."))
+        else:
+            try:
+                saved = services.checkin_record_batch(
+                    by=request.user, readings=readings, day=day, slot=slot
+                )
+            except ValidationError as error:
+                errors = error.message_dict
+                messages.error(request, _("Nothing saved: correct the rows marked below."))
+            else:
+                fevers = [c for c in saved if c.alerts.exists()]
+                messages.success(request, _("%(n)d temperatures recorded.") % {"n": len(saved)})
+                if fevers:
+                    messages.warning(
+                        request,
+                        _("Fever: an alert is open for %(names)s.")
+                        % {"names": "、".join(c.case.resident.name for c in fevers)},
+                    )
+                url = reverse("monitoring:checkin_batch") + f"?slot={slot}"
+                return redirect(url + ("&mine=1" if mine else ""))
+    rows = [(c, values.get(str(c.pk), ""), errors.get(str(c.pk), [])) for c in due]
+    return render(
+        request,
+        "monitoring/checkin_batch.html",
+        {
+            "day": day,
+            "slot": slot,
+            "slot_label": policy.slot_label(slot) if policy and slot else "",
+            "rows": rows,
+            "mine": mine,
+            "threshold": policy.fever_threshold if policy else None,
+        },
+        status=400 if errors else 200,
+    )
+
+
 @scoped_login_required
 def case_list(request: AuthedRequest) -> HttpResponse:
     assert request.user.area is not None
