@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from fangkong.areas.models import Area
@@ -140,6 +141,30 @@ def missed_checkins(area: Area, day: dt.date, now: dt.datetime | None = None) ->
         return 0
     counts = ObservationCase.objects.in_area(area).aggregate(**aggregates)
     return sum(int(v or 0) for v in counts.values())
+
+
+def missed_checkin_cases(area: Area, day: dt.date, now: dt.datetime | None = None) -> QuerySet:
+    """The cases of ``area`` with at least one slot of ``day`` due, closed by ``now`` (default: the
+    present) and without a temperature, each annotated ``missed_slots`` (1 or 2): the list behind
+    the "missed check-ins" figure, whose sum of ``missed_slots`` is ``missed_checkins``. Derived
+    from the cases and their check-ins; no alert or job needs to have run."""
+    filters = _missed_filters(day, now or timezone.now())
+    cases = ObservationCase.objects.in_area(area).filter(_active_q(day))
+    if not filters:
+        return cases.none()
+    flags = []
+    any_missed = Q(pk__in=[])
+    for slot, due in filters.items():
+        recorded = Exists(CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot))
+        missed = due & ~Q(recorded)
+        any_missed |= missed
+        flags.append(
+            Case(When(missed, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+    total: Any = flags[0]
+    for flag in flags[1:]:
+        total = total + flag
+    return cases.filter(any_missed).annotate(missed_slots=total).select_related("resident")
 
 
 def late_checkins(area: Area, day: dt.date) -> int:

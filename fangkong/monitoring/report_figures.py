@@ -12,7 +12,12 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.monitoring.figures import SLOTS_PER_DAY, MonitoringFigures, monitoring_figures
+from fangkong.monitoring.figures import (
+    SLOTS_PER_DAY,
+    MonitoringFigures,
+    missed_checkin_cases,
+    monitoring_figures,
+)
 from fangkong.monitoring.models import (
     OBSERVED_STATES,
     Alert,
@@ -29,6 +34,7 @@ from fangkong.reports.figures import (
     FigureContext,
     Records,
     register,
+    sum_of,
     times,
 )
 
@@ -226,9 +232,16 @@ for _figure in [
         "missed_checkins",
         _("Missed check-ins"),
         TIMES,
-        lambda c: _alerts_in_window(c)["missed"],
+        # From what was due and what was recorded (issue 15), not from the missed-slot alerts:
+        # right whether or not the scheduler has raised them.
+        lambda c: _monitoring(c).missed_checkins,
         event=True,
-        records=Records(_window_alerts(AlertKind.MISSED), _CHECKIN, page=_alerts),
+        records=Records(
+            lambda c: missed_checkin_cases(c.area, c.day),
+            _CASE,
+            total=sum_of("missed_slots"),
+            page=_alerts,
+        ),
     ),
     Figure(
         "late_checkins",
