@@ -8,13 +8,31 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: demo test setup uv env assets messages migrate serve bench bench-checkins bench-reports bench-passages browser-test clean
+.PHONY: demo test setup uv env assets messages migrate serve run-server bench bench-checkins bench-reports bench-passages browser-test clean
 
 demo: setup migrate
 	$(RUN) fangkong load_demo
 	$(RUN) fangkong collectstatic --noinput -v 0
 	@echo "fangkong: serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
-	$(RUN) fangkong runserver 127.0.0.1:$(PORT) --insecure
+	$(MAKE) --no-print-directory run-server BIND=127.0.0.1:$(PORT) WEB_WORKERS=1
+
+# Production: gunicorn (gthread) + WhiteNoise, with the environment of README "Running a county
+# server" (e.g. `set -a; . /etc/fangkong/fangkong.env; set +a; make serve`). Refuses to start
+# when `check --deploy` finds anything.
+BIND ?= 127.0.0.1:$(PORT)
+WEB_WORKERS ?= 2
+WEB_THREADS ?= 8
+serve: setup migrate
+	$(RUN) fangkong collectstatic --noinput -v 0
+	$(RUN) fangkong check --deploy --fail-level WARNING
+	$(MAKE) --no-print-directory run-server
+
+run-server:
+	$(RUN) gunicorn config.wsgi:application --bind $(BIND) \
+		--worker-class gthread --workers $(WEB_WORKERS) --threads $(WEB_THREADS) \
+		--max-requests 5000 --max-requests-jitter 500 --graceful-timeout 30 --timeout 120 \
+		--access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' \
+		--forwarded-allow-ips "$${FANGKONG_TRUSTED_PROXIES:-127.0.0.1}"
 
 setup: env assets messages
 

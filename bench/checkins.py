@@ -59,9 +59,9 @@ def setup(cases: int, days: int) -> dict[str, Any]:
     import worker  # the import benchmark's village: 双清区 → 火车站乡 → 前进村, 8 grids
     from django.core.management import call_command
     from django.db import transaction
-    from rest_framework.authtoken.models import Token
 
     from fangkong.accounts.models import Role, User
+    from fangkong.accounts.tokens import api_token_issue
     from fangkong.monitoring.models import (
         Category,
         Mode,
@@ -83,7 +83,7 @@ def setup(cases: int, days: int) -> dict[str, Any]:
         user = User.objects.create_user(
             username="bench-cadre", role=Role.VILLAGE_CADRE, area=village
         )
-        token = Token.objects.create(user=user)
+        token_key = api_token_issue(user=user)[1]
         residents = []
         for i in range(cases):
             household = Household.objects.create(
@@ -107,7 +107,7 @@ def setup(cases: int, days: int) -> dict[str, Any]:
     ids = list(ObservationCase.objects.order_by("pk").values_list("pk", flat=True))
     # Past days only: today's afternoon slot may not have opened yet.
     dates = [(start + dt.timedelta(days=k)).isoformat() for k in range(days)]
-    return {"token": token.key, "cases": ids, "dates": dates}
+    return {"token": token_key, "cases": ids, "dates": dates}
 
 
 def _setup_in_child(env: dict[str, str], cases: int, days: int) -> dict[str, Any]:

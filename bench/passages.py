@@ -48,9 +48,9 @@ def setup(residents: int) -> dict[str, Any]:
     import worker
     from django.core.management import call_command
     from django.db import transaction
-    from rest_framework.authtoken.models import Token
 
     from fangkong.accounts.models import Role, User
+    from fangkong.accounts.tokens import api_token_issue
     from fangkong.checkpoints.models import Checkpoint
     from fangkong.core.validators import id_check_char
     from fangkong.registry.models import Household, Resident
@@ -66,7 +66,7 @@ def setup(residents: int) -> dict[str, Any]:
         user = User.objects.create_user(
             username="bench-staff", role=Role.CHECKPOINT_STAFF, area=village
         )
-        token = Token.objects.create(user=user)
+        token_key = api_token_issue(user=user)[1]
         for i, code in enumerate(["420100000000", "420900000000", "421000000000"]):
             RiskArea.objects.create(
                 name=f"风险地区{i}", level="city", code=code, valid_from=dt.date(2020, 1, 1)
@@ -80,7 +80,7 @@ def setup(residents: int) -> dict[str, Any]:
             number = first17 + id_check_char(first17)
             Resident.objects.create(household=household, name=f"居民{i}", id_number=number)
             numbers.append(number)
-    return {"token": token.key, "checkpoint": checkpoint.pk, "ids": numbers}
+    return {"token": token_key, "checkpoint": checkpoint.pk, "ids": numbers}
 
 
 def passage_bodies(client: int, clients: int, data: dict[str, Any]):  # type: ignore[no-untyped-def]

@@ -1,10 +1,10 @@
 """``/api/v1/``: every route is scoped to the caller's area (see ``fangkong.core.api``)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularSwaggerView
-from rest_framework.authtoken.views import ObtainAuthToken
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from fangkong.accounts.token_views import ObtainTokenView, RevokeTokenView
 from fangkong.areas.api import AreaViewSet
 from fangkong.care.api import CarePlanViewSet, ErrandViewSet
 from fangkong.checkpoints.api import CheckpointViewSet, PassageViewSet, PassViewSet
@@ -20,7 +20,12 @@ from fangkong.measures.api import (
 from fangkong.monitoring.api import AlertViewSet, CaseViewSet, CheckInViewSet
 from fangkong.registry.api import HouseholdViewSet, ImportView, ResidentViewSet
 from fangkong.reports.api import ReportViewSet
-from fangkong.screening.api import ReconciliationEntryViewSet, RoundViewSet, VisitViewSet
+from fangkong.screening.api import (
+    ReconciliationEntryViewSet,
+    ReconciliationListViewSet,
+    RoundViewSet,
+    VisitViewSet,
+)
 from fangkong.supplies.api import (
     DonationViewSet,
     ItemViewSet,
@@ -46,6 +51,7 @@ router.register("visits", VisitViewSet, basename="visit")
 router.register(
     "reconciliation-entries", ReconciliationEntryViewSet, basename="reconciliation_entry"
 )
+router.register("reconciliation-lists", ReconciliationListViewSet, basename="reconciliation_list")
 router.register("cases", CaseViewSet, basename="case")
 router.register("checkins", CheckInViewSet, basename="checkin")
 router.register("alerts", AlertViewSet, basename="alert")
@@ -75,8 +81,9 @@ router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("findings", FindingViewSet, basename="finding")
 
 urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/logout/", RevokeTokenView.as_view(), name="api-token-revoke"),
     path("imports/", ImportView.as_view(), name="api-import"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
 ]

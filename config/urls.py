@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from fangkong.accounts import views as account_views
 from fangkong.care import views as care_views
 from fangkong.checkpoints import views as checkpoint_views
+from fangkong.core.health import healthz
 from fangkong.monitoring import views as monitoring_views
 
 urlpatterns = [
@@ -34,4 +35,5 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -37,6 +37,16 @@ def _load_keys() -> dict[str, str]:
     if key_file.exists():
         stored = json.loads(key_file.read_text())
     else:
+        database = VAR_DIR / "fangkong.sqlite3"
+        if not field_key and "DATABASE_URL" not in os.environ and database.exists():
+            # Never a new key over existing data: every ID and phone number would be lost.
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                f"{key_file} is missing but {database} holds data: restore keys.json from the "
+                "backup of this database (or set FANGKONG_FIELD_KEY). fangkong does not make a "
+                "new key over existing data."
+            )
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         stored = {
             "secret_key": secrets.token_urlsafe(50),
@@ -52,6 +62,7 @@ def _load_keys() -> dict[str, str]:
 
 
 _KEYS = _load_keys()
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 SECRET_KEY = _KEYS["secret_key"]
 # 32 bytes, url-safe base64: AES-256-GCM for ID and phone numbers, and (derived) the HMAC blind index.
 FIELD_ENCRYPTION_KEY = _KEYS["field_key"]
@@ -79,6 +90,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "fangkong.core",
     "fangkong.areas",
     "fangkong.accounts",
@@ -180,8 +192,9 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous request gets 401 with "WWW-Authenticate: Token", not 403.
+        "fangkong.accounts.tokens.ApiTokenAuthentication",  # hashed, expiring, revocable
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["fangkong.core.api.ScopedPermission"],
     "EXCEPTION_HANDLER": "fangkong.core.api.exception_handler",
@@ -207,6 +220,8 @@ SPECTACULAR_SETTINGS = {
         "VenueStatusEnum": "fangkong.measures.models.VenueStatus",
         "GatheringOutcomeEnum": "fangkong.measures.models.GatheringOutcome",
         "PassageOutcomeEnum": "fangkong.checkpoints.models.Outcome",
+        "VisitOutcomeEnum": "fangkong.screening.models.VisitOutcome",
+        "EntryOutcomeEnum": "fangkong.screening.models.EntryOutcome",
     },
 }
 
@@ -216,3 +231,76 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("FANGKONG_LOG_LEVEL", "INFO")},
 }
+
+# --- uploads (fangkong.core.uploads): every bound on an uploaded sheet -----------------------------
+FANGKONG_UPLOAD_MAX_MB = int(os.environ.get("FANGKONG_UPLOAD_MAX_MB", "200"))
+FANGKONG_UPLOAD_TTL_HOURS = int(os.environ.get("FANGKONG_UPLOAD_TTL_HOURS", "24"))
+FANGKONG_SHEET_MAX_ROWS = int(os.environ.get("FANGKONG_SHEET_MAX_ROWS", "1200000"))
+FANGKONG_SHEET_MAX_COLUMNS = int(os.environ.get("FANGKONG_SHEET_MAX_COLUMNS", "100"))
+FANGKONG_SHEET_MAX_CELL_CHARS = int(os.environ.get("FANGKONG_SHEET_MAX_CELL_CHARS", "1000"))
+# Address space of the child process that parses a workbook, and its CPU seconds.
+FANGKONG_SHEET_MEMORY_MB = int(os.environ.get("FANGKONG_SHEET_MEMORY_MB", "1536"))
+FANGKONG_SHEET_CPU_SECONDS = int(os.environ.get("FANGKONG_SHEET_CPU_SECONDS", "300"))
+
+# --- production serving (README "Running a county server"): every security setting by env ----------
+# Behind the county's reverse proxy (nginx) that terminates TLS: which peer addresses are the proxy
+# (comma-separated addresses or networks). Only from those is X-Forwarded-For / -Proto believed.
+FANGKONG_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("FANGKONG_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+if FANGKONG_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = _env_bool("FANGKONG_USE_X_FORWARDED_HOST", False)
+SECURE_SSL_REDIRECT = _env_bool("FANGKONG_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the monitor asks over plain HTTP on the host itself
+SESSION_COOKIE_SECURE = _env_bool("FANGKONG_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(os.environ.get("FANGKONG_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("FANGKONG_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_bool("FANGKONG_HSTS_PRELOAD", False)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie; either works
+
+# Content-Security-Policy with Django's own support: scripts only from our static files (no inline
+# script or handler anywhere: the dashboard's charts and the print buttons are files). Inline
+# *styles* stay allowed: htmx adds its indicator style, ECharts sizes its canvas with style
+# attributes, and a few templates indent with one; a style cannot run code.
+from django.utils.csp import CSP  # noqa: E402
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+MIDDLEWARE.insert(0, "fangkong.core.middleware.RealClientAddressMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+MIDDLEWARE.append("fangkong.core.middleware.NoStoreMiddleware")
+
+# --- accounts: login throttle (django-axes) and API tokens -------------------------------------------
+# A login is refused for AXES_COOLOFF_TIME after FANGKONG_LOGIN_FAILURES failures for one account
+# (from anywhere) or from one address (any account); the address is the real client's
+# (RealClientAddressMiddleware). Every failure and every lock-out is in the audit log.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = int(os.environ.get("FANGKONG_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("FANGKONG_LOGIN_COOLOFF_MINUTES", "15")) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_CLIENT_IP_CALLABLE = "fangkong.core.audit.client_ip"
+AXES_VERBOSE = False
+FANGKONG_API_TOKEN_DAYS = int(os.environ.get("FANGKONG_API_TOKEN_DAYS", "30"))

@@ -19,3 +19,4 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 FANGKONG_IMPORT_IN_BACKGROUND = False
 STATIC_ROOT = None  # type: ignore[assignment]  # served from the finders (WhiteNoise and the live server)
 WHITENOISE_USE_FINDERS = True
+AXES_ENABLED = False  # the test client's login() has no request; the throttle's tests switch it on

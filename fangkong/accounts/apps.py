@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from fangkong.accounts import signals  # noqa: F401 - connects the audit receivers
+        from fangkong.accounts import signals, tokens  # noqa: F401 - connects the receivers

@@ -33,3 +33,28 @@ def audit_login_failed(
         ip=client_ip(request),
         detail=username,
     )
+
+
+def audit_locked_out(
+    sender: Any, request: HttpRequest | None, username: str, **kwargs: Any
+) -> None:
+    """django-axes locked a login out (too many failures for the account or the address)."""
+    from fangkong.accounts.models import User
+
+    target = User.objects.filter(username=username).select_related("area").first()
+    audit_record(
+        user=None,
+        action=AuditAction.LOGIN_FAILED,
+        area=target.area if target else None,
+        ip=client_ip(request),
+        detail=f"{username[:100]}: locked out after too many failures",
+    )
+
+
+def _connect_axes() -> None:
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(audit_locked_out, dispatch_uid="fangkong-axes-audit")
+
+
+_connect_axes()

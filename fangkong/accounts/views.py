@@ -48,4 +48,9 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def profile(request: AuthedRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html")
+    from fangkong.accounts.models import ApiToken
+
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")[:20]
+    from django.utils import timezone
+
+    return render(request, "accounts/profile.html", {"tokens": tokens, "now": timezone.now()})

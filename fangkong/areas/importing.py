@@ -329,7 +329,7 @@ def _headerless(source: Path | IO[bytes], filename: str) -> Iterator[_Record] | 
     if suffix == ".csv":
         rows: Iterator[list[Any]] = reader._csv_rows(source, [])  # noqa: SLF001 - the shared reader
     elif suffix in {".xlsx", ".xlsm", ".xls"}:
-        rows = reader._excel_rows(reader._workbook(source).get_sheet_by_index(0))  # noqa: SLF001
+        rows = reader._excel_rows(reader._workbook(source, suffix).get_sheet_by_index(0))  # noqa: SLF001
     else:
         return None
     head: list[tuple[int, list[str]]] = []

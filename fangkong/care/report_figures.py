@@ -6,11 +6,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.care.figures import CareFigures, ErrandFigures, care_figures, errand_figures
-from fangkong.reports.figures import PEOPLE, TIMES, Figure, FigureContext, register
+from fangkong.care.figures import (
+    CareFigures,
+    ErrandFigures,
+    care_figures,
+    errand_figures,
+    overdue_visits,
+)
+from fangkong.care.models import CarePlan, CareVisit, Errand, ErrandStatus
+from fangkong.reports.figures import (
+    PEOPLE,
+    TIMES,
+    Figure,
+    FigureContext,
+    Records,
+    register,
+    sum_of,
+)
 
 ERRANDS = _("Errands (红色代办)")
 CARE = _("Care for vulnerable residents")
@@ -33,34 +49,67 @@ def _plans(ctx: FigureContext) -> str:
     return reverse("care:plan_list")
 
 
+_HOUSEHOLD = "household__area__name"
+
+
+def _done(*, today: bool):  # type: ignore[no-untyped-def]
+    def rows(ctx: FigureContext) -> QuerySet:
+        when = {"closed_on": ctx.day} if today else {"closed_on__lte": ctx.day}
+        return Errand.objects.in_area(ctx.area).filter(status=ErrandStatus.DONE, **when)
+
+    return rows
+
+
+def _waiting(ctx: FigureContext) -> QuerySet:
+    return (
+        Errand.objects.in_area(ctx.area)
+        .filter(requested_on__lte=ctx.day)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=ctx.day))
+    )
+
+
+def _visits(ctx: FigureContext) -> QuerySet:
+    return CareVisit.objects.in_area(ctx.area).filter(date=ctx.day)
+
+
+def _overdue(ctx: FigureContext) -> QuerySet:
+    late = [o.plan.pk for o in overdue_visits(ctx.area, ctx.day)]
+    return CarePlan.objects.filter(county_id=ctx.area.county_id, pk__in=late)
+
+
 for _figure in [
     Figure(
         "errands_done_today",
         _("Errands done today"),
         TIMES,
         lambda c: _errands(c).done_today,
-        link=_errand_list("done"),
+        records=Records(_done(today=True), _HOUSEHOLD, page=_errand_list("done")),
     ),
     Figure(
         "errands_done_total",
         _("Errands done in total"),
         TIMES,
         lambda c: _errands(c).done_total,
-        link=_errand_list("done"),
+        records=Records(_done(today=False), _HOUSEHOLD, page=_errand_list("done")),
     ),
     Figure(
         "errands_money_total",
         _("Money advanced for errands in total"),
         YUAN,
         lambda c: float(_errands(c).money_total),
-        link=lambda c: reverse("care:errand_totals"),
+        records=Records(
+            _done(today=False),
+            _HOUSEHOLD,
+            total=sum_of("money_spent"),
+            page=lambda c: reverse("care:errand_totals"),
+        ),
     ),
     Figure(
         "errands_open",
         _("Errands waiting"),
         TIMES,
         lambda c: _errands(c).open_now,
-        link=_errand_list("open"),
+        records=Records(_waiting, _HOUSEHOLD, page=_errand_list("open")),
     ),
 ]:
     register(replace(_figure, section=ERRANDS))
@@ -71,14 +120,14 @@ for _figure in [
         _("Care visits done today"),
         TIMES,
         lambda c: _care(c).visits_today,
-        link=_plans,
+        records=Records(_visits, "plan__resident__household__area__name", page=_plans),
     ),
     Figure(
         "care_visits_overdue",
         _("Care visits overdue"),
         PEOPLE,
         lambda c: _care(c).overdue,
-        link=_plans,
+        records=Records(_overdue, "resident__household__area__name", page=_plans),
     ),
 ]:
     register(replace(_figure, section=CARE))

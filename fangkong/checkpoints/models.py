@@ -237,10 +237,11 @@ class OccupantQuerySet(AreaScopedQuerySet["PassageOccupant"]):
         )
 
 
-class PassageOccupant(models.Model):
+class PassageOccupant(CountyScoped):
     """One person in a vehicle: each with their own ID, phone, temperature, destination and
     outcome (a fever or a risk origin decides for that person, not for the car)."""
 
+    county_source = "passage"
     county = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
     )
@@ -248,7 +249,7 @@ class PassageOccupant(models.Model):
         Passage, verbose_name=_("passage"), on_delete=models.CASCADE, related_name="occupants"
     )
     position = models.PositiveSmallIntegerField(_("seat"), default=1)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = EncryptedTextField(_("phone"), blank=True)
     id_number = EncryptedTextField(_("ID number"), blank=True)
     id_number_index = models.CharField(max_length=32, blank=True, editable=False)

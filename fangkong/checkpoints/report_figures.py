@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.checkpoints.figures import CheckpointFigures, checkpoint_figures
-from fangkong.reports.figures import PEOPLE, Figure, FigureContext, register
+from fangkong.checkpoints.figures import (
+    DEFAULT_FEVER,
+    THROUGH,
+    CheckpointFigures,
+    checkpoint_figures,
+)
+from fangkong.checkpoints.models import Direction, Outcome, Passage, PassageOccupant, Subject
+from fangkong.monitoring.models import ObservationPolicy
+from fangkong.reports.figures import PEOPLE, Figure, FigureContext, Records, register
 
 SECTION = _("Checkpoints")
 
@@ -25,41 +34,100 @@ def _passages(**params: str):  # type: ignore[no-untyped-def]
     return link
 
 
+def _fever(ctx: FigureContext) -> Decimal:
+    policy = ObservationPolicy.objects.in_force_on(ctx.day)
+    return policy.fever_threshold if policy else DEFAULT_FEVER
+
+
+def _people(page, who, *, per_passage: bool = False) -> Records:  # type: ignore[no-untyped-def]
+    """The passages with someone the figure counts, counted person by person as the figure is:
+    ``who(ctx, prefix)`` says who counts (``prefix`` "passage__" for an occupant's passage); a
+    passage whose people are not listed one by one counts its ``people`` (or 1 when
+    ``per_passage``, as fevers are counted)."""
+
+    def rows(ctx: FigureContext) -> QuerySet:
+        occupants = PassageOccupant.objects.filter(passage=OuterRef("pk")).filter(
+            who(ctx, "passage__")
+        )
+        return (
+            Passage.objects.in_area(ctx.area)
+            .filter(day=ctx.day)
+            .filter(
+                (Q(occupants_listed=False) & who(ctx, ""))
+                | (Q(occupants_listed=True) & Exists(occupants))
+            )
+        )
+
+    def measure(ctx: FigureContext, passages: QuerySet) -> int:
+        unlisted = passages.filter(occupants_listed=False)
+        counted = unlisted.count() if per_passage else unlisted.aggregate(n=Sum("people"))["n"] or 0
+        listed = PassageOccupant.objects.filter(
+            passage__in=passages.filter(occupants_listed=True).values("pk")
+        ).filter(who(ctx, "passage__"))
+        return int(counted) + listed.count()
+
+    return Records(rows, "checkpoint__area__name", page=page, measure=measure)
+
+
+def _through(direction: str = ""):  # type: ignore[no-untyped-def]
+    def who(ctx: FigureContext, prefix: str) -> Q:
+        q = Q(outcome__in=THROUGH)
+        return q & Q(**{f"{prefix}direction": direction}) if direction else q
+
+    return who
+
+
+def _outcome(outcome: str):  # type: ignore[no-untyped-def]
+    return lambda ctx, prefix: Q(outcome=outcome)
+
+
+def _fevers(ctx: FigureContext, prefix: str) -> Q:
+    return Q(temperature__gte=_fever(ctx))
+
+
+def _risk_arrivals(ctx: FigureContext, prefix: str) -> Q:
+    return Q(via_risk_area=True) & Q(**{f"{prefix}direction": Direction.IN})
+
+
+def _vehicles(ctx: FigureContext) -> QuerySet:
+    return Passage.objects.in_area(ctx.area).filter(day=ctx.day, subject=Subject.VEHICLE)
+
+
 for _figure in [
     Figure(
         "passages_people",
         _("People let through at checkpoints"),
         PEOPLE,
         lambda c: _shared(c).people,
-        link=_passages(),
+        records=_people(_passages(), _through()),
     ),
     Figure(
         "passages_people_in",
         _("People let in at checkpoints"),
         PEOPLE,
         lambda c: _shared(c).people_in,
-        link=_passages(direction="in"),
+        records=_people(_passages(direction="in"), _through(Direction.IN)),
     ),
     Figure(
         "passages_people_out",
         _("People let out at checkpoints"),
         PEOPLE,
         lambda c: _shared(c).people_out,
-        link=_passages(direction="out"),
+        records=_people(_passages(direction="out"), _through(Direction.OUT)),
     ),
     Figure(
         "passages_vehicles",
         _("Vehicles passing checkpoints"),
         _("vehicles"),
         lambda c: _shared(c).vehicles,
-        link=_passages(subject="vehicle"),
+        records=Records(_vehicles, "checkpoint__area__name", page=_passages(subject="vehicle")),
     ),
     Figure(
         "turned_back",
         _("People turned back at checkpoints"),
         PEOPLE,
         lambda c: _shared(c).turned_back,
-        link=_passages(outcome="turned_back"),
+        records=_people(_passages(outcome="turned_back"), _outcome(Outcome.TURNED_BACK)),
     ),
     Figure(
         "referred",
@@ -67,7 +135,7 @@ for _figure in [
         PEOPLE,
         lambda c: _shared(c).referred,
         event=True,
-        link=_passages(outcome="referred"),
+        records=_people(_passages(outcome="referred"), _outcome(Outcome.REFERRED)),
     ),
     Figure(
         "checkpoint_fevers",
@@ -75,7 +143,7 @@ for _figure in [
         PEOPLE,
         lambda c: _shared(c).fevers,
         event=True,
-        link=_passages(fever="1"),
+        records=_people(_passages(fever="1"), _fevers, per_passage=True),
     ),
     Figure(
         "checkpoint_risk_arrivals",
@@ -83,7 +151,7 @@ for _figure in [
         PEOPLE,
         lambda c: _shared(c).risk_arrivals,
         event=True,
-        link=_passages(risk="1", direction="in"),
+        records=_people(_passages(risk="1", direction="in"), _risk_arrivals),
     ),
 ]:
     register(replace(_figure, section=SECTION))

@@ -3,6 +3,7 @@ An edit's row says which fields changed (``snapshot`` before, ``changes`` after)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,19 @@ def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
+
+
+# An ID number, a mobile number or a landline (or a long part of one typed into a search box) is
+# masked before it reaches the audit log: the log is read by more people than the register.
+_NUMBER = re.compile(r"0\d{2,3}-\d{7,8}|\d{8,}[\dXx]?")
+
+
+def scrub(text: str) -> str:
+    def mask(match: re.Match[str]) -> str:
+        value = match.group(0)
+        return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+    return _NUMBER.sub(mask, text)
 
 
 def audit_record(
@@ -43,7 +57,7 @@ def audit_record(
         field=field,
         rows=rows,
         ip=ip,
-        detail=detail[:500],
+        detail=scrub(detail)[:500],
     )
 
 

@@ -49,6 +49,20 @@ def decrypt(token: str) -> str:
     return aes.decrypt(blob[:12], blob[12:], None).decode()
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """A whole small file (an import's error report) sealed with the field key."""
+    aes, _ = _keys(settings.FIELD_ENCRYPTION_KEY)
+    nonce = os.urandom(12)
+    return b"v1" + nonce + aes.encrypt(nonce, data, b"file")
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    if not blob.startswith(b"v1"):
+        raise ValueError("unknown ciphertext version")
+    aes, _ = _keys(settings.FIELD_ENCRYPTION_KEY)
+    return aes.decrypt(blob[2:14], blob[14:], b"file")
+
+
 def blind_index(value: str, *, kind: str) -> str:
     """Deterministic keyed hash of a normalised value; ``kind`` keeps ID and phone indexes apart."""
     _, mac_key = _keys(settings.FIELD_ENCRYPTION_KEY)

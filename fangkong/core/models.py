@@ -70,3 +70,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}"
+
+
+class FieldKeyCheck(models.Model):
+    """One row, written when the database is first migrated: a fixed text encrypted with the field
+    key. At start-up fangkong decrypts it; a different key (a lost or mixed-up ``keys.json``)
+    stops the server with a clear message instead of answering 500 on every register page."""
+
+    fingerprint = models.CharField(max_length=64)
+    sealed = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("field key check")
+
+    def __str__(self) -> str:
+        return f"field key {self.fingerprint}"

@@ -6,12 +6,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.measures.figures import MeasureFigures, measure_figures
-from fangkong.measures.models import PUBLICITY_UNITS, PublicityKind
-from fangkong.reports.figures import TIMES, Figure, FigureContext, register
+from fangkong.measures.models import (
+    PUBLICITY_UNITS,
+    Accountability,
+    Disinfection,
+    Finding,
+    Gathering,
+    GatheringOutcome,
+    Inspection,
+    KeyPlace,
+    Publicity,
+    PublicityKind,
+    Venue,
+    VenueKind,
+    VenueStatus,
+)
+from fangkong.reports.figures import TIMES, Figure, FigureContext, Records, register, sum_of
 
 DISINFECTION = _("Disinfection")
 GATHERINGS = _("Gatherings and venues")
@@ -151,6 +166,93 @@ _SECTIONS = [
     ),
 ]
 
+
+def _places(ctx: FigureContext) -> QuerySet:
+    return KeyPlace.objects.in_area(ctx.area).planned_on(ctx.day)
+
+
+def _disinfected(ctx: FigureContext) -> QuerySet:
+    done = Disinfection.objects.filter(place=OuterRef("pk"), day=ctx.day)
+    return _places(ctx).filter(Exists(done))
+
+
+def _gatherings(outcome: str):  # type: ignore[no-untyped-def]
+    return lambda ctx: Gathering.objects.in_area(ctx.area).filter(
+        reported_on__lte=ctx.day, outcome=outcome, outcome_on__lte=ctx.day
+    )
+
+
+def _closed(**filters: str):  # type: ignore[no-untyped-def]
+    return lambda ctx: (
+        Venue.objects.in_area(ctx.area)
+        .with_status(ctx.day)
+        .filter(status=VenueStatus.CLOSED, **filters)  # type: ignore[misc]  # the annotation
+    )
+
+
+def _publicity(kind: str):  # type: ignore[no-untyped-def]
+    return lambda ctx: Publicity.objects.in_area(ctx.area).filter(day__lte=ctx.day, kind=kind)
+
+
+def _findings(*, overdue: bool):  # type: ignore[no-untyped-def]
+    def rows(ctx: FigureContext) -> QuerySet:
+        found = Finding.objects.in_area(ctx.area).open_on(ctx.day)
+        return found.filter(deadline__lt=ctx.day) if overdue else found
+
+    return rows
+
+
+_QUANTITY = sum_of("quantity")
+_RECORDS: dict[str, tuple[object, str, object]] = {
+    "disinfection_places": (_places, "area__name", None),
+    "disinfection_done": (_disinfected, "area__name", None),
+    "gatherings_dissuaded": (_gatherings(GatheringOutcome.DISSUADED), "area__name", None),
+    "gatherings_postponed": (_gatherings(GatheringOutcome.POSTPONED), "area__name", None),
+    "gatherings_simplified": (_gatherings(GatheringOutcome.SIMPLIFIED), "area__name", None),
+    "gatherings_cancelled": (_gatherings(GatheringOutcome.CANCELLED), "area__name", None),
+    "venues_closed": (_closed(), "area__name", None),
+    "restaurants_closed": (_closed(kind=VenueKind.RESTAURANT), "area__name", None),
+    "publicity_broadcasts": (_publicity(PublicityKind.BROADCAST), "area__name", _QUANTITY),
+    "publicity_van_trips": (_publicity(PublicityKind.VAN_TRIP), "area__name", _QUANTITY),
+    "publicity_letters": (_publicity(PublicityKind.LETTER), "area__name", _QUANTITY),
+    "publicity_leaflets": (_publicity(PublicityKind.LEAFLET), "area__name", _QUANTITY),
+    "publicity_banners": (_publicity(PublicityKind.BANNER), "area__name", _QUANTITY),
+    "publicity_chat_messages": (
+        _publicity(PublicityKind.CHAT_MESSAGE),
+        "area__name",
+        _QUANTITY,
+    ),
+    "inspections": (
+        lambda ctx: Inspection.objects.in_area(ctx.area).filter(day__lte=ctx.day),
+        "area__name",
+        None,
+    ),
+    "inspection_findings_open": (_findings(overdue=False), "inspection__area__name", None),
+    "inspection_findings_overdue": (_findings(overdue=True), "inspection__area__name", None),
+    "people_held_accountable": (
+        lambda ctx: Accountability.objects.in_area(ctx.area).filter(day__lte=ctx.day),
+        "inspection__area__name",
+        None,
+    ),
+}
+
+
+def _records(key: str, page) -> Records | None:  # type: ignore[no-untyped-def]
+    if key not in _RECORDS:
+        return None
+    rows, where, total = _RECORDS[key]
+    if total is None:
+        return Records(rows, where, page=page)  # type: ignore[arg-type]
+    return Records(rows, where, total=total, page=page)  # type: ignore[arg-type]
+
+
 for _section, _figures, _link in _SECTIONS:
     for _figure in _figures:
-        register(replace(_figure, section=_section, link=_figure.link or _link))
+        register(
+            replace(
+                _figure,
+                section=_section,
+                link=_figure.link or _link,
+                records=_records(_figure.key, _link),
+            )
+        )

@@ -32,24 +32,24 @@ class ObservationCaseAdmin(ReadOnlyAdmin):
 
 
 class _OfCase(ReadOnlyAdmin):
-    @admin.display(description=_("observation case"))
-    def observed(self, row: CaseEvent | CheckIn | Alert) -> ObservationCase:
-        return row.case
+    labels = {"case": _("observation case")}
 
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(_OfCase):
-    list_display = ["observed", "kind", "at", "by"]
+    labels = {**_OfCase.labels, "from_status": _("status before"), "to_status": _("status after")}
+    list_display = ["case", "kind", "at", "by"]
     raw_id_fields = ["case", "by"]
 
 
 @admin.register(CheckIn)
 class CheckInAdmin(_OfCase):
-    list_display = ["observed", "date", "slot", "temperature", "source"]
+    list_display = ["case", "date", "slot", "temperature", "source"]
     raw_id_fields = ["case", "by"]
 
 
 @admin.register(Alert)
 class AlertAdmin(_OfCase):
-    list_display = ["observed", "kind", "date", "slot", "handled_at"]
+    labels = {**_OfCase.labels, "checkin": _("temperature check-in")}
+    list_display = ["case", "kind", "date", "slot", "handled_at"]
     raw_id_fields = ["case", "checkin", "handled_by"]

@@ -163,6 +163,15 @@ class AlertHandleSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class CaseEndSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    transferred = serializers.BooleanField(required=False, default=False)
+
+
+class CaseUndoSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
 class CaseViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -181,6 +190,25 @@ class CaseViewSet(
         if status:
             cases = cases.filter(status=status) if status in Status.values else cases.none()
         return cases.order_by("pk")
+
+    def _change(self, request: AuthedAPIRequest, serializer_class: Any, service: Any) -> Response:
+        case = self.get_object()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changed = service(by=request.user, case=case, **serializer.validated_data)
+        return Response(CaseSerializer(changed, context={"request": request}).data)
+
+    @extend_schema(request=CaseEndSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], serializer_class=CaseEndSerializer)
+    def end(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
+        """End early, with the reason: a doctor, a cadre and above (like a release)."""
+        return self._change(request, CaseEndSerializer, services.case_end_early)
+
+    @extend_schema(request=CaseUndoSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="undo-end", serializer_class=CaseUndoSerializer)
+    def undo_end(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
+        """Undo a mistaken end or release within the county's time: the same case again."""
+        return self._change(request, CaseUndoSerializer, services.case_end_undo)
 
 
 class CheckInViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):

@@ -77,6 +77,14 @@ def checkins_due(area: Area, day: dt.date) -> int:
     return monitored_now(area, day) * SLOTS_PER_DAY
 
 
+def _checkins_of(area: Area, day: dt.date):  # type: ignore[no-untyped-def]
+    return (
+        CheckIn.objects.in_area(area)
+        .filter(date=day, case__status__in=OBSERVED_STATES, case__start_date__lte=day)
+        .filter(Q(case__ended_on__isnull=True) | Q(case__ended_on__gt=day))
+    )
+
+
 def checkins_done(area: Area, day: dt.date) -> int:
     """Check-ins of the day by people under observation that day (the case's own columns, so one
     join to the cases and none further up at county level)."""
@@ -134,6 +142,11 @@ def missed_checkins(area: Area, day: dt.date, now: dt.datetime | None = None) ->
     return sum(int(v or 0) for v in counts.values())
 
 
+def late_checkins(area: Area, day: dt.date) -> int:
+    """Readings of the day typed after their check-in's window closed."""
+    return CheckIn.objects.in_area(area).filter(date=day, late=True).count()
+
+
 @dataclass(frozen=True)
 class MonitoringFigures:
     monitored_total: int
@@ -147,6 +160,7 @@ class MonitoringFigures:
     checkins_done: int
     fever_alerts: int
     missed_checkins: int
+    late_checkins: int = 0
 
 
 def monitoring_figures(
@@ -170,7 +184,9 @@ def monitoring_figures(
         released_today=Count("pk", filter=Q(status=Status.RELEASED, ended_on=day)),
         released=Count("pk", filter=Q(status=Status.RELEASED, ended_on__lte=day)),
     )
-    done = checkins_done(area, day)
+    taken = _checkins_of(area, day).aggregate(
+        done=Count("pk"), late=Count("pk", filter=Q(late=True))
+    )
     alerts = (
         Alert.objects.in_area(area)
         .filter(date=day)
@@ -187,7 +203,8 @@ def monitoring_figures(
         released_today=counts["released_today"],
         released_total=counts["released"],
         checkins_due=counts["now"] * SLOTS_PER_DAY,
-        checkins_done=done,
+        checkins_done=taken["done"],
         fever_alerts=alerts["fever"],
         missed_checkins=sum(int(counts.get(name) or 0) for name in missed),
+        late_checkins=taken["late"],
     )

@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.core.clock import today_local
-from fangkong.monitoring.models import AlertAction, Category, Mode, Source, Status
+from fangkong.monitoring.models import (
+    SLOT_CHOICES,
+    AlertAction,
+    Category,
+    Mode,
+    Source,
+    Status,
+)
 from fangkong.registry.models import Resident
 
 
@@ -30,7 +37,7 @@ def responsible_users(user: User, role: Role) -> Any:
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("status"),
-        choices=[("", _("Open (proposed or active)")), *Status.choices],
+        choices=[("", _("Open (proposed or active)")), *Status.choices, ("all", _("All"))],
         required=False,
     )
     category = forms.ChoiceField(
@@ -98,9 +105,7 @@ class TemperatureField(forms.CharField):
 
 class CheckInForm(forms.Form):
     date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
-    slot = forms.TypedChoiceField(
-        label=_("check-in"), coerce=int, choices=[(1, _("Morning")), (2, _("Afternoon"))]
-    )
+    slot = forms.TypedChoiceField(label=_("check-in"), coerce=int, choices=SLOT_CHOICES)
     temperature = TemperatureField(label=_("temperature (°C)"))
     symptoms = forms.CharField(label=_("symptoms"), max_length=200, required=False)
 

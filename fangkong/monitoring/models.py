@@ -26,6 +26,14 @@ TEMPERATURE_MIN = Decimal("35.0")
 TEMPERATURE_MAX = Decimal("42.0")
 
 
+# The rule's names of the two daily check-ins (每日早晚各测一次体温): 早, 晚.
+SLOT_NAMES = {
+    1: pgettext_lazy("check-in slot", "Morning"),
+    2: pgettext_lazy("check-in slot", "Evening"),
+}
+SLOT_CHOICES = list(SLOT_NAMES.items())
+
+
 class Category(models.TextChoices):
     CLOSE_CONTACT = "close_contact", _("Close contact")
     SECONDARY_CONTACT = "secondary_contact", _("Secondary contact")
@@ -41,15 +49,36 @@ class Mode(models.TextChoices):
 
 
 class ObservationPolicyQuerySet(models.QuerySet["ObservationPolicy"]):
-    def in_force_on(self, day: dt.date) -> ObservationPolicy | None:
-        return self.filter(effective_from__lte=day).order_by("-effective_from").first()
+    def in_force_on(
+        self, day: dt.date, county: Area | int | None = None
+    ) -> ObservationPolicy | None:
+        """The latest policy in force on ``day``: the county's own, or one for every county (a
+        county's own policy of the same date wins)."""
+        county_id = county.pk if isinstance(county, Area) else county
+        rules = models.Q(county__isnull=True)
+        if county_id is not None:
+            rules |= models.Q(county_id=county_id)
+        return (
+            self.filter(rules, effective_from__lte=day)
+            .order_by("-effective_from", models.F("county_id").desc(nulls_last=True))
+            .first()
+        )
 
 
 class ObservationPolicy(models.Model):
     """The rules in force from a date until the next policy's date."""
 
     name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
-    effective_from = models.DateField(_("in force from"), unique=True)
+    county = models.ForeignKey(
+        Area,
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every county that has no policy of its own."),
+    )
+    effective_from = models.DateField(_("in force from"))
     home_days = models.PositiveSmallIntegerField(_("home observation, days"), default=14)
     centralised_days = models.PositiveSmallIntegerField(
         _("centralised observation, days"), default=14
@@ -60,12 +89,30 @@ class ObservationPolicy(models.Model):
         blank=True,
         help_text=_('Overrides by category and mode, e.g. {"close_contact": {"home": 14}}.'),
     )
+    slot1_name = models.CharField(
+        _("name of the first check-in"), max_length=20, blank=True, help_text=_("Empty: morning.")
+    )
     slot1_start = models.TimeField(_("morning check-in from"), default=dt.time(6, 0))
     slot1_end = models.TimeField(_("morning check-in until"), default=dt.time(12, 0))
-    slot2_start = models.TimeField(_("afternoon check-in from"), default=dt.time(12, 0))
-    slot2_end = models.TimeField(_("afternoon check-in until"), default=dt.time(20, 0))
+    slot2_name = models.CharField(
+        _("name of the second check-in"),
+        max_length=20,
+        blank=True,
+        help_text=_("Empty: evening."),
+    )
+    slot2_start = models.TimeField(_("evening check-in from"), default=dt.time(12, 0))
+    slot2_end = models.TimeField(
+        _("evening check-in until"),
+        default=dt.time(22, 0),
+        help_text=_("Readings are taken until then; after it the check-in is missed."),
+    )
     fever_threshold = models.DecimalField(
         _("fever threshold (°C)"), max_digits=3, decimal_places=1, default=Decimal("37.3")
+    )
+    end_undo_hours = models.PositiveSmallIntegerField(
+        _("a mistaken end can be undone within (hours)"),
+        default=72,
+        help_text=_("0: an ended or released observation cannot be undone."),
     )
 
     objects = ObservationPolicyQuerySet.as_manager()
@@ -80,7 +127,15 @@ class ObservationPolicy(models.Model):
                 & models.Q(slot1_end__lte=models.F("slot2_start"))
                 & models.Q(slot2_start__lt=models.F("slot2_end")),
                 name="policy_slots_in_order",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["county", "effective_from"], name="policy_one_per_county_and_date"
+            ),
+            models.UniqueConstraint(
+                fields=["effective_from"],
+                condition=models.Q(county__isnull=True),
+                name="policy_one_general_per_date",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -111,11 +166,20 @@ class ObservationPolicy(models.Model):
         end = self.slot1_end if slot == 1 else self.slot2_end
         return dt.datetime.combine(day, end, tzinfo=local_tz())
 
+    def slot_name(self, slot: int) -> str:
+        """The check-in's name as the rule says it (早/晚 unless the policy names it)."""
+        own = self.slot1_name if slot == 1 else self.slot2_name
+        return own or str(SLOT_NAMES.get(slot, slot))
+
     def slot_label(self, slot: int) -> str:
         start, end = (
             (self.slot1_start, self.slot1_end) if slot == 1 else (self.slot2_start, self.slot2_end)
         )
-        return f"{start:%H:%M}–{end:%H:%M}"
+        return f"{self.slot_name(slot)} {start:%H:%M}–{end:%H:%M}"
+
+    def is_late(self, day: dt.date, slot: int, at: dt.datetime) -> bool:
+        """A reading typed after its check-in's window closed."""
+        return at > self.slot_end(day, slot)
 
 
 class Status(models.TextChoices):
@@ -236,6 +300,7 @@ class EventKind(models.TextChoices):
     RELEASED = "released", _("Released")
     ENDED_EARLY = "ended_early", _("Ended early")
     EXTENDED = "extended", _("Extended")
+    END_UNDONE = "end_undone", _("End undone")
     LINK_ISSUED = "link_issued", _("Self-report link issued")
 
 
@@ -284,9 +349,7 @@ class CheckIn(CountyScoped):
     county_source = "case"
     case = models.ForeignKey(ObservationCase, on_delete=models.CASCADE, related_name="checkins")
     date = models.DateField(_("date"))
-    slot = models.PositiveSmallIntegerField(
-        _("slot"), choices=[(1, _("Morning")), (2, _("Afternoon"))]
-    )
+    slot = models.PositiveSmallIntegerField(_("slot"), choices=SLOT_CHOICES)
     temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1)
     symptoms = models.CharField(_("symptoms"), max_length=200, blank=True)
     source = models.CharField(_("reported by"), max_length=8, choices=CheckInSource.choices)
@@ -299,6 +362,9 @@ class CheckIn(CountyScoped):
         related_name="+",
     )
     at = models.DateTimeField(_("time"), default=timezone.now)
+    late = models.BooleanField(
+        _("late"), default=False, help_text=_("Typed after the check-in's window closed.")
+    )
 
     objects = CheckInQuerySet.as_manager()
 

@@ -8,11 +8,29 @@ from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import urlencode
 
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.monitoring.figures import MonitoringFigures, monitoring_figures
-from fangkong.reports.figures import PEOPLE, TIMES, Figure, FigureContext, register
+from fangkong.monitoring.figures import SLOTS_PER_DAY, MonitoringFigures, monitoring_figures
+from fangkong.monitoring.models import (
+    OBSERVED_STATES,
+    Alert,
+    AlertKind,
+    CheckIn,
+    Mode,
+    ObservationCase,
+    Status,
+)
+from fangkong.reports.figures import (
+    PEOPLE,
+    TIMES,
+    Figure,
+    FigureContext,
+    Records,
+    register,
+    times,
+)
 
 MONITORING = _("Home observation")
 
@@ -32,13 +50,87 @@ def _alerts(ctx: FigureContext) -> str:
     return reverse("monitoring:alert_list") + "?show=all"
 
 
+# --- the records behind each figure, and the report day's events -------------------------------
+
+_CASE = "resident__household__area__name"
+_CHECKIN = "case__resident__household__area__name"
+
+
+def _case_rows(
+    *, active: bool = False, on: str = "", **filters: object
+) -> Callable[[FigureContext], QuerySet]:
+    """The cases the figure counts: ``on`` names a date lookup compared with the report's day
+    (``ended_on`` for released that day, ``start_date__lte`` for monitored to date)."""
+
+    def rows(c: FigureContext) -> QuerySet:
+        cases = ObservationCase.objects.in_area(c.area).select_related("resident")
+        cases = cases.active_on(c.day) if active else cases
+        return cases.filter(**filters, **({on: c.day} if on else {}))
+
+    return rows
+
+
+def _new_cases(c: FigureContext) -> QuerySet:
+    """Put under observation in the report day, by when it was recorded: a returnee put under
+    observation at 20:00, after the village reported, is new in the next day's report."""
+    start, end = c.window
+    return (
+        ObservationCase.objects.in_area(c.area)
+        .filter(status__in=OBSERVED_STATES, opened_at__gte=start, opened_at__lt=end)
+        .select_related("resident")
+    )
+
+
+def _checkin_rows(c: FigureContext) -> QuerySet:
+    return (
+        CheckIn.objects.in_area(c.area)
+        .filter(date=c.day, case__status__in=OBSERVED_STATES, case__start_date__lte=c.day)
+        .filter(Q(case__ended_on__isnull=True) | Q(case__ended_on__gt=c.day))
+    )
+
+
+def _window_alerts(kind: str) -> Callable[[FigureContext], QuerySet]:
+    """Alerts raised in the report day (a missed evening slot is raised after the evening)."""
+
+    def rows(c: FigureContext) -> QuerySet:
+        start, end = c.window
+        return Alert.objects.in_area(c.area).filter(
+            kind=kind, raised_at__gte=start, raised_at__lt=end
+        )
+
+    return rows
+
+
+def _alerts_in_window(c: FigureContext) -> dict[str, int]:
+    def count(area, day):  # type: ignore[no-untyped-def]
+        start, end = c.window
+        return (
+            Alert.objects.in_area(area)
+            .filter(raised_at__gte=start, raised_at__lt=end)
+            .aggregate(
+                fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
+                missed=Count("pk", filter=Q(kind=AlertKind.MISSED)),
+            )
+        )
+
+    return c.shared("alerts_in_window", count)
+
+
+def _new_in_window(c: FigureContext) -> int:
+    return c.shared("new_cases_in_window", lambda area, day: _new_cases(c).count())
+
+
 for _figure in [
     Figure(
         "monitored_total",
         _("People monitored in total"),
         PEOPLE,
         lambda c: _monitoring(c).monitored_total,
-        link=_cases(),
+        records=Records(
+            _case_rows(status__in=OBSERVED_STATES, on="start_date__lte"),
+            _CASE,
+            page=_cases(status="all"),
+        ),
     ),
     Figure(
         "monitored_now",
@@ -46,7 +138,7 @@ for _figure in [
         PEOPLE,
         lambda c: _monitoring(c).monitored_now,
         event=True,
-        link=_cases(status="active"),
+        records=Records(_case_rows(active=True), _CASE, page=_cases(status="active")),
     ),
     Figure(
         "at_home",
@@ -54,7 +146,11 @@ for _figure in [
         PEOPLE,
         lambda c: _monitoring(c).at_home,
         event=True,
-        link=_cases(status="active", mode="home"),
+        records=Records(
+            _case_rows(active=True, mode=Mode.HOME),
+            _CASE,
+            page=_cases(status="active", mode="home"),
+        ),
     ),
     Figure(
         "centralised",
@@ -62,15 +158,19 @@ for _figure in [
         PEOPLE,
         lambda c: _monitoring(c).centralised,
         event=True,
-        link=_cases(status="active", mode="centralised"),
+        records=Records(
+            _case_rows(active=True, mode=Mode.CENTRALISED),
+            _CASE,
+            page=_cases(status="active", mode="centralised"),
+        ),
     ),
     Figure(
         "new_today",
         _("New under observation today"),
         PEOPLE,
-        lambda c: _monitoring(c).new_today,
+        _new_in_window,
         event=True,
-        link=_cases(status="active"),
+        records=Records(_new_cases, _CASE, page=_cases(status="active")),
     ),
     Figure(
         "released_today",
@@ -78,44 +178,64 @@ for _figure in [
         PEOPLE,
         lambda c: _monitoring(c).released_today,
         event=True,
-        link=_cases(status="released"),
+        records=Records(
+            _case_rows(status=Status.RELEASED, on="ended_on"),
+            _CASE,
+            page=_cases(status="released"),
+        ),
     ),
     Figure(
         "released_total",
         _("Released in total"),
         PEOPLE,
         lambda c: _monitoring(c).released_total,
-        link=_cases(status="released"),
+        records=Records(
+            _case_rows(status=Status.RELEASED, on="ended_on__lte"),
+            _CASE,
+            page=_cases(status="released"),
+        ),
     ),
     Figure(
         "checkins_due",
         _("Temperature check-ins due"),
         TIMES,
         lambda c: _monitoring(c).checkins_due,
-        link=_cases(status="active"),
+        records=Records(
+            _case_rows(active=True),
+            _CASE,
+            total=times(SLOTS_PER_DAY),
+            page=_cases(status="active"),
+        ),
     ),
     Figure(
         "checkins_done",
         _("Temperature check-ins done"),
         TIMES,
         lambda c: _monitoring(c).checkins_done,
-        link=_cases(status="active"),
+        records=Records(_checkin_rows, _CHECKIN, page=_cases(status="active")),
     ),
     Figure(
         "fever_alerts",
         _("Fever alerts"),
         PEOPLE,
-        lambda c: _monitoring(c).fever_alerts,
+        lambda c: _alerts_in_window(c)["fever"],
         event=True,
-        link=_alerts,
+        records=Records(_window_alerts(AlertKind.FEVER), _CHECKIN, page=_alerts),
     ),
     Figure(
         "missed_checkins",
         _("Missed check-ins"),
         TIMES,
-        lambda c: _monitoring(c).missed_checkins,
+        lambda c: _alerts_in_window(c)["missed"],
         event=True,
-        link=_alerts,
+        records=Records(_window_alerts(AlertKind.MISSED), _CHECKIN, page=_alerts),
+    ),
+    Figure(
+        "late_checkins",
+        _("Check-ins reported late"),
+        TIMES,
+        lambda c: _monitoring(c).late_checkins,
+        records=Records(lambda c: _checkin_rows(c).filter(late=True), _CHECKIN, page=_alerts),
     ),
 ]:
     register(replace(_figure, section=MONITORING))

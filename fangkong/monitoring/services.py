@@ -132,7 +132,7 @@ def case_open(
     today = timezone.localdate(timezone.now(), local_tz())
     if start_date > today:
         raise ValidationError({"start_date": _("The start date cannot be in the future.")})
-    policy = ObservationPolicy.objects.in_force_on(start_date)
+    policy = ObservationPolicy.objects.in_force_on(start_date, resident.county_id)
     if policy is None:
         raise ValidationError({"start_date": _("No observation policy is in force on that date.")})
     _check_responsible(user=grid_worker, role=Role.GRID_WORKER, area=area, field="grid_worker")
@@ -143,6 +143,17 @@ def case_open(
         status__in=[Status.PROPOSED, Status.ACTIVE],
     ).exists():
         raise ValidationError({"resident": _("This person already has an open observation case.")})
+    undoable = _undoable_end(resident)
+    if undoable is not None:  # a mistaken end is undone, never doubled by a second case
+        raise ValidationError(
+            {
+                "resident": _(
+                    "This person's observation was ended on %(date)s: undo that end on the "
+                    "case's page instead of opening a second case."
+                )
+                % {"date": undoable.ended_on.isoformat() if undoable.ended_on else ""}
+            }
+        )
     period = policy.period_days(category, mode)
     case = ObservationCase(
         resident=resident,
@@ -223,7 +234,17 @@ def case_release(
 def case_end_early(
     *, by: User, case: ObservationCase, reason: str, transferred: bool = False
 ) -> ObservationCase:
-    """End before the planned end (e.g. a close contact cleared, or transferred to hospital)."""
+    """End before the planned end (e.g. a close contact cleared, or transferred to hospital):
+    the same people as a release (a doctor, a cadre and above), always with the reason."""
+    require(by, _area_of(case), Cap.MONITORING_MANAGE)
+    return _case_end(by=by, case=case, reason=reason, transferred=transferred)
+
+
+def _case_end(
+    *, by: User, case: ObservationCase, reason: str, transferred: bool
+) -> ObservationCase:
+    """The end itself: also when whoever handles a fever alert sends the person to the clinic
+    or hospital (a fact recorded, not a decision to end the observation)."""
     case = _lock(case)
     require(by, _area_of(case), Cap.MONITORING_WRITE)
     reason = _require_reason(reason)
@@ -235,6 +256,78 @@ def case_end_early(
     case.save(update_fields=["status", "ended_on"])
     _event(case=case, by=by, kind=EventKind.ENDED_EARLY, from_status=previous, reason=reason)
     audit_record(user=by, action=AuditAction.UPDATE, area=_area_of(case), obj=case)
+    return case
+
+
+ENDS = [EventKind.RELEASED, EventKind.ENDED_EARLY]
+ENDED_STATES = [Status.RELEASED, Status.ENDED_EARLY, Status.TRANSFERRED]
+
+
+def end_undo_until(case: ObservationCase, now: dt.datetime | None = None) -> dt.datetime | None:
+    """Until when the end of a closed case may be undone (the county's policy in force on the
+    day it ended says how long), or None when it cannot (open, or no end event)."""
+    if case.status not in ENDED_STATES:
+        return None
+    ended = case.events.filter(kind__in=ENDS).order_by("-at", "-pk").first()
+    if ended is None:
+        return None
+    day = timezone.localdate(ended.at, local_tz())
+    policy = ObservationPolicy.objects.in_force_on(day, case.county_id) or case.policy
+    if not policy.end_undo_hours:
+        return None
+    return ended.at + dt.timedelta(hours=policy.end_undo_hours)
+
+
+def _undoable_end(resident: Resident) -> ObservationCase | None:
+    """The resident's case whose end may still be undone, if any."""
+    now = timezone.now()
+    for case in ObservationCase.objects.filter(
+        county_id=resident.county_id, resident=resident, status__in=ENDED_STATES
+    ).order_by("-ended_on", "-pk")[:1]:
+        until = end_undo_until(case)
+        if until is not None and now <= until:
+            return case
+    return None
+
+
+@transaction.atomic
+def case_end_undo(*, by: User, case: ObservationCase, reason: str) -> ObservationCase:
+    """Undo a mistaken end or release, within the time the county's policy sets: the same case
+    is under observation again (its history keeps the end and the undo; the person is counted
+    once), never a second case. The same people as a release."""
+    case = _lock(case)
+    require(by, _area_of(case), Cap.MONITORING_MANAGE)
+    reason = _require_reason(reason)
+    if case.status not in ENDED_STATES:
+        raise ValidationError(_("This observation has not ended."))
+    until = end_undo_until(case)
+    if until is None or timezone.now() > until:
+        raise ValidationError(
+            _("The time to undo this end has passed: open a new observation if needed.")
+        )
+    ended = case.events.filter(kind__in=ENDS).order_by("-at", "-pk").first()
+    assert ended is not None
+    previous, ended_on = case.status, case.ended_on
+    case.status = ended.from_status or Status.ACTIVE
+    case.ended_on = None
+    try:
+        with transaction.atomic():
+            case.save(update_fields=["status", "ended_on"])
+    except IntegrityError as error:  # another case was opened for the person meanwhile
+        raise ValidationError(
+            _("This person has another open observation case: it cannot be undone.")
+        ) from error
+    _event(
+        case=case,
+        by=by,
+        kind=EventKind.END_UNDONE,
+        from_status=previous,
+        reason=reason,
+        detail=ended_on.isoformat() if ended_on else "",
+    )
+    audit_record(
+        user=by, action=AuditAction.UPDATE, area=_area_of(case), obj=case, field="end_undone"
+    )
     return case
 
 
@@ -325,7 +418,7 @@ def checkin_record(
         require(by, _area_of(case), Cap.MONITORING_WRITE)
     temperature = validate_temperature(temperature)
     if slot not in (1, 2):
-        raise ValidationError({"slot": _("Choose the morning or the afternoon check-in.")})
+        raise ValidationError({"slot": _("Choose the morning or the evening check-in.")})
     if case.status != Status.ACTIVE:
         raise ValidationError(_("This person is not under observation now."))
     at = at or timezone.now()
@@ -352,6 +445,7 @@ def checkin_record(
         source=source,
         by=by,
         at=at,
+        late=case.policy.is_late(day, slot, at),
     )
     try:
         with transaction.atomic():
@@ -371,6 +465,22 @@ def checkin_record(
             checkin=checkin,
             raised_at=at,
         )
+    # A late reading answers the missed-check-in alert of its slot: closed, counted as late.
+    Alert.objects.filter(
+        county_id=case.county_id,
+        case=case,
+        kind=AlertKind.MISSED,
+        date=day,
+        slot=slot,
+        handled_at__isnull=True,
+    ).update(
+        checkin=checkin,
+        action=AlertAction.REACHED,
+        note=_("Reported late at %(time)s.")
+        % {"time": timezone.localtime(at, local_tz()).strftime("%m-%d %H:%M")},
+        handled_by=by,
+        handled_at=at,
+    )
     if by is not None:
         audit_record(user=by, action=AuditAction.CREATE, area=_area_of(case), obj=checkin)
         work_done.send(sender=CheckIn, record=checkin, person=by, kind="checkin_taken", day=day)
@@ -423,7 +533,7 @@ def alert_handle(*, by: User, alert: Alert, action: str, note: str = "") -> Aler
     if action in LEAVES_HOME and alert.case.status == Status.ACTIVE:
         # At the clinic or in hospital the person is no longer observed at home: no more
         # check-ins fall due (and none is counted missed) from today.
-        case_end_early(
+        _case_end(
             by=by,
             case=alert.case,
             reason=str(AlertAction(action).label) + (f": {note}" if note else ""),

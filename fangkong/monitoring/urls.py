@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:pk>/confirm/", views.case_confirm, name="case_confirm"),
     path("cases/<int:pk>/release/", views.case_release, name="case_release"),
     path("cases/<int:pk>/end/", views.case_end_early, name="case_end_early"),
+    path("cases/<int:pk>/end/undo/", views.case_end_undo, name="case_end_undo"),
     path("cases/<int:pk>/extend/", views.case_extend, name="case_extend"),
     path("cases/<int:pk>/checkin/", views.checkin_create, name="checkin_create"),
     path("cases/<int:pk>/link/", views.case_link, name="case_link"),

@@ -3,6 +3,7 @@ alerts, the printable self-report link, and the public self-report page itself."
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,7 @@ from fangkong.monitoring.forms import (
     CheckInForm,
     EndEarlyForm,
     ExtendForm,
+    ReasonForm,
     ReleaseForm,
     SelfReportForm,
 )
@@ -190,11 +192,12 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     cases = _cases(request)
     filters = form.cleaned_data if form.is_valid() else {}
     status = filters.get("status")
-    cases = (
-        cases.filter(status=status)
-        if status
-        else cases.filter(status__in=[Status.PROPOSED, Status.ACTIVE])
-    )
+    if status == "all":  # everyone ever in the list (the report's 累计 figures)
+        pass
+    elif status:
+        cases = cases.filter(status=status)
+    else:
+        cases = cases.filter(status__in=[Status.PROPOSED, Status.ACTIVE])
     if category := filters.get("category"):
         cases = cases.filter(category=category)
     if mode := filters.get("mode"):
@@ -225,6 +228,9 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    undo_until = services.end_undo_until(case)
+    if undo_until is not None and timezone.now() > undo_until:
+        undo_until = None
     return render(
         request,
         "monitoring/case_detail.html",
@@ -232,6 +238,7 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "case": case,
             "day": today_local(),
             "can_release": request.user.may(Cap.MONITORING_MANAGE),
+            "undo_until": undo_until,
         },
     )
 
@@ -338,6 +345,21 @@ def case_end_early(request: AuthedRequest, pk: int) -> HttpResponse:
         title=_("End the observation early"),
         action=services.case_end_early,
         done=_("Observation ended."),
+        releasers_only=True,
+    )
+
+
+@register_writer_required
+def case_end_undo(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Undo a mistaken end or release within the county's time: the same case again."""
+    return _case_change(
+        request,
+        pk,
+        form_class=ReasonForm,
+        title=_("Undo the end of the observation"),
+        action=services.case_end_undo,
+        done=_("The end is undone: the person is under observation again."),
+        releasers_only=True,
     )
 
 
@@ -353,12 +375,36 @@ def case_extend(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+# How long after the morning window closes a form still offers the morning round first.
+LATE_ROUND = dt.timedelta(hours=2)
+
+
+def _slot_to_preselect(case: ObservationCase, chosen: str | None) -> int:
+    """The round the worker chose (``?slot=``) stays as chosen. Otherwise the morning while
+    its reading is missing and its window closed less than ``LATE_ROUND`` ago (at 12:10 the
+    worker is finishing the morning round, not starting the evening's), else the check-in open
+    now, else the evening."""
+    if chosen in {"1", "2"}:
+        return int(chosen)
+    now = timezone.now()
+    day = timezone.localdate(now, local_tz())
+    closed = case.policy.slot_end(day, 1)
+    if (
+        closed <= now < closed + LATE_ROUND
+        and not CheckIn.objects.filter(case=case, date=day, slot=1).exists()
+    ):
+        return 1
+    return case.policy.slot_at(now) or 2
+
+
 @register_writer_required
 def checkin_create(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(_cases(request), pk=pk)
-    now = timezone.now()
-    slot = case.policy.slot_at(now) or (1 if timezone.localtime(now, local_tz()).hour < 12 else 2)
-    form = CheckInForm(request.POST or None, initial={"date": today_local(), "slot": slot})
+    form = CheckInForm(
+        request.POST or None,
+        initial={"date": today_local(), "slot": _slot_to_preselect(case, request.GET.get("slot"))},
+    )
+    form.fields["slot"].choices = [(n, case.policy.slot_label(n)) for n in (1, 2)]  # type: ignore[attr-defined]
     if (
         checkin := submit(
             request,
@@ -449,6 +495,12 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     slot = case.policy.slot_at(now)
     day = timezone.localdate(now, local_tz())
+    late = False
+    if slot is None:  # between or after the windows: today's last closed check-in, late
+        taken = set(CheckIn.objects.filter(case=case, date=day).values_list("slot", flat=True))
+        closed = [n for n in (2, 1) if case.policy.slot_end(day, n) <= now]
+        if closed and closed[0] not in taken:
+            slot, late = closed[0], True
     form = SelfReportForm(request.POST or None)
     done = CheckIn.objects.filter(case=case, date=day, slot=slot).exists() if slot else False
     status = 200
@@ -486,6 +538,7 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
         "slot": slot,
         "slot_label": case.policy.slot_label(slot) if slot else "",
         "slots": [case.policy.slot_label(1), case.policy.slot_label(2)],
+        "late": late,
         "done": done,
         "ok": request.GET.get("ok") == "1",
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, parsers, serializers, viewsets
 from rest_framework.exceptions import ValidationError
@@ -23,6 +24,7 @@ from fangkong.registry.models import (
     RESIDENT_FIELDS,
     Household,
     IdType,
+    ImportProfile,
     Resident,
 )
 
@@ -157,6 +159,8 @@ class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField()
     area = ScopedPrimaryKeyField(Area)
     dry_run = serializers.BooleanField(default=False)
+    sheet = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    profile = serializers.CharField(required=False, allow_blank=True, max_length=50)
 
 
 class ImportErrorSerializer(serializers.Serializer):
@@ -173,6 +177,8 @@ class ImportResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
     rejected = serializers.IntegerField()
     errors = ImportErrorSerializer(many=True)  # type: ignore[assignment]
+    warnings = ImportErrorSerializer(many=True)
+    skipped = serializers.ListField(child=serializers.DictField())
 
 
 class ImportView(generics.GenericAPIView):
@@ -194,14 +200,27 @@ class ImportView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
+        area = serializer.validated_data["area"]
+        columns, sheet = None, serializer.validated_data.get("sheet") or None
+        if serializer.validated_data.get("profile"):
+            profile = (
+                ImportProfile.objects.for_area(area)
+                .filter(name=serializer.validated_data["profile"])
+                .first()
+            )
+            if profile is None:
+                raise ValidationError({"profile": [_("No import profile by that name.")]})
+            columns, sheet = dict(profile.columns), sheet or profile.sheet_name or None
         try:
             result = residents_import(
                 source=upload,
                 filename=upload.name,
-                area=serializer.validated_data["area"],
+                area=area,
                 by=request.user,
                 dry_run=serializer.validated_data["dry_run"],
                 ip=client_ip(request),
+                sheet_name=sheet,
+                columns=columns,
             )
         except SheetError as error:
             raise ValidationError({"file": [str(error)]}) from error

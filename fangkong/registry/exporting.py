@@ -6,18 +6,17 @@ byte leaves, in the same transaction as the count it reports.
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import xlsxwriter
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 
 from fangkong.accounts.access import Cap, require
+from fangkong.core import exports
 from fangkong.core.audit import audit_record
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction
@@ -157,7 +156,7 @@ class _Echo:
 
 def csv_stream(export: Export) -> Iterator[str]:
     """UTF-8 with BOM so that Excel on Windows opens the Chinese correctly."""
-    writer = csv.writer(_Echo())
+    writer = exports.csv_writer(_Echo())
     yield "\ufeff" + writer.writerow(export.headers)
     for record in export.records():
         yield writer.writerow(record)
@@ -166,7 +165,7 @@ def csv_stream(export: Export) -> Iterator[str]:
 def xlsx_file(export: Export, *, title: str) -> tempfile._TemporaryFileWrapper[bytes]:
     """Write the export to a temporary .xlsx in constant memory; the caller streams the file."""
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
-    workbook = xlsxwriter.Workbook(handle.name, {"constant_memory": True})
+    workbook = exports.workbook(handle.name, {"constant_memory": True})
     sheet = workbook.add_worksheet(title[:31])
     bold = workbook.add_format({"bold": True, "bg_color": "#EEEEEE"})
     text = workbook.add_format({"num_format": "@"})

@@ -73,7 +73,11 @@ def import_preview(request: AuthedRequest, token: str) -> HttpResponse:
             messages.error(request, str(error))
             return redirect("registry:import_preview", token=job.token)
         if mode in {"import", "check"}:
-            import_jobs.import_job_start(by=request.user, job=job, dry_run=mode == "check")
+            try:
+                import_jobs.import_job_start(by=request.user, job=job, dry_run=mode == "check")
+            except SheetError as error:  # the upload was removed (imported, or expired)
+                messages.error(request, str(error))
+                return redirect("registry:import_upload")
             return redirect("registry:import_status", token=job.token)
         return redirect("registry:import_preview", token=job.token)
     try:
@@ -134,7 +138,11 @@ def import_errors(request: AuthedRequest, token: str) -> HttpResponseBase:
     job = get_object_or_404(ImportJob.objects.for_user(request.user), token=token)
     if job.status != ImportJob.Status.DONE:
         raise PermissionDenied
-    handle = import_jobs.import_error_report(job)
+    try:
+        handle = import_jobs.import_error_report(job)
+    except SheetError as error:
+        messages.error(request, str(error))
+        return redirect("registry:import_upload")
     return FileResponse(handle, as_attachment=True, filename=f"错误行-{job.filename}.xlsx")
 
 

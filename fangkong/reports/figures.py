@@ -25,12 +25,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
 from typing import TypeVar
 
+from django.db.models import QuerySet, Sum
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas.models import Area
+from fangkong.core.clock import local_tz
 
 Number = int | float
 T = TypeVar("T")
@@ -39,10 +44,22 @@ T = TypeVar("T")
 class FigureContext:
     """One area on one date: what the figure functions share (each computed once, on demand)."""
 
-    def __init__(self, area: Area, day: dt.date) -> None:
+    def __init__(
+        self, area: Area, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+    ) -> None:
         self.area = area
         self.day = day
+        self._window = window
         self._shared: dict[str, object] = {}
+
+    @cached_property
+    def window(self) -> tuple[dt.datetime, dt.datetime]:
+        """The report day [start, end) that event figures ("new today", alerts) count: from the
+        county's cut-off the day before to the cut-off of the day, or a report's own window (see
+        ``report_submit``)."""
+        if self._window is not None:
+            return self._window
+        return report_day(self.area, self.day)
 
     def shared(self, name: str, compute: Callable[[Area, dt.date], T]) -> T:
         """``compute(area, day)`` run once per context: the figures of one capability share one
@@ -50,6 +67,55 @@ class FigureContext:
         if name not in self._shared:
             self._shared[name] = compute(self.area, self.day)
         return self._shared[name]  # type: ignore[return-value]
+
+
+def report_day(area: Area, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[cut-off the day before, cut-off of the day), aware, in the county's cut-off time."""
+    from fangkong.reports.models import ReportDeadline
+
+    cutoff = ReportDeadline.objects.cutoff(area.county_id)
+    end = dt.datetime.combine(day, cutoff, tzinfo=local_tz())
+    return end - dt.timedelta(days=1), end
+
+
+def count_rows(rows: QuerySet) -> Number:
+    return rows.count()
+
+
+def sum_of(field_name: str, *, sign: int = 1) -> Callable[[QuerySet], Number]:
+    """The rows add up to the figure by a sum (a quantity, money): ``sign=-1`` for stock that
+    leaves (hand-outs are negative changes in the ledger)."""
+
+    def total(rows: QuerySet) -> Number:
+        value = rows.aggregate(total=Sum(field_name))["total"] or 0
+        if isinstance(value, Decimal):
+            value = float(value)
+        return sign * value
+
+    return total
+
+
+def times(n: int) -> Callable[[QuerySet], Number]:
+    """Each row stands for ``n`` (two temperature check-ins due per person per day)."""
+    return lambda rows: n * rows.count()
+
+
+@dataclass(frozen=True)
+class Records:
+    """The list behind a figure: the rows it counts for (area, date), where each row is (the
+    lookup of its area's name) and how the rows add up to the figure (a count unless said)."""
+
+    rows: Callable[[FigureContext], QuerySet]
+    where: str
+    total: Callable[[QuerySet], Number] = count_rows
+    # The page of the capability that works on these records (actions live there).
+    page: Callable[[FigureContext], str] | None = None
+    # When adding up needs the day too (people counted person by person at a checkpoint).
+    measure: Callable[[FigureContext, QuerySet], Number] | None = None
+
+    def count(self, ctx: FigureContext, rows: QuerySet) -> Number:
+        """What the rows add up to: the figure."""
+        return self.measure(ctx, rows) if self.measure else self.total(rows)
 
 
 @dataclass(frozen=True)
@@ -66,10 +132,24 @@ class Figure:
     link: Callable[[FigureContext], str] | None = None
     # The heading the figure is shown under (screening, monitoring, checkpoints, ...).
     section: str | Promise = ""
+    # The records behind the figure (a percentage opens the records of its part).
+    records: Records | None = None
 
     def value(self, area: Area, day: dt.date) -> Number:
         """The figure for one area and date, computed from the records now."""
         return self.compute(FigureContext(area, day))
+
+    @property
+    def listed(self) -> Figure:
+        """The figure whose records the list shows: itself, or a percentage's part."""
+        return FIGURES[self.ratio_of[0]] if self.ratio_of else self
+
+    def list_url(self, area: Area, day: dt.date) -> str:
+        """The list of exactly the records behind the figure for (area, date)."""
+        if self.listed.records is None:
+            return ""
+        url = reverse("reports:figure_records", args=[self.listed.key, area.pk])
+        return f"{url}?date={day.isoformat()}"
 
 
 FIGURES: dict[str, Figure] = {}
@@ -142,10 +222,16 @@ def form_for(county_id: int | None) -> ReportForm:
     return ReportForm(VILLAGE_DAILY.key, VILLAGE_DAILY.label, with_parts(keys))
 
 
-def compute(area: Area, day: dt.date, form: ReportForm = VILLAGE_DAILY) -> dict[str, Number]:
+def compute(
+    area: Area,
+    day: dt.date,
+    form: ReportForm = VILLAGE_DAILY,
+    *,
+    window: tuple[dt.datetime, dt.datetime] | None = None,
+) -> dict[str, Number]:
     """Every figure of the form for (area, date), live from the records: a fixed number of
-    queries whatever the size of the area."""
-    ctx = FigureContext(area, day)
+    queries whatever the size of the area. Event figures cover the report day (``window``)."""
+    ctx = FigureContext(area, day, window)
     return {f.key: f.compute(ctx) for f in form.figures}
 
 
@@ -153,12 +239,20 @@ def compute_with_links(
     area: Area, day: dt.date, form: ReportForm = VILLAGE_DAILY
 ) -> list[FigureValue]:
     ctx = FigureContext(area, day)
-    return [FigureValue(f, f.compute(ctx), f.link(ctx) if f.link else "") for f in form.figures]
+    return [
+        FigureValue(f, f.compute(ctx), f.list_url(area, day) or (f.link(ctx) if f.link else ""))
+        for f in form.figures
+    ]
 
 
 def is_zero(values: dict[str, Number], form: ReportForm = VILLAGE_DAILY) -> bool:
     """零报告: nothing of concern to report — every event figure of the form is zero."""
     return all(not values.get(f.key) for f in form.figures if f.event)
+
+
+def _tidy(value: Number) -> Number:
+    """Sums of money in floats: no 0.30000000000000004 in a sheet."""
+    return round(value, 2) if isinstance(value, float) else value
 
 
 def combine(snapshots: Iterable[dict[str, Number]], form: ReportForm = VILLAGE_DAILY) -> dict:
@@ -167,9 +261,30 @@ def combine(snapshots: Iterable[dict[str, Number]], form: ReportForm = VILLAGE_D
     for values in snapshots:
         for figure in form.figures:
             if figure.ratio_of is None:
-                totals[figure.key] += values.get(figure.key) or 0
+                totals[figure.key] = _tidy(totals[figure.key] + (values.get(figure.key) or 0))
     for figure in form.figures:
         if figure.ratio_of is not None:
             part, whole = figure.ratio_of
             totals[figure.key] = percent(totals[part], totals[whole])
     return totals
+
+
+def own_part(
+    whole: dict[str, Number], parts: Iterable[dict[str, Number]], form: ReportForm = VILLAGE_DAILY
+) -> dict[str, Number]:
+    """The area's own row (乡镇本级, 县本级): its figure over the whole subtree less what the areas
+    below it that report hold. So a township's van trips, its store's hand-outs and its own
+    checkpoints count, and the rows of a sheet add up to the figure of the whole area. (A person
+    counted in two villages, on duty in both, is counted once in the whole: the own row then
+    gives one back, so that the total stays the truth.)"""
+    parts = list(parts)
+    result: dict[str, Number] = {}
+    for figure in form.figures:
+        if figure.ratio_of is None:
+            below = sum((p.get(figure.key) or 0) for p in parts)
+            result[figure.key] = _tidy((whole.get(figure.key) or 0) - below)
+    for figure in form.figures:
+        if figure.ratio_of is not None:
+            part, of = figure.ratio_of
+            result[figure.key] = percent(result[part], result[of])
+    return result

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.reports import figures
-from fangkong.reports.models import CountyReportForm, ReportDeadline
+from fangkong.reports.models import DEFAULT_CUTOFF, CountyReportForm, ReportDeadline
 from fangkong.reports.services import REMARKS_MAX
 
 
@@ -64,9 +67,18 @@ class FigureSelectionForm(forms.ModelForm):
 class DeadlineForm(forms.ModelForm):
     class Meta:
         model = ReportDeadline
-        fields = ["deadline", "township_deadline", "county_deadline"]
+        fields = ["cutoff", "deadline", "township_deadline", "county_deadline", "amend_alone_until"]
         widgets = {
+            "cutoff": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "amend_alone_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "deadline": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "township_deadline": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "county_deadline": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cutoff"].required = False
+
+    def clean_cutoff(self) -> dt.time:
+        return self.cleaned_data.get("cutoff") or DEFAULT_CUTOFF

@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from fangkong.areas.models import Area
 from fangkong.monitoring.models import OBSERVED_STATES, Alert, Mode, ObservationCase, Status
 from fangkong.registry.models import Household
+from fangkong.reports.figures import report_day
 from fangkong.reports.models import DailyReport
 from fangkong.screening.models import HouseholdVisit, VisitOutcome
 
@@ -106,6 +107,7 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
     ):
         add(where, "households", n)
         add(where, "screened", visited)
+    start, end = report_day(area, day)  # "new today": since the cut-off the day before
     observed = Q(status__in=OBSERVED_STATES, start_date__lte=day)
     active = observed & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
     for row in (
@@ -116,7 +118,10 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
             monitored_now=Count("pk", filter=active),
             at_home=Count("pk", filter=active & Q(mode=Mode.HOME)),
             centralised=Count("pk", filter=active & Q(mode=Mode.CENTRALISED)),
-            new_today=Count("pk", filter=Q(status__in=OBSERVED_STATES, start_date=day)),
+            new_today=Count(
+                "pk",
+                filter=Q(status__in=OBSERVED_STATES, opened_at__gte=start, opened_at__lt=end),
+            ),
             released_total=Count("pk", filter=Q(status=Status.RELEASED, ended_on__lte=day)),
         )
     ):

@@ -8,11 +8,21 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
 from fangkong.accounts.models import Role, User
 from fangkong.areas.models import Area, Level
 from fangkong.core.clock import local_tz
 from fangkong.reports import figures
-from fangkong.reports.models import DailyReport, ReportDeadline
+from fangkong.reports.models import (
+    DailyReport,
+    Reminder,
+    ReportDeadline,
+    ReportVersion,
+    SheetReport,
+    SheetVersion,
+)
 
 Number = figures.Number
 ReportForm = figures.ReportForm
@@ -24,6 +34,9 @@ class VillageRow:
     area: Area
     report: DailyReport | None = None
     phones: list[str] = field(default_factory=list)
+    # The village's cadres to call: (name, phone).
+    contacts: list[tuple[str, str]] = field(default_factory=list)
+    reminded_at: dt.datetime | None = None
 
     @property
     def status(self) -> str:
@@ -44,10 +57,31 @@ class ChildRow:
     figures: dict[str, Number] = field(default_factory=dict)
     village: VillageRow | None = None  # when the row is a village
     form: ReportForm = field(default_factory=lambda: STANDARD_FORM)
+    # The area's own row (乡镇本级 / 县本级): records kept at its own level, not in a row below.
+    own: bool = False
+    # Where the figures come from: "reported" (frozen snapshots), "live" (the records now, for
+    # an own row) or "villages" (a township that has not sent its sheet: its villages' reports
+    # only, its own row missing).
+    source: str = "reported"
+    sheet: SheetReport | None = None  # a township's sheet, in a county's roll-up
+
+    @property
+    def sheet_status(self) -> str:
+        if self.sheet is None:
+            return "missing"
+        return "late" if self.sheet.late else "on_time"
 
     @property
     def missing(self) -> int:
         return self.expected - self.submitted
+
+    @property
+    def label(self) -> str:
+        if not self.own:
+            return self.area.name
+        if self.area.level == Level.COUNTY:
+            return _("%(area)s (county level)") % {"area": self.area.name}
+        return _("%(area)s (township level)") % {"area": self.area.name}
 
     @property
     def ordered(self) -> list[Number | None]:
@@ -66,6 +100,30 @@ class Rollup:
     live: dict[str, Number]
     form: ReportForm = field(default_factory=lambda: STANDARD_FORM)
     due: dict[str, dt.time] = field(default_factory=dict)
+    sheet: SheetReport | None = None  # this area's own sheet sent upward
+    amendments: list[Amendment] = field(default_factory=list)
+
+    @property
+    def sheet_due(self) -> dt.datetime:
+        level = "county" if self.area.level == Level.COUNTY else "township"
+        return dt.datetime.combine(self.date, self.due[level], tzinfo=local_tz())
+
+    @property
+    def townships(self) -> list[ChildRow]:
+        """A county's townships, with the sheet each sent (or not)."""
+        return [row for row in self.rows if not row.own and row.village is None]
+
+    @property
+    def sheets_sent(self) -> int:
+        return sum(row.sheet is not None for row in self.townships)
+
+    @property
+    def sheets_late(self) -> int:
+        return sum(row.sheet_status == "late" for row in self.townships)
+
+    @property
+    def own(self) -> ChildRow | None:
+        return next((row for row in self.rows if row.own), None)
 
     @property
     def expected(self) -> int:
@@ -103,6 +161,78 @@ class Rollup:
         ]
 
 
+@dataclass(frozen=True)
+class Change:
+    figure: figures.Figure
+    before: Number | None
+    after: Number | None
+
+
+@dataclass
+class Amendment:
+    """A version made after the level above took its sheet (or after that level's deadline):
+    shown to that level until someone there acknowledges it."""
+
+    area: Area
+    version: ReportVersion | SheetVersion
+    changes: list[Change]
+
+    @property
+    def kind(self) -> str:
+        return "sheet" if isinstance(self.version, SheetVersion) else "report"
+
+
+def _changes(before: dict, after: dict, form: ReportForm) -> list[Change]:
+    return [
+        Change(f, before.get(f.key), after.get(f.key))
+        for f in form.figures
+        if before.get(f.key) != after.get(f.key)
+    ]
+
+
+def _late_amendments(
+    area: Area, day: dt.date, form: ReportForm, taken: dt.datetime
+) -> list[Amendment]:
+    """Amendments after ``taken`` (the sheet above, or its deadline) of the reports (villages)
+    or sheets (townships) that make up ``area``'s roll-up: two queries."""
+    if area.level == Level.COUNTY:
+        versions: list = list(
+            SheetVersion.objects.filter(
+                county_id=area.county_id,
+                sheet__area__parent=area,
+                sheet__date=day,
+            )
+            .select_related("sheet__area", "by", "acknowledged_by")
+            .order_by("sheet_id", "number")
+        )
+        owner = "sheet"
+    else:
+        versions = list(
+            ReportVersion.objects.filter(
+                county_id=area.county_id, report__area__path__startswith=area.path
+            )
+            .filter(report__date=day)
+            .select_related("report__area", "by", "acknowledged_by")
+            .order_by("report_id", "number")
+        )
+        owner = "report"
+    result = []
+    previous: dict[int, dict] = {}
+    for version in versions:
+        parent_id = getattr(version, f"{owner}_id")
+        if version.number > 1 and version.at > taken:
+            before = previous.get(parent_id, {})
+            result.append(
+                Amendment(
+                    area=getattr(version, owner).area,
+                    version=version,
+                    changes=_changes(before, version.figures, form),
+                )
+            )
+        previous[parent_id] = version.figures
+    return result
+
+
 def _villages(area: Area, day: dt.date) -> list[Area]:
     return list(Area.objects.subtree(area).expected_on(day).order_by("path"))
 
@@ -120,34 +250,85 @@ def rollup(area: Area, day: dt.date, *, live: bool = True) -> Rollup:
     }
     rows = [VillageRow(v, reports.get(v.pk)) for v in villages]
     missing_ids = [v.area.pk for v in rows if v.report is None]
-    phones: dict[int, list[str]] = defaultdict(list)
+    contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    reminded: dict[int, dt.datetime] = {}
     if missing_ids:
-        for area_id, phone in (
+        for area_id, phone, first, last, username in (
             User.objects.filter(role=Role.VILLAGE_CADRE, is_active=True, area_id__in=missing_ids)
             .exclude(phone="")
             .order_by("username")
-            .values_list("area_id", "phone")
+            .values_list("area_id", "phone", "first_name", "last_name", "username")
         ):
-            phones[area_id].append(phone)
+            name = f"{last}{first}".strip() or username
+            contacts[area_id].append((name, phone))
+        reminded = dict(
+            Reminder.objects.filter(county_id=area.county_id, area_id__in=missing_ids, date=day)
+            .order_by()
+            .values("area_id")
+            .annotate(last=Max("sent_at"))
+            .values_list("area_id", "last")
+        )
     for row in rows:
-        row.phones = phones.get(row.area.pk, [])
-    children = _child_rows(area, rows, form)
-    reported = figures.combine((r.figures for r in reports.values()), form)
+        row.contacts = contacts.get(row.area.pk, [])
+        row.phones = [phone for _name, phone in row.contacts]
+        row.reminded_at = reminded.get(row.area.pk)
+    sheets = {
+        sheet.area_id: sheet
+        for sheet in SheetReport.objects.in_area(area)
+        .filter(date=day, area__level__in=[Level.TOWNSHIP, Level.COUNTY])
+        .select_related("submitted_by")
+        .order_by()
+    }
+    children = _child_rows(area, rows, form, sheets)
+    whole = figures.compute(area, day, form)
+    if area.level in {Level.TOWNSHIP, Level.COUNTY}:
+        children.append(_own_row(area, day, form, whole, [c.area for c in children]))
+    reported = figures.combine((row.figures for row in children), form)
     due = ReportDeadline.objects.due_times(area.county_id)
+    sheet = sheets.get(area.pk)
+    amendments: list[Amendment] = []
+    if area.level in {Level.TOWNSHIP, Level.COUNTY}:
+        level = "county" if area.level == Level.COUNTY else "township"
+        taken = dt.datetime.combine(day, due[level], tzinfo=local_tz())
+        if sheet is not None:
+            taken = min(taken, sheet.submitted_at)
+        amendments = _late_amendments(area, day, form, taken)
     return Rollup(
+        sheet=sheet,
+        amendments=amendments,
         area=area,
         date=day,
         deadline=dt.datetime.combine(day, due["village"], tzinfo=local_tz()),
         villages=rows,
         rows=children,
         reported=reported,
-        live=figures.compute(area, day, form) if live else {},
+        live=whole if live else {},
         form=form,
         due=due,
     )
 
 
-def _child_rows(area: Area, villages: list[VillageRow], form: figures.ReportForm) -> list[ChildRow]:
+def _own_row(
+    area: Area, day: dt.date, form: ReportForm, whole: dict[str, Number], below: list[Area]
+) -> ChildRow:
+    """The township's (county's) own records: the figure over its subtree less the figures of
+    the rows below it, each from the records now (one figure computation per row below)."""
+    parts = [figures.compute(child, day, form) for child in below]
+    return ChildRow(
+        area=area,
+        figures=figures.own_part(whole, parts, form),
+        form=form,
+        own=True,
+        source="live",
+    )
+
+
+def _child_rows(
+    area: Area,
+    villages: list[VillageRow],
+    form: figures.ReportForm,
+    sheets: dict[int, SheetReport],
+) -> list[ChildRow]:
     """Per village under a township (or a village itself); per township under a county."""
     if area.level != Level.COUNTY:
         result = []
@@ -169,6 +350,12 @@ def _child_rows(area: Area, villages: list[VillageRow], form: figures.ReportForm
     result = []
     for township in townships:
         inside = [v for v in villages if v.area.is_within(township)]
+        sheet = sheets.get(township.pk)
+        if sheet is not None:  # what the township sent (its own row included)
+            values, source = dict(sheet.figures), "reported"
+        else:  # not sent yet: its villages' reports, without the township's own row
+            values = figures.combine((v.report.figures for v in inside if v.report), form)
+            source = "villages"
         result.append(
             ChildRow(
                 area=township,
@@ -176,8 +363,10 @@ def _child_rows(area: Area, villages: list[VillageRow], form: figures.ReportForm
                 submitted=sum(v.report is not None for v in inside),
                 late=sum(v.status == "late" for v in inside),
                 zero=sum(bool(v.report and v.report.is_zero) for v in inside),
-                figures=figures.combine((v.report.figures for v in inside if v.report), form),
+                figures=values,
                 form=form,
+                source=source,
+                sheet=sheet,
             )
         )
     return result
@@ -188,7 +377,7 @@ class TrendPoint:
     date: dt.date
     submitted: int
     late: int
-    value: Number
+    value: Number | None  # None: no report that day (a gap in the chart, not a 0)
 
 
 def trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[TrendPoint]:
@@ -214,7 +403,17 @@ def trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[T
                 date=day,
                 submitted=len(entries),
                 late=sum(late for _values, late in entries),
-                value=total[figure.key],
+                value=total[figure.key] if entries else None,
             )
         )
     return points
+
+
+def live_trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[TrendPoint]:
+    """One figure over the last ``days`` days computed from the records for each day: below a
+    village (a grid) there are no reports to chart. A fixed few queries per day."""
+    start = end - dt.timedelta(days=days - 1)
+    return [
+        TrendPoint(date=day, submitted=0, late=0, value=figure.value(area, day))
+        for day in (start + dt.timedelta(days=n) for n in range(days))
+    ]

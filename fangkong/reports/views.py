@@ -4,13 +4,17 @@ roll-up with completeness and timeliness, its export, and the dashboard with tre
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.db.models import F
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area, Level
@@ -19,6 +23,7 @@ from fangkong.core.clock import today_local
 from fangkong.core.forms import DayForm, apply_errors, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.models import AuditAction
+from fangkong.core.pagination import paginate
 from fangkong.core.permissions import (
     capability_required,
     county_admin_required,
@@ -32,7 +37,15 @@ from fangkong.reports.forms import (
     SubmitForm,
     TrendForm,
 )
-from fangkong.reports.models import CountyReportForm, DailyReport, ReportDeadline
+from fangkong.reports.models import (
+    CountyReportForm,
+    DailyReport,
+    Reminder,
+    ReportDeadline,
+    ReportVersion,
+    SheetReport,
+    SheetVersion,
+)
 
 
 def _area(request: AuthedRequest, pk: int, *, village: bool = False) -> Area:
@@ -93,6 +106,11 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Report submitted."))
                 return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")
+    reminders = list(
+        Reminder.objects.unread_for(request.user).filter(area=area).select_related("sent_by")
+    )
+    if reminders:  # seen now
+        Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(read_at=timezone.now())
     report_form = figures.form_for(area.county_id)
     live = figures.compute_with_links(area, day, report_form)
     live_values = {v.figure.key: v.value for v in live}
@@ -107,6 +125,7 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
         "deadline": services.deadline_of(area, day),
         "form": form,
         "can_report": can_report,
+        "reminders": reminders,
     }
     return render(request, "reports/village_report.html", context)
 
@@ -157,11 +176,177 @@ def area_rollup(request: AuthedRequest, pk: int) -> HttpResponse:
     day = _day(request)
     result = rollup.rollup(area, day)
     trail = list(area.ancestors().filter(path__startswith=request.user.area.path))  # type: ignore[union-attr]
+    sections = _sections(result.form.figures)
+    chosen = [i for i in request.GET.getlist("section") if i.isdigit() and int(i) < len(sections)]
+    shown = [sections[int(i)] for i in dict.fromkeys(chosen)] or sections
+    columns = [f for _label, section in shown for f in section]
     return render(
         request,
         "reports/area_rollup.html",
-        {"area": area, "day": day, "r": result, "trail": trail, "form": result.form},
+        {
+            "area": area,
+            "day": day,
+            "r": result,
+            "sections": sections,
+            "shown": shown,
+            "chosen": {int(i) for i in chosen},
+            "grid": [(row, [row.figures.get(f.key) for f in columns]) for row in result.rows],
+            "total": [result.reported.get(f.key) for f in columns],
+            "printed": [
+                (
+                    label,
+                    section,
+                    [(row, [row.figures.get(f.key) for f in section]) for row in result.rows],
+                    [result.reported.get(f.key) for f in section],
+                )
+                for label, section in shown
+            ],
+            "trail": trail,
+            "form": result.form,
+            "can_send": services.can_send_sheet(request.user, area),
+            "can_acknowledge": area.level != Level.VILLAGE
+            and services.can_send_sheet(request.user, area),
+        },
     )
+
+
+@require_POST
+@scoped_login_required
+def remind(request: AuthedRequest, pk: int) -> HttpResponse:
+    """催报: a notice in the app to the accounts of a village whose report is missing."""
+    village = _area(request, pk, village=True)
+    day = _day(request)
+    try:
+        sent = services.reminder_send(
+            by=request.user, village=village, day=day, ip=client_ip(request)
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Reminder sent to %(n)s account(s) of %(area)s.") % {"n": sent, "area": village.name},
+        )
+    above = village.parent
+    assert above is not None
+    return redirect(reverse("reports:area_rollup", args=[above.pk]) + f"?date={day}#missing")
+
+
+@require_POST
+@scoped_login_required
+def sheet_send(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The township (county) sends its sheet upward, or amends it with a reason."""
+    area = _area(request, pk)
+    day = _day(request)
+    if not services.can_send_sheet(request.user, area):
+        raise PermissionDenied
+    sheet = SheetReport.objects.for_user(request.user).filter(area=area, date=day).first()
+    try:
+        if sheet is None:
+            services.sheet_submit(
+                by=request.user,
+                area=area,
+                day=day,
+                remarks=request.POST.get("remarks", ""),
+                ip=client_ip(request),
+            )
+            messages.success(request, _("Sheet sent upward."))
+        else:
+            services.sheet_amend(
+                by=request.user,
+                sheet=sheet,
+                reason=request.POST.get("reason", ""),
+                ip=client_ip(request),
+            )
+            messages.success(request, _("Amendment saved; the earlier version is kept."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(reverse("reports:area_rollup", args=[area.pk]) + f"?date={day}")
+
+
+@require_POST
+@scoped_login_required
+def amendment_acknowledge(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
+    """The level above has seen an amendment that came after it took its sheet."""
+    version: ReportVersion | SheetVersion
+    if kind == "sheet":
+        version = get_object_or_404(
+            SheetVersion.objects.filter(
+                sheet__in=SheetReport.objects.for_user(request.user)
+            ).select_related("sheet__area__parent"),
+            pk=pk,
+        )
+        owner = version.sheet
+    else:
+        version = get_object_or_404(
+            ReportVersion.objects.filter(
+                report__in=DailyReport.objects.for_user(request.user)
+            ).select_related("report__area__parent"),
+            pk=pk,
+        )
+        owner = version.report  # type: ignore[assignment]
+    services.amendment_acknowledge(by=request.user, version=version, ip=client_ip(request))
+    above = owner.area.parent
+    assert above is not None
+    return redirect(reverse("reports:area_rollup", args=[above.pk]) + f"?date={owner.date}")
+
+
+@scoped_login_required
+def figure_records(request: AuthedRequest, key: str, pk: int) -> HttpResponse:
+    """Exactly the records behind one figure for (area, date), at any level down to the grid:
+    the list's total is the figure, and each row says in which area it lies."""
+    figure = figures.FIGURES.get(key)
+    if figure is None or figure.records is None:
+        raise Http404
+    area = get_object_or_404(Area.objects.for_user(request.user).exclude(level=Level.GROUP), pk=pk)
+    day = _day(request)
+    ctx = figures.FigureContext(area, day)
+    rows = figure.records.rows(ctx)
+    total = figure.records.count(ctx, rows)
+    listed = rows.annotate(where=F(figure.records.where)).order_by("where", "pk")
+    page = paginate(request, listed, default_size=50)
+    query = urlencode({"date": day.isoformat(), "size": page.paginator.per_page})
+    return render(
+        request,
+        "reports/figure_records.html",
+        {
+            "area": area,
+            "day": day,
+            "figure": figure,
+            "value": figure.compute(ctx),
+            "total": total,
+            "count": page.paginator.count,
+            "page": page,
+            "query": query,
+            "app_page": figure.records.page(ctx) if figure.records.page else "",
+            "report_url": _report_url(area, day),
+        },
+    )
+
+
+def _sections(
+    chosen: list[figures.Figure], per_page: int = 12
+) -> list[tuple[str, list[figures.Figure]]]:
+    """The figures by section, in the form's order; a section too wide for one A4 landscape
+    page is cut in parts (a sheet of 12 figure columns and the area column fits)."""
+    result: list[tuple[str, list[figures.Figure]]] = []
+    for figure in chosen:
+        label = str(figure.section or _("Other"))
+        if result and result[-1][0] == label and len(result[-1][1]) < per_page:
+            result[-1][1].append(figure)
+        else:
+            result.append((label, [figure]))
+    return result
+
+
+def _report_url(area: Area, day) -> str:  # type: ignore[no-untyped-def]
+    if area.level == Level.VILLAGE:
+        return reverse("reports:village_report", args=[area.pk]) + f"?date={day}"
+    if area.level == Level.GRID:
+        return reverse("reports:dashboard", args=[area.pk]) + f"?date={day}"
+    return reverse("reports:area_rollup", args=[area.pk]) + f"?date={day}"
 
 
 @capability_required(Cap.REPORTS_EXPORT)
@@ -190,18 +375,30 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
     chosen = form.cleaned_data if form.is_valid() else {}
     figure = figures.FIGURES[chosen.get("figure") or "monitored_now"]
     days = chosen.get("days") or 14
-    points = rollup.trend(area, figure, day, days)
-    result = rollup.rollup(area, day, live=False)
+    result = None
+    if area.level in {Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE}:
+        # Trends from the submitted reports: a day without a report is a gap, not a 0.
+        points, source = rollup.trend(area, figure, day, days), "reported"
+    else:  # a grid: no reports below a village, the figure from its records day by day
+        points, source = rollup.live_trend(area, figure, day, days), "live"
+    if area.level in {Level.COUNTY, Level.TOWNSHIP}:
+        result = rollup.rollup(area, day, live=False)
+        names = [row.label for row in result.rows]
+        values = [row.figures.get(figure.key) for row in result.rows]
+        bars_source = "reported"
+    else:  # a village's grids (a grid's groups), from the records now
+        children = list(Area.objects.filter(parent=area).order_by("path"))
+        names = [child.name for child in children]
+        values = [figure.value(child, day) for child in children]
+        bars_source = "live"
     chart = {
         "title": str(figure.label),
         "unit": str(figure.unit),
         "dates": [p.date.strftime("%m-%d") for p in points],
         "values": [p.value for p in points],
         "submitted": [p.submitted for p in points],
-        "bars": {
-            "names": [row.area.name for row in result.rows],
-            "values": [row.figures.get(figure.key, 0) for row in result.rows],
-        },
+        "source": source,
+        "bars": {"names": names, "values": values, "source": bars_source},
     }
     context = {
         "area": area,

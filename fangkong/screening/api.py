@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,17 +19,22 @@ from rest_framework.response import Response
 from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPrimaryKeyField
+from fangkong.core.audit import client_ip
 from fangkong.core.http import AuthedAPIRequest
 from fangkong.monitoring.models import Category
 from fangkong.registry.models import Household, Resident
+from fangkong.screening import feedback as feedback_module
 from fangkong.screening import figures, services
 from fangkong.screening.models import (
     EntryOutcome,
     HouseholdVisit,
     PersonCheck,
     ReconciliationEntry,
+    ReconciliationList,
     ScreeningRound,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RoundSerializer(serializers.ModelSerializer):
@@ -278,3 +285,66 @@ class ReconciliationEntryViewSet(
         closed = services.entry_close(by=request.user, entry=entry, **serializer.validated_data)
         closed = self.get_queryset().get(pk=closed.pk)
         return Response(ReconciliationEntrySerializer(closed, context={"request": request}).data)
+
+
+class ReconciliationListSerializer(serializers.ModelSerializer):
+    area_name = serializers.CharField(source="area.name", read_only=True)
+
+    class Meta:
+        model = ReconciliationList
+        fields = ["id", "title", "area", "area_name", "received_on", "deadline", "rows_read"]
+        read_only_fields = fields
+
+
+class ListDeadlineSerializer(serializers.Serializer):
+    deadline = serializers.DateField(allow_null=True)
+
+
+class ReconciliationListViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Lists from above (协查名单) the caller sees; their deadline and their feedback sheet
+    (``feedback/``: .xlsx in the list's order, audited) for the county and township officers
+    over the list's area."""
+
+    serializer_class = ReconciliationListSerializer
+    write_capability = Cap.LISTS_MANAGE
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return (
+            ReconciliationList.objects.for_user(self.request.user)  # type: ignore[arg-type]
+            .select_related("area")
+            .order_by("-received_on", "-pk")
+        )
+
+    def _answered(self, request: AuthedAPIRequest) -> ReconciliationList:
+        reconciliation = self.get_object()
+        if not services.can_send_feedback(request.user, reconciliation):
+            raise PermissionDenied
+        return reconciliation
+
+    @extend_schema(request=ListDeadlineSerializer, responses=ReconciliationListSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ListDeadlineSerializer)
+    def deadline(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
+        reconciliation = self._answered(request)
+        serializer = ListDeadlineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = services.list_set_deadline(
+            by=request.user,
+            reconciliation=reconciliation,
+            deadline=serializer.validated_data["deadline"],
+        )
+        return Response(ReconciliationListSerializer(saved).data)
+
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def feedback(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Any:
+        reconciliation = self._answered(request)
+        body, _rows = feedback_module.feedback_export(
+            by=request.user, reconciliation=reconciliation, ip=client_ip(request)
+        )
+        response = HttpResponse(body, content_type=XLSX)
+        response["Content-Disposition"] = (
+            f'attachment; filename="feedback-{reconciliation.pk}.xlsx"'
+        )
+        return response

@@ -145,6 +145,15 @@ class ListUploadForm(forms.Form):
         self.fields["received_on"].initial = timezone.localdate()
 
 
+class ListDeadlineForm(forms.Form):
+    deadline = forms.DateField(
+        label=_("results due"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("When the level above wants them; empty: no deadline."),
+    )
+
+
 class EntryCloseForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("What was found"), choices=EntryOutcome.choices, widget=forms.RadioSelect

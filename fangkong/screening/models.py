@@ -341,6 +341,9 @@ class ReconciliationList(CountyScoped):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    deadline = models.DateField(
+        _("results due"), null=True, blank=True, help_text=_("When the level above wants them.")
+    )
     # Rows that could not be used: [{"row": 5, "column": "身份证号", "reason": "…"}].
     rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
 
@@ -364,10 +367,19 @@ class MatchKind(models.TextChoices):
 
 
 class EntryOutcome(models.TextChoices):
+    """The result classes of a list's feedback sheet, as the level above reads them."""
+
     VERIFIED_AT_HOME = "verified_at_home", _("Verified at home")
     NOT_IN_AREA = "not_in_area", _("Not in the area")
     ALREADY_OBSERVED = "already_observed", _("Already under observation")
+    INFO_WRONG = "info_wrong", _("Information wrong")
+    MISSED_FIRST = "missed_first", _("Missed in the first screening")
+    PAST_PERIOD = "past_period", _("Past the screening period")
     OTHER = "other", _("Other (see note)")
+
+
+# Outcomes that find the person at home: a case may be proposed from them.
+FOUND_AT_HOME = {EntryOutcome.VERIFIED_AT_HOME, EntryOutcome.MISSED_FIRST}
 
 
 class ReconciliationEntryQuerySet(models.QuerySet["ReconciliationEntry"]):

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from django.db.models import Exists, Min, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.registry.models import Household
-from fangkong.reports.figures import HOUSEHOLDS, PEOPLE, Figure, FigureContext, percent, register
+from fangkong.reports.figures import (
+    HOUSEHOLDS,
+    PEOPLE,
+    Figure,
+    FigureContext,
+    Records,
+    percent,
+    register,
+)
 from fangkong.screening import figures
-from fangkong.screening.models import ScreeningRound
+from fangkong.screening.models import HouseholdVisit, PersonCheck, ScreeningRound, VisitOutcome
 
 SCREENING = _("Screening")
 
@@ -52,14 +61,43 @@ def _round(ctx: FigureContext) -> str:
     return reverse("screening:round_detail", args=[screening_round.pk]) + f"?area={ctx.area.pk}"
 
 
+def _household_rows(c: FigureContext) -> QuerySet:
+    return Household.objects.in_area(c.area)
+
+
+def _screened_rows(c: FigureContext) -> QuerySet:
+    """Households with someone found at home or on the phone by that day, in any round."""
+    visited = HouseholdVisit.objects.filter(
+        household=OuterRef("pk"), outcome=VisitOutcome.VISITED, visited_on__lte=c.day
+    )
+    return Household.objects.in_area(c.area).filter(Exists(visited))
+
+
+def _traveller_rows(c: FigureContext) -> QuerySet:
+    """Each person once (their first check), as the figure counts them."""
+    checks = (
+        PersonCheck.objects.in_area(c.area)
+        .travelled()
+        .filter(via_risk_area=True, visit__visited_on__lte=c.day)
+    )
+    first = checks.order_by().values("person_key").annotate(first=Min("pk")).values("first")
+    return PersonCheck.objects.filter(pk__in=first)
+
+
 for _figure in [
-    Figure("households", _("Households in the register"), HOUSEHOLDS, _households),
+    Figure(
+        "households",
+        _("Households in the register"),
+        HOUSEHOLDS,
+        _households,
+        records=Records(_household_rows, "area__name"),
+    ),
     Figure(
         "households_screened",
         _("Households screened"),
         HOUSEHOLDS,
         _screened,
-        link=_round,
+        records=Records(_screened_rows, "area__name", page=_round),
     ),
     Figure(
         "screening_coverage",
@@ -74,7 +112,7 @@ for _figure in [
         _("People with travel to a risk area"),
         PEOPLE,
         _travellers,
-        link=_round,
+        records=Records(_traveller_rows, "visit__household__area__name", page=_round),
     ),
 ]:
     register(replace(_figure, section=SCREENING))

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, require
+from fangkong.accounts.access import Cap, may, require
 from fangkong.accounts.models import Role
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
@@ -23,6 +23,7 @@ from fangkong.monitoring import services as monitoring
 from fangkong.monitoring.models import Category, Mode, ObservationCase, Source, Status
 from fangkong.registry.models import Household, Resident, id_index
 from fangkong.screening.models import (
+    FOUND_AT_HOME,
     EntryOutcome,
     HouseholdVisit,
     MatchKind,
@@ -508,7 +509,7 @@ def entry_close(
         raise ValidationError({"note": _("Say what was found.")})
     if propose_case:
         resident = entry.resident_shown
-        if outcome != EntryOutcome.VERIFIED_AT_HOME or resident is None:
+        if outcome not in FOUND_AT_HOME or resident is None:
             raise ValidationError(
                 {
                     "propose_case": _(
@@ -539,6 +540,32 @@ def entry_close(
         user=by, action=AuditAction.UPDATE, area=entry.assigned_area, obj=entry, field="outcome"
     )
     return entry
+
+
+def can_send_feedback(user: User, reconciliation: ReconciliationList) -> bool:
+    """Who answers the level above for a list: its uploaders' roles, over the list's area."""
+    return may(user, Cap.LISTS_MANAGE, reconciliation.area)
+
+
+@transaction.atomic
+def list_set_deadline(
+    *, by: User, reconciliation: ReconciliationList, deadline: dt.date | None
+) -> ReconciliationList:
+    """When the level above wants the results (None: no deadline)."""
+    if not can_send_feedback(by, reconciliation):
+        raise PermissionDenied
+    if deadline is not None and deadline < reconciliation.received_on:
+        raise ValidationError({"deadline": _("The deadline cannot be before the list came.")})
+    reconciliation.deadline = deadline
+    reconciliation.save(update_fields=["deadline"])
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE,
+        area=reconciliation.area,
+        obj=reconciliation,
+        field="deadline",
+    )
+    return reconciliation
 
 
 def entry_ref(entry: ReconciliationEntry) -> str:

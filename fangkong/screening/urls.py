@@ -16,6 +16,8 @@ urlpatterns = [
     path("lists/", views.list_index, name="list_index"),
     path("lists/upload/", views.list_upload, name="list_upload"),
     path("lists/<int:pk>/", views.list_detail, name="list_detail"),
+    path("lists/<int:pk>/feedback.xlsx", views.list_feedback, name="list_feedback"),
+    path("lists/<int:pk>/deadline/", views.list_deadline, name="list_deadline"),
     path("lists/tasks/", views.entry_tasks, name="entry_tasks"),
     path("lists/entries/<int:pk>/", views.entry_close, name="entry_close"),
 ]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area
+from fangkong.core.audit import client_ip
 from fangkong.core.forms import apply_errors, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
@@ -29,9 +30,10 @@ from fangkong.core.permissions import (
 )
 from fangkong.monitoring.models import ObservationCase, Source
 from fangkong.registry.models import Household, Resident
-from fangkong.screening import figures, services
+from fangkong.screening import feedback, figures, services
 from fangkong.screening.forms import (
     EntryCloseForm,
+    ListDeadlineForm,
     ListUploadForm,
     RiskAreaForm,
     RoundCloseForm,
@@ -375,21 +377,20 @@ def list_index(request: AuthedRequest) -> HttpResponse:
 @list_uploader_required
 def list_upload(request: AuthedRequest) -> HttpResponse:
     form = ListUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            reconciliation = services.list_upload(
-                by=request.user,
-                source=upload,
-                filename=upload.name,
-                title=form.cleaned_data["title"],
-                received_on=form.cleaned_data["received_on"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("List uploaded and matched against the register."))
-            return redirect("screening:list_detail", pk=reconciliation.pk)
+    reconciliation = submit(
+        request,
+        form,
+        lambda data: services.list_upload(
+            by=request.user,
+            source=data["file"],
+            filename=data["file"].name,
+            title=data["title"],
+            received_on=data["received_on"],
+        ),
+    )
+    if reconciliation is not None:
+        messages.success(request, _("List uploaded and matched against the register."))
+        return redirect("screening:list_detail", pk=reconciliation.pk)
     return render(request, "screening/list_upload.html", {"form": form})
 
 
@@ -420,17 +421,87 @@ def list_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     summary = dict.fromkeys(MatchKind.values, 0)
     for entry in entries:
         summary[entry.match] += 1
+    answers = services.can_send_feedback(request.user, reconciliation)
+    overdue_elsewhere = 0
+    if answers and forwarded and feedback.is_overdue(reconciliation):
+        overdue_elsewhere = (
+            ReconciliationEntry.objects.filter(
+                county_id=reconciliation.county_id, list=reconciliation, closed_at__isnull=True
+            )
+            .exclude(assigned_area__path__startswith=user_area.path)
+            .count()
+        )
     return render(
         request,
         "screening/list_detail.html",
         {
             "list": reconciliation,
+            "overdue": feedback.overdue_entries(reconciliation, entries),
+            "overdue_elsewhere": overdue_elsewhere,
+            "answers": answers,
+            "deadline_form": ListDeadlineForm(initial={"deadline": reconciliation.deadline})
+            if answers
+            else None,
             "open_entries": [e for e in entries if e.is_open],
             "closed_entries": [e for e in entries if not e.is_open],
             "forwarded": forwarded,
             "summary": [(MatchKind(k).label, n) for k, n in summary.items()],
             "rejected": reconciliation.rejected if reconciliation.area.is_within(user_area) else [],
         },
+    )
+
+
+def _answered_list(request: AuthedRequest, pk: int) -> ReconciliationList:
+    """A list the user sees (else 404) and answers for (else 403)."""
+    reconciliation = get_object_or_404(
+        ReconciliationList.objects.for_user(request.user).select_related("area"), pk=pk
+    )
+    if not services.can_send_feedback(request.user, reconciliation):
+        raise PermissionDenied
+    return reconciliation
+
+
+@scoped_login_required
+def list_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The feedback sheet (反馈表) for the level above, as .xlsx; audited."""
+    reconciliation = _answered_list(request, pk)
+    body, _rows = feedback.feedback_export(
+        by=request.user, reconciliation=reconciliation, ip=client_ip(request)
+    )
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="feedback-{reconciliation.pk}.xlsx"'
+    return response
+
+
+@scoped_login_required
+def list_deadline(request: AuthedRequest, pk: int) -> HttpResponse:
+    """When the level above wants the results of a list (also a form on the list's page)."""
+    reconciliation = _answered_list(request, pk)
+    form = ListDeadlineForm(request.POST or None, initial={"deadline": reconciliation.deadline})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.list_set_deadline(
+                by=request.user,
+                reconciliation=reconciliation,
+                deadline=form.cleaned_data["deadline"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Deadline saved."))
+            return redirect("screening:list_detail", pk=reconciliation.pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "title": _("Results due"),
+            "subtitle": reconciliation.title,
+            "form": form,
+            "cancel_url": reverse("screening:list_detail", args=[reconciliation.pk]),
+        },
+        status=400 if form.errors else 200,
     )
 
 

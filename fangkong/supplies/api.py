@@ -16,6 +16,7 @@ from fangkong.accounts.access import Cap
 from fangkong.accounts.fields import PersonField
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPrimaryKeyField
+from fangkong.core.http import AuthedAPIRequest
 from fangkong.registry.models import Household
 from fangkong.supplies import services
 from fangkong.supplies.models import (
@@ -147,11 +148,23 @@ class EntrySerializer(serializers.ModelSerializer):
             "staff",
             "recipient_name",
             "reason",
+            "reverses",
+            "late_reason",
         ]
         read_only_fields = fields
 
 
-class _Movement(serializers.Serializer):
+class _Dated(serializers.Serializer):
+    """``on``: the day the movement happened (default today); an earlier day needs
+    ``late_reason``."""
+
+    on = serializers.DateField(required=False, allow_null=True, default=None)
+    late_reason = serializers.CharField(
+        max_length=300, required=False, default="", allow_blank=True
+    )
+
+
+class _Movement(_Dated):
     store = ScopedPrimaryKeyField(Store)
     item = ScopedPrimaryKeyField(Item)
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
@@ -178,10 +191,15 @@ class TransferSerializer(_Movement):
     note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
 
-class AdjustSerializer(serializers.Serializer):
+class AdjustSerializer(_Dated):
     store = ScopedPrimaryKeyField(Store)
     item = ScopedPrimaryKeyField(Item)
     change = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000)
+    reason = serializers.CharField(max_length=300)
+
+
+class CorrectSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
     reason = serializers.CharField(max_length=300)
 
 
@@ -193,10 +211,12 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @property
     def write_capability(self) -> Cap:
-        return Cap.SUPPLIES_WRITE if self.action == "hand_out" else Cap.SUPPLIES_MANAGE
+        if self.action in {"hand_out", "correct"}:  # a hander corrects his own hand-outs
+            return Cap.SUPPLIES_WRITE
+        return Cap.SUPPLIES_MANAGE
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        entries = LedgerEntry.objects.for_user(self.request.user).select_related(  # type: ignore[arg-type]
+        entries = LedgerEntry.objects.seen_by(self.request.user).select_related(
             "store", "item", "by"
         )
         if store := self.request.query_params.get("store", ""):
@@ -236,6 +256,16 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def adjust(self, request: Request, **kwargs: Any) -> Response:
         return self._move(request, AdjustSerializer, services.stock_adjust)
 
+    @extend_schema(request=CorrectSerializer, responses={201: EntrySerializer(many=True)})
+    @action(detail=True, methods=["post"], serializer_class=CorrectSerializer)
+    def correct(self, request: AuthedAPIRequest, **kwargs: Any) -> Response:
+        """Correct an entry (冲正): its reversal, then the right quantity if not 0."""
+        entry = self.get_object()
+        serializer = CorrectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        made = services.entry_correct(by=request.user, entry=entry, **serializer.validated_data)
+        return Response(EntrySerializer(made, many=True).data, status=201)
+
 
 class GoodsSerializer(serializers.Serializer):
     item = ScopedPrimaryKeyField(Item)
@@ -259,6 +289,7 @@ class DonationSerializer(serializers.ModelSerializer):
             "donor_kind",
             "money",
             "received_on",
+            "late_reason",
             "note",
             "store",
             "goods",

@@ -123,6 +123,7 @@ def build_supplies(
         donor_kind="person",
         money=DONATION,
         received_on=today - dt.timedelta(days=12),
+        late_reason="据纸质捐赠登记簿补录",
         note="古塘社区党员岳某捐赠,用于购买口罩等防护物资",
     )
     villages: dict[str, Store] = {}

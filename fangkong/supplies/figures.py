@@ -11,7 +11,14 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from fangkong.areas.models import Area
-from fangkong.supplies.models import Donation, EntryKind, ItemCategory, LedgerEntry, unit_of
+from fangkong.supplies.models import (
+    COUNTED,
+    Donation,
+    EntryKind,
+    ItemCategory,
+    LedgerEntry,
+    unit_of,
+)
 
 
 @dataclass(frozen=True)
@@ -25,10 +32,11 @@ class SupplyFigures:
 
 def supply_figures(area: Area, day: dt.date) -> SupplyFigures:
     """Two aggregates: hand-outs (today; masks and bottles of disinfectant to date) and
-    donations to date."""
+    donations to date. By the day each movement happened; a reversal cancels its hand-out in
+    the sums, and neither counts as a hand-out."""
     handed = LedgerEntry.objects.in_area(area).filter(kind=EntryKind.HANDED_OUT, day__lte=day)
     counts = handed.aggregate(
-        today=Count("pk", filter=Q(day=day)),
+        today=Count("pk", filter=Q(day=day) & COUNTED),
         masks=Sum("change", filter=Q(item__category=ItemCategory.MASK)),
         disinfectant=Sum("change", filter=Q(item__category=ItemCategory.DISINFECTANT)),
     )
@@ -59,7 +67,7 @@ def handed_out_by_item(area: Area, day: dt.date) -> list[HandedOut]:
         .filter(kind=EntryKind.HANDED_OUT, day__lte=day)
         .order_by()
         .values("item_id", "item__name", "item__category", "item__unit")
-        .annotate(total=Sum("change"), times=Count("pk"))
+        .annotate(total=Sum("change"), times=Count("pk", filter=COUNTED))
         .order_by("item__category", "item__name")
     )
     return [
@@ -71,4 +79,5 @@ def handed_out_by_item(area: Area, day: dt.date) -> list[HandedOut]:
             times=r["times"],
         )
         for r in rows
+        if r["total"]
     ]

@@ -42,6 +42,23 @@ class ItemField(forms.ModelChoiceField):
         return item_label(obj)
 
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _dated(form: forms.Form) -> None:
+    """The day a movement happened (today unless the paper says otherwise) and, for an earlier
+    day, why it is recorded late: last on every movement form."""
+    form.fields["on"] = forms.DateField(
+        label=_("date it happened"), required=False, widget=DATE, initial=today_local
+    )
+    form.fields["late_reason"] = forms.CharField(
+        label=_("why recorded late"),
+        max_length=300,
+        required=False,
+        help_text=_("Only for an earlier date, e.g. typed from the paper ledger."),
+    )
+
+
 class MovementForm(forms.Form):
     item = ItemField(label=_("item"), queryset=Item.objects.none())
     quantity = forms.IntegerField(
@@ -51,6 +68,7 @@ class MovementForm(forms.Form):
     def __init__(self, *args: Any, user: User, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = _items(user)  # type: ignore[attr-defined]
+        _dated(self)
 
 
 class ReceiveForm(MovementForm):
@@ -104,6 +122,7 @@ class AdjustForm(forms.Form):
     def __init__(self, *args: Any, user: User, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = _items(user)  # type: ignore[attr-defined]
+        _dated(self)
 
 
 class ThresholdForm(forms.Form):
@@ -152,8 +171,12 @@ class DonationForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    received_on = forms.DateField(
-        label=_("received on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    received_on = forms.DateField(label=_("received on"), widget=DATE)
+    late_reason = forms.CharField(
+        label=_("why recorded late"),
+        max_length=300,
+        required=False,
+        help_text=_("Only for an earlier date, e.g. typed from the paper ledger."),
     )
     store = forms.ModelChoiceField(
         label=_("goods go into"), queryset=Store.objects.none(), required=False
@@ -190,6 +213,20 @@ class DonationForm(forms.Form):
                 goods.append((item, quantity))
         data["goods"] = goods
         return data
+
+
+class CorrectForm(forms.Form):
+    """Put a wrong movement right: the quantity it should have been (0: it never happened)."""
+
+    quantity = forms.IntegerField(
+        label=_("the right quantity"),
+        min_value=0,
+        max_value=1_000_000,
+        initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+        help_text=_("0 if it should not have been entered at all."),
+    )
+    reason = forms.CharField(label=_("what was wrong"), max_length=300)
 
 
 class LedgerFilterForm(forms.Form):

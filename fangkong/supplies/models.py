@@ -213,6 +213,20 @@ class LedgerEntryQuerySet(AreaScopedQuerySet["LedgerEntry"]):
     def handed_out(self) -> Self:
         return self.filter(kind=EntryKind.HANDED_OUT)
 
+    def seen_by(self, user: object) -> Self:
+        """The ledger of the user's area, and the movements the user typed himself (a grid
+        worker's hand-outs from the village store, which he may correct)."""
+        own = self.none()
+        area = getattr(user, "area", None)
+        if getattr(user, "is_authenticated", False) and area is not None:
+            own = self.filter(county_id=area.county_id, by=user)
+        return self.for_user(user) | own
+
+    def counted(self) -> Self:
+        """The movements that stand: neither reversed nor a reversal. Sums of ``change`` need
+        no such filter (a reversal cancels its entry), counts of movements do."""
+        return self.filter(COUNTED)
+
     def sums(self) -> dict[tuple[int, int], int]:
         """The stock the ledger says, per (store, item): what every balance must equal."""
         return {
@@ -221,9 +235,19 @@ class LedgerEntryQuerySet(AreaScopedQuerySet["LedgerEntry"]):
         }
 
 
+# A movement that stands: not a reversal, and not reversed by one.
+COUNTED = Q(reverses__isnull=True, reversal__isnull=True)
+
+
 class LedgerEntry(CountyScoped):
-    """One movement of one item in or out of one store. Never edited: a mistake is put right by
-    an adjustment with its reason."""
+    """One movement of one item in or out of one store. Never edited nor deleted: a mistake is
+    put right by a reversal (冲正) that names it (``reverses``) and cancels its change, kind for
+    kind, so that "handed out", "received" and the stock are right again and both stay in the
+    ledger; the right movement, if any, is then entered anew.
+
+    ``day`` is the date the movement happened (a paper backlog typed later keeps its own day,
+    with ``late_reason``); ``at`` is when it was typed, and orders the running ``balance_after``.
+    """
 
     county_source = "store"
 
@@ -265,6 +289,15 @@ class LedgerEntry(CountyScoped):
     )
     recipient_name = models.CharField(_("recipient"), max_length=100, blank=True)
     reason = models.CharField(_("reason / source"), max_length=300, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reversal of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
+    )
+    late_reason = models.CharField(_("why recorded late"), max_length=300, blank=True)
 
     objects = LedgerEntryQuerySet.as_manager()
 
@@ -280,11 +313,18 @@ class LedgerEntry(CountyScoped):
             models.CheckConstraint(condition=~Q(change=0), name="ledger_change_not_zero"),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="ledger_never_negative"),
             models.CheckConstraint(
-                condition=~Q(kind="received") | Q(change__gt=0), name="ledger_received_adds"
+                condition=~Q(kind="received") | Q(change__gt=0) | Q(reverses__isnull=False),
+                name="ledger_received_adds",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="handed_out") | (Q(change__lt=0) & ~Q(recipient_kind="")),
+                condition=~Q(kind="handed_out")
+                | (Q(change__lt=0) & ~Q(recipient_kind=""))
+                | Q(reverses__isnull=False, change__gt=0),
                 name="ledger_handed_out_takes_to_someone",
+            ),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True) | ~Q(reason=""),
+                name="ledger_reversal_has_reason",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="adjusted") | ~Q(reason=""), name="ledger_adjusted_has_reason"
@@ -297,6 +337,14 @@ class LedgerEntry(CountyScoped):
     @property
     def quantity(self) -> int:
         return abs(self.change)
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+    @property
+    def is_reversed(self) -> bool:
+        return hasattr(self, "reversal")
 
     @property
     def recipient(self) -> str:
@@ -339,6 +387,7 @@ class Donation(CountyScoped):
         related_name="+",
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    late_reason = models.CharField(_("why recorded late"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = DonationQuerySet.as_manager()

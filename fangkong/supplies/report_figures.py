@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.reports.figures import TIMES, Figure, FigureContext, register
+from fangkong.reports.figures import TIMES, Figure, FigureContext, Records, register, sum_of
 from fangkong.supplies.figures import SupplyFigures, supply_figures
-from fangkong.supplies.models import CATEGORY_UNITS, ItemCategory
+from fangkong.supplies.models import CATEGORY_UNITS, Donation, EntryKind, ItemCategory, LedgerEntry
 
 SUPPLIES = _("Supplies and donations")
 
@@ -23,34 +24,65 @@ def _ledger(ctx: FigureContext) -> str:
     return reverse("supplies:ledger") + "?kind=handed_out"
 
 
+_STORE = "store__area__name"
+
+
+def _handed_out(*, today: bool = False, category: str = ""):  # type: ignore[no-untyped-def]
+    def rows(ctx: FigureContext) -> QuerySet:
+        entries = LedgerEntry.objects.in_area(ctx.area).filter(kind=EntryKind.HANDED_OUT)
+        entries = entries.filter(day=ctx.day) if today else entries.filter(day__lte=ctx.day)
+        return entries.filter(item__category=category) if category else entries
+
+    return rows
+
+
+def _donations(ctx: FigureContext) -> QuerySet:
+    return Donation.objects.in_area(ctx.area).filter(received_on__lte=ctx.day)
+
+
 for _figure in [
     Figure(
         "supplies_handouts_today",
         _("Hand-outs of supplies today"),
         TIMES,
         lambda c: _supplies(c).handouts_today,
-        link=_ledger,
+        records=Records(_handed_out(today=True), _STORE, page=_ledger),
     ),
     Figure(
         "supplies_masks_handed_out",
         _("Masks handed out in total"),
         CATEGORY_UNITS[ItemCategory.MASK],
         lambda c: _supplies(c).masks_handed_out,
-        link=_ledger,
+        records=Records(
+            _handed_out(category=ItemCategory.MASK),
+            _STORE,
+            total=sum_of("change", sign=-1),
+            page=_ledger,
+        ),
     ),
     Figure(
         "supplies_disinfectant_handed_out",
         _("Disinfectant handed out in total"),
         CATEGORY_UNITS[ItemCategory.DISINFECTANT],
         lambda c: _supplies(c).disinfectant_handed_out,
-        link=_ledger,
+        records=Records(
+            _handed_out(category=ItemCategory.DISINFECTANT),
+            _STORE,
+            total=sum_of("change", sign=-1),
+            page=_ledger,
+        ),
     ),
     Figure(
         "supplies_donations_money",
         _("Money donated in total"),
         _("yuan"),
         lambda c: float(_supplies(c).donations_money),
-        link=lambda c: reverse("supplies:donation_list"),
+        records=Records(
+            _donations,
+            "area__name",
+            total=sum_of("money"),
+            page=lambda c: reverse("supplies:donation_list"),
+        ),
     ),
 ]:
     register(replace(_figure, section=SUPPLIES))

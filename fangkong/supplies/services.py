@@ -114,9 +114,11 @@ def _move(
     kind: EntryKind,
     by: User,
     at: dt.datetime,
+    day: dt.date | None = None,
     **fields: object,
 ) -> LedgerEntry:
-    """Change a locked balance and write its ledger entry; never below zero."""
+    """Change a locked balance and write its ledger entry; never below zero. ``day``: when it
+    happened (default: the day of ``at``, when it is typed)."""
     after = balance.quantity + change
     if after < 0:
         raise _short(balance, store, item)
@@ -134,10 +136,42 @@ def _move(
         change=change,
         balance_after=after,
         at=at,
-        day=timezone.localdate(at, local_tz()),
+        day=day or timezone.localdate(at, local_tz()),
         by=by,
         **fields,
     )
+
+
+# How far back a movement may be dated (a paper ledger of the last months, not of past years).
+BACKDATE_DAYS = 366
+
+
+def _movement_day(
+    on: dt.date | None, at: dt.datetime, late_reason: str, *, field: str = "on"
+) -> tuple[dt.date, str]:
+    """The date a movement happened and why it is recorded late: today by default; never in
+    the future; an earlier date needs the reason (the typing time stays in ``at`` and in the
+    audit)."""
+    typed_on = timezone.localdate(at, local_tz())
+    late_reason = (late_reason or "").strip()[:300]
+    if on is None or on == typed_on:
+        return typed_on, ""
+    if on > typed_on:
+        raise ValidationError({field: _("The date cannot be in the future.")})
+    if on < typed_on - dt.timedelta(days=BACKDATE_DAYS):
+        raise ValidationError({field: _("The date is more than a year ago.")})
+    if not late_reason:
+        raise ValidationError(
+            {"late_reason": _("Say why it is recorded after the day it happened.")}
+        )
+    return on, late_reason
+
+
+def _dated(entry: LedgerEntry) -> str:
+    """The audit's words for a movement dated before the day it was typed."""
+    if not entry.late_reason:
+        return ""
+    return _("dated %(day)s: %(reason)s") % {"day": entry.day, "reason": entry.late_reason}
 
 
 # --- catalogue and stores ---------------------------------------------------------------------
@@ -211,11 +245,16 @@ def stock_receive(
     quantity: object,
     source: str = "",
     at: dt.datetime | None = None,
+    on: dt.date | None = None,
+    late_reason: str = "",
 ) -> LedgerEntry:
-    """Goods arriving (bought, allocated from above): ``source`` says from where."""
+    """Goods arriving (bought, allocated from above): ``source`` says from where; ``on`` the
+    day they arrived (an earlier day than today with ``late_reason``)."""
     require(by, store.area, Cap.SUPPLIES_MANAGE)
     _same_county(store, item)
     amount = _quantity(quantity)
+    at = at or timezone.now()
+    day, late_reason = _movement_day(on, at, late_reason)
     balance = _locked_balances([(store, item)])[(store.pk, item.pk)]
     entry = _move(
         balance,
@@ -224,10 +263,14 @@ def stock_receive(
         change=amount,
         kind=EntryKind.RECEIVED,
         by=by,
-        at=at or timezone.now(),
+        at=at,
+        day=day,
+        late_reason=late_reason,
         reason=(source or "").strip()[:300],
     )
-    audit_record(user=by, action=AuditAction.CREATE, area=store.area, obj=entry)
+    audit_record(
+        user=by, action=AuditAction.CREATE, area=store.area, obj=entry, detail=_dated(entry)
+    )
     return entry
 
 
@@ -244,12 +287,16 @@ def stock_hand_out(
     recipient_name: str = "",
     note: str = "",
     at: dt.datetime | None = None,
+    on: dt.date | None = None,
+    late_reason: str = "",
 ) -> LedgerEntry:
     """Hand out to a household, a checkpoint, a staff member or someone else; refused with the
-    stock left when there is not enough."""
+    stock left when there is not enough. ``on``: the day it was handed out."""
     require_hand_out(by, store.area)
     _same_county(store, item)
     amount = _quantity(quantity)
+    at = at or timezone.now()
+    day, late_reason = _movement_day(on, at, late_reason)
     recipient_name = (recipient_name or "").strip()[:100]
     if recipient_kind not in RecipientKind.values:
         raise ValidationError({"recipient_kind": _("Choose who receives it.")})
@@ -277,14 +324,18 @@ def stock_hand_out(
         change=-amount,
         kind=EntryKind.HANDED_OUT,
         by=by,
-        at=at or timezone.now(),
+        at=at,
+        day=day,
+        late_reason=late_reason,
         recipient_kind=recipient_kind,
         household=household,
         staff=staff,
         recipient_name=recipient_name,
         reason=(note or "").strip()[:300],
     )
-    audit_record(user=by, action=AuditAction.CREATE, area=store.area, obj=entry)
+    audit_record(
+        user=by, action=AuditAction.CREATE, area=store.area, obj=entry, detail=_dated(entry)
+    )
     return entry
 
 
@@ -298,6 +349,8 @@ def stock_transfer(
     quantity: object,
     note: str = "",
     at: dt.datetime | None = None,
+    on: dt.date | None = None,
+    late_reason: str = "",
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """Out of one store and into another: two entries naming each other, or nothing."""
     require(by, source.area, Cap.SUPPLIES_MANAGE)
@@ -308,8 +361,10 @@ def stock_transfer(
         raise ValidationError({"destination": _("Choose another store.")})
     amount = _quantity(quantity)
     at = at or timezone.now()
+    day, late_reason = _movement_day(on, at, late_reason)
     balances = _locked_balances([(source, item), (destination, item)])
     note = (note or "").strip()[:300]
+    dated = {"at": at, "day": day, "late_reason": late_reason}
     out = _move(
         balances[(source.pk, item.pk)],
         store=source,
@@ -317,8 +372,8 @@ def stock_transfer(
         change=-amount,
         kind=EntryKind.TRANSFERRED,
         by=by,
-        at=at,
         reason=note,
+        **dated,  # type: ignore[arg-type]
     )
     into = _move(
         balances[(destination.pk, item.pk)],
@@ -327,13 +382,13 @@ def stock_transfer(
         change=amount,
         kind=EntryKind.TRANSFERRED,
         by=by,
-        at=at,
         reason=note,
         peer=out,
+        **dated,  # type: ignore[arg-type]
     )
     out.peer = into
     out.save(update_fields=["peer"])
-    audit_record(user=by, action=AuditAction.CREATE, area=source.area, obj=out)
+    audit_record(user=by, action=AuditAction.CREATE, area=source.area, obj=out, detail=_dated(out))
     return out, into
 
 
@@ -346,8 +401,11 @@ def stock_adjust(
     change: object,
     reason: str,
     at: dt.datetime | None = None,
+    on: dt.date | None = None,
+    late_reason: str = "",
 ) -> LedgerEntry:
-    """Put the stock right after a count (lost, broken, found), always with the reason."""
+    """Put the stock right after a count (lost, broken, found), always with the reason. A
+    movement entered wrongly is put right by ``entry_correct``, not by an adjustment."""
     require(by, store.area, Cap.SUPPLIES_MANAGE)
     _same_county(store, item)
     try:
@@ -359,6 +417,8 @@ def stock_adjust(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason.")})
+    at = at or timezone.now()
+    day, late_reason = _movement_day(on, at, late_reason)
     balance = _locked_balances([(store, item)])[(store.pk, item.pk)]
     try:
         entry = _move(
@@ -368,13 +428,136 @@ def stock_adjust(
             change=delta,
             kind=EntryKind.ADJUSTED,
             by=by,
-            at=at or timezone.now(),
+            at=at,
+            day=day,
+            late_reason=late_reason,
             reason=reason[:300],
         )
     except ValidationError as error:
         raise ValidationError({"change": error.message_dict["quantity"]}) from error
-    audit_record(user=by, action=AuditAction.CREATE, area=store.area, obj=entry, detail=reason)
+    audit_record(
+        user=by,
+        action=AuditAction.CREATE,
+        area=store.area,
+        obj=entry,
+        detail=" · ".join(filter(None, [reason, _dated(entry)])),
+    )
     return entry
+
+
+# --- corrections (冲正) ------------------------------------------------------------------------
+
+# What a replacement movement copies from the one it replaces.
+_KEPT = ("donation", "recipient_kind", "household", "staff", "recipient_name", "reason")
+
+
+def _check_corrector(by: User, entry: LedgerEntry) -> None:
+    """Storekeepers of the store (of both stores for a transfer); a hand-out also by the one
+    who typed it, where he may hand out."""
+    if entry.kind == EntryKind.HANDED_OUT and entry.by_id == by.pk:
+        require_hand_out(by, entry.store.area)
+        return
+    require(by, entry.store.area, Cap.SUPPLIES_MANAGE)
+    if entry.peer is not None:
+        require(by, entry.peer.store.area, Cap.SUPPLIES_MANAGE)
+
+
+@transaction.atomic
+def entry_correct(
+    *,
+    by: User,
+    entry: LedgerEntry,
+    reason: str,
+    quantity: object = 0,
+    at: dt.datetime | None = None,
+) -> list[LedgerEntry]:
+    """Put a wrong movement right: a reversal (冲正) of the same kind that cancels its change
+    and names it, and, when ``quantity`` is not 0, the right movement on the same day with the
+    same recipient or source. A transfer is corrected in both stores at once. Both entries stay
+    in the ledger; a reversal cannot itself be reversed, nor an entry twice. Stock never goes
+    negative (receipts already handed out cannot be taken back). Returns the new entries."""
+    # Both legs of a transfer locked, in id order: two people correcting either leg at the same
+    # moment wait for each other, and the second finds it corrected.
+    legs_ids = sorted({entry.pk, *([entry.peer_id] if entry.peer_id else [])})
+    list(LedgerEntry.objects.select_for_update().filter(pk__in=legs_ids).order_by("pk"))
+    entry = LedgerEntry.objects.select_related("store__area", "item", "peer__store__area").get(
+        pk=entry.pk
+    )
+    _check_corrector(by, entry)
+    if entry.reverses_id is not None:
+        raise ValidationError(_("A reversal cannot be reversed: correct the original entry."))
+    if LedgerEntry.objects.filter(reverses_id__in=[entry.pk, entry.peer_id or 0]).exists():
+        raise ValidationError(_("This entry has already been corrected."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say what was wrong.")})
+    try:
+        right = int(str(quantity if quantity is not None else "").strip() or 0)
+    except ValueError as error:
+        raise ValidationError({"quantity": _("Enter a whole number.")}) from error
+    if right < 0 or right > QUANTITY_MAX:
+        raise ValidationError({"quantity": _("Enter a number from 0 to 1,000,000.")})
+    if right == entry.quantity:
+        raise ValidationError({"quantity": _("This is the quantity already entered.")})
+    at = at or timezone.now()
+    legs = [entry] if entry.peer is None else sorted([entry, entry.peer], key=lambda e: e.change)
+    balances = _locked_balances([(leg.store, leg.item) for leg in legs])
+    before = {key: balance.quantity for key, balance in balances.items()}
+    made: list[LedgerEntry] = []
+    replaced: dict[int, LedgerEntry] = {}
+    for leg in legs:  # per store: what adds comes first, so no step dips below zero
+        sign = 1 if leg.change > 0 else -1
+        steps = [("reverse", -leg.change)] + ([("replace", sign * right)] if right else [])
+        for step, change in sorted(steps, key=lambda s: -s[1]):
+            fields: dict[str, object] = {f: getattr(leg, f) for f in _KEPT}
+            if step == "reverse":
+                fields.update(reverses=leg, reason=reason[:300])
+            else:
+                fields.update(late_reason=leg.late_reason)
+            try:
+                new = _move(
+                    balances[(leg.store_id, leg.item_id)],
+                    store=leg.store,
+                    item=leg.item,
+                    change=change,
+                    kind=EntryKind(leg.kind),
+                    by=by,
+                    at=at,
+                    day=leg.day,
+                    **fields,
+                )
+            except ValidationError as error:
+                raise ValidationError(
+                    {
+                        "quantity": _(
+                            "Cannot be corrected: %(store)s no longer holds enough %(item)s "
+                            "(%(n)s left)."
+                        )
+                        % {
+                            "store": leg.store.name,
+                            "item": leg.item.name,
+                            "n": before[(leg.store_id, leg.item_id)],
+                        }
+                    }
+                ) from error
+            made.append(new)
+            if step == "replace":
+                replaced[leg.pk] = new
+    if entry.peer is not None:  # the two legs of each new transfer name each other
+        reversals = [e for e in made if e.reverses_id is not None]
+        for pair in [reversals, list(replaced.values())] if right else [reversals]:
+            pair[0].peer, pair[1].peer = pair[1], pair[0]
+            for new in pair:
+                new.save(update_fields=["peer"])
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE,
+        area=entry.store.area,
+        obj=entry,
+        detail=_("reversed (%(was)s → %(right)s): %(reason)s")
+        % {"was": entry.quantity, "right": right, "reason": reason},
+    )
+    return made
 
 
 # --- donations --------------------------------------------------------------------------------
@@ -397,9 +580,12 @@ def donation_record(
     store: Store | None = None,
     note: str = "",
     at: dt.datetime | None = None,
+    late_reason: str = "",
 ) -> Donation:
     """Money and goods from a donor; the goods are received into ``store`` (in the donation's
-    area) as ledger entries naming the donation. Prints as a receipt."""
+    area) as ledger entries naming the donation, on the day the donation was received (money
+    and goods on one day; an earlier day than today with ``late_reason``). Prints as a
+    receipt."""
     require(by, area, Cap.SUPPLIES_MANAGE)
     donor_name = (donor_name or "").strip()
     if not donor_name:
@@ -420,8 +606,8 @@ def donation_record(
             raise ValidationError({"goods": _("List each item once.")})
         for item, _q in lines:
             _same_county(store, item)
-    if received_on > timezone.localdate(timezone.now(), local_tz()):
-        raise ValidationError({"received_on": _("The date cannot be in the future.")})
+    at = at or timezone.now()
+    received_on, late_reason = _movement_day(received_on, at, late_reason, field="received_on")
     donation = Donation(
         area=area,
         donor_name=donor_name[:100],
@@ -430,11 +616,11 @@ def donation_record(
         received_on=received_on,
         received_by=by,
         note=(note or "").strip()[:300],
+        late_reason=late_reason,
     )
     donation.save()
     if lines:
         assert store is not None
-        at = at or timezone.now()
         balances = _locked_balances([(store, item) for item, _q in lines])
         for item, quantity in sorted(lines, key=lambda line: line[0].pk):
             _move(
@@ -445,8 +631,15 @@ def donation_record(
                 kind=EntryKind.RECEIVED,
                 by=by,
                 at=at,
+                day=received_on,
+                late_reason=late_reason,
                 donation=donation,
                 reason=donor_name[:300],
             )
-    audit_record(user=by, action=AuditAction.CREATE, area=area, obj=donation)
+    detail = (
+        _("dated %(day)s: %(reason)s") % {"day": received_on, "reason": late_reason}
+        if late_reason
+        else ""
+    )
+    audit_record(user=by, action=AuditAction.CREATE, area=area, obj=donation, detail=detail)
     return donation

@@ -6,6 +6,7 @@ app_name = "supplies"
 urlpatterns = [
     path("", views.index, name="index"),
     path("ledger/", views.ledger, name="ledger"),
+    path("ledger/<int:pk>/correct/", views.entry_correct, name="entry_correct"),
     path("items/new/", views.item_create, name="item_create"),
     path("stores/new/", views.store_create, name="store_create"),
     path("stores/<int:pk>/", views.store_detail, name="store_detail"),

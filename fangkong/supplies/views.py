@@ -26,6 +26,7 @@ from fangkong.registry.models import Household
 from fangkong.supplies import figures, services
 from fangkong.supplies.forms import (
     AdjustForm,
+    CorrectForm,
     DonationForm,
     HandOutForm,
     ItemForm,
@@ -81,8 +82,8 @@ def _store(request: AuthedRequest, pk: int) -> Store:
 
 def _entries(request: AuthedRequest) -> LedgerEntryQuerySet:
     return (
-        LedgerEntry.objects.for_user(request.user)
-        .select_related("store", "item", "by", "household", "staff")
+        LedgerEntry.objects.seen_by(request.user)
+        .select_related("store", "item", "by", "household", "staff", "reversal")
         .defer("household__phone")
     )
 
@@ -99,6 +100,7 @@ def store_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "entries": list(_entries(request).filter(store=store).order_by("-at", "-pk")[:30]),
             "is_keeper": request.user.may(Cap.SUPPLIES_MANAGE),
             "can_hand_out": may_hand_out(request.user, store.area),
+            "can_correct": request.user.may(Cap.SUPPLIES_WRITE),
         },
     )
 
@@ -211,8 +213,33 @@ def ledger(request: AuthedRequest) -> HttpResponse:
             query.append(f"store={store.pk}")
     page = paginate(request, entries.order_by("-at", "-pk"), default_size=50)
     return render(
-        request, "supplies/ledger.html", {"form": form, "page": page, "query": "&".join(query)}
+        request,
+        "supplies/ledger.html",
+        {
+            "form": form,
+            "page": page,
+            "query": "&".join(query),
+            "can_correct": request.user.may(Cap.SUPPLIES_WRITE),
+        },
     )
+
+
+@capability_required(Cap.SUPPLIES_WRITE)
+def entry_correct(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Correct one ledger entry (冲正): a reversal, and the right quantity if there was one.
+    Storekeepers; a hand-out also by the one who typed it (the service decides: 403)."""
+    entry = get_object_or_404(_entries(request).select_related("peer__store"), pk=pk)
+    form = CorrectForm(request.POST or None)
+    if submit(
+        request,
+        form,
+        lambda d: services.entry_correct(
+            by=request.user, entry=entry, reason=d["reason"], quantity=d["quantity"]
+        ),
+    ):
+        messages.success(request, _("Corrected: both entries stay in the ledger."))
+        return redirect(reverse("supplies:ledger") + f"?store={entry.store_id}")
+    return render(request, "supplies/correct.html", {"entry": entry, "form": form})
 
 
 @scoped_login_required

@@ -70,11 +70,15 @@ class PointRuleAdmin(admin.ModelAdmin):
 class PointEntryAdmin(ReadOnlyAdmin):
     """The ledger is never edited: a secretary adjusts with a reason on the points page."""
 
-    list_display = ["day", "kind", "points", "person", "reason"]
+    labels = {
+        "area": _("area"),
+        "worker": _("worker"),
+        "user": _("user"),
+        "record_type": _("kind of record"),
+        "record_id": _("record"),
+        "created_at": _("time"),
+    }
+    list_display = ["day", "kind", "points", "worker", "user", "reason"]
     list_filter = ["kind"]
     date_hierarchy = "day"
     raw_id_fields = ["area", "worker", "user", "by"]
-
-    @admin.display(description=_("worker"))
-    def person(self, entry: PointEntry) -> object:
-        return entry.worker or entry.user

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap
 from fangkong.core.clock import today_local
-from fangkong.core.forms import apply_errors, perform, submit
+from fangkong.core.forms import perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import county_admin_required, scoped_login_required
@@ -242,17 +242,14 @@ def worker_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     branches = list(worker.branches.all())
     form = AdjustForm(request.POST or None)
     can_adjust = services.is_secretary_of(request.user, worker)
-    if request.method == "POST":
-        if not can_adjust:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.points_adjust(by=request.user, worker=worker, **form.cleaned_data)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, _("Points adjusted."))
-                return redirect("workforce:worker_detail", pk=worker.pk)
+    if request.method == "POST" and not can_adjust:
+        raise PermissionDenied
+    adjust = submit(
+        request, form, lambda data: services.points_adjust(by=request.user, worker=worker, **data)
+    )
+    if adjust is not None:
+        messages.success(request, _("Points adjusted."))
+        return redirect("workforce:worker_detail", pk=worker.pk)
     return render(
         request,
         "workforce/worker_detail.html",

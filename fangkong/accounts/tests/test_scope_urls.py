@@ -95,6 +95,7 @@ SKIPPED_NAMES = {
     "accounts:logout": "must work for anyone; it only ends the session",
     "api-schema": "the OpenAPI description of /api/v1/: field names and shapes, no data",
     "api-token": "obtaining an API token is the API's login: reachable anonymously by design",
+    "healthz": "the monitoring's health check: no login, answers only whether the database does",
     "self_report": (
         "the personal self-report link (/r/<token>/) needs no account by design: only the holder "
         "of the unguessable token reaches one person's form (tested in monitoring/tests/test_views.py)"
@@ -158,6 +159,14 @@ class Objects:
 
 KwargsFor = Callable[[Objects], dict[str, object]]
 
+
+def _handed_out(o: Objects) -> object:
+    """The hand-out from 前进村's store to one of its households."""
+    from fangkong.supplies.models import LedgerEntry
+
+    return LedgerEntry.objects.filter(store=o.store, kind="handed_out").order_by("pk").first()
+
+
 # Web routes whose URL holds an object of 前进村, by URL name.
 OBJECT_KWARGS: dict[str, KwargsFor] = {
     "areas:area_add": lambda o: {"parent_pk": o.village.pk},
@@ -186,11 +195,14 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "monitoring:case_confirm": lambda o: {"pk": o.case.pk},
     "monitoring:case_release": lambda o: {"pk": o.case.pk},
     "monitoring:case_end_early": lambda o: {"pk": o.case.pk},
+    "monitoring:case_end_undo": lambda o: {"pk": o.case.pk},
     "monitoring:case_extend": lambda o: {"pk": o.case.pk},
     "monitoring:checkin_create": lambda o: {"pk": o.case.pk},
     "monitoring:case_link": lambda o: {"pk": o.case.pk},
     "monitoring:alert_handle": lambda o: {"pk": o.alert.pk},
     "screening:list_detail": lambda o: {"pk": o.reconciliation_list.pk},
+    "screening:list_feedback": lambda o: {"pk": o.reconciliation_list.pk},
+    "screening:list_deadline": lambda o: {"pk": o.reconciliation_list.pk},
     "screening:entry_close": lambda o: {"pk": o.entry.pk},
     "reports:village_report": lambda o: {"pk": o.village.pk},
     "reports:village_amend": lambda o: {"pk": o.village.pk},
@@ -229,6 +241,12 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "supplies:store_detail": lambda o: {"pk": o.store.pk},
     "supplies:movement": lambda o: {"pk": o.store.pk, "kind": "handout"},
     "supplies:donation_receipt": lambda o: {"pk": o.donation.pk},
+    "supplies:entry_correct": lambda o: {"pk": _handed_out(o).pk},  # type: ignore[attr-defined]
+    # Lists from above are the township's: their API by object, not by basename (the list of
+    # lists names no 前进村 data to prove a leak check with).
+    "reconciliation_list-detail": lambda o: {"pk": o.reconciliation_list.pk},
+    "reconciliation_list-feedback": lambda o: {"pk": o.reconciliation_list.pk},
+    "reconciliation_list-deadline": lambda o: {"pk": o.reconciliation_list.pk},
     "measures:disinfection_record": lambda o: {"pk": o.key_place.pk},
     "measures:gathering_outcome": lambda o: {"pk": o.gathering.pk},
     "measures:venue_check": lambda o: {"pk": o.venue.pk},
@@ -236,7 +254,19 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "measures:finding_add": lambda o: {"pk": o.inspection.pk},
     "measures:accountability_add": lambda o: {"pk": o.inspection.pk},
     "measures:finding_close": lambda o: {"pk": o.finding.pk},
+    # An API token of the upload's owner (the cadre): only its owner may revoke it.
+    "accounts:token_revoke": lambda o: {"pk": _cadre_token(o)},
 }
+
+
+def _cadre_token(o: Objects) -> int:
+    from fangkong.accounts.models import ApiToken
+    from fangkong.accounts.tokens import api_token_issue
+
+    existing = ApiToken.objects.filter(user=o.import_job.user).first()
+    return existing.pk if existing else api_token_issue(user=o.import_job.user)[0].pk
+
+
 # String kwargs that name an object (replaced by a missing one to compare answers); other string
 # kwargs (``kind``, ``field``) are part of the route and stay as they are.
 OBJECT_STR_KWARGS = {"token"}
@@ -248,6 +278,7 @@ OWNERS: dict[str, str] = {
     "registry:import_preview": "cadre",
     "registry:import_status": "cadre",
     "registry:import_errors": "cadre",
+    "accounts:token_revoke": "cadre",
     # One clocks in and out of one's own shifts only.
     "workforce:clock_in": "grid_worker",
     "workforce:clock_out": "grid_worker",
@@ -267,6 +298,7 @@ API_BASENAMES: dict[str, Callable[[Objects], object]] = {
     "case": lambda o: o.case,
     "alert": lambda o: o.alert,
     "reconciliation_entry": lambda o: o.entry,
+    "ledger": lambda o: _handed_out(o),
     "report": lambda o: o.report,
     "checkpoint": lambda o: o.checkpoint,
     "passage": lambda o: o.passage,
@@ -591,6 +623,7 @@ def _care_and_measures(tree, users, household, resident, yesterday) -> dict[str,
         donor_name="前进村党员岳某",
         donor_kind="person",
         received_on=yesterday,
+        late_reason="补录",
         money="10000",
     )
     place = measure_services.place_create(by=cadre, area=grid, name="前进村村部", kind="office")

@@ -25,6 +25,9 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from fangkong.core import uploads
+from fangkong.core.uploads import SheetError
+
 HEADER_SCAN_ROWS = 20
 CSV_SAMPLE = 1 << 20
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls"})
@@ -57,10 +60,6 @@ def alias_rank(aliases: dict[str, tuple[str, ...]]) -> dict[str, int]:
         for position, alias in enumerate(names):
             rank.setdefault(normalise_header(alias), position)
     return rank
-
-
-class SheetError(Exception):
-    """The file cannot be used at all (unreadable, empty, no header row)."""
 
 
 @dataclass
@@ -178,9 +177,12 @@ class _Prefixed(io.RawIOBase):
 # -- Excel ---------------------------------------------------------------------------------------
 
 
-def _workbook(source: Path | IO[bytes]) -> Any:
+def _workbook(source: Path | IO[bytes], suffix: str) -> Any:
     from python_calamine import CalamineWorkbook
 
+    # Size, zip and declared dimensions, then a memory-limited child parses it first: a zip bomb
+    # or a sparse range kills the child, never this process (fangkong.core.uploads).
+    uploads.check_workbook(source, suffix)
     try:
         if isinstance(source, Path):
             return CalamineWorkbook.from_path(str(source))
@@ -354,8 +356,9 @@ def read_sheet(
     encoding_box: list[str] = []
     if suffix == ".csv":
         candidates: list[tuple[str, Iterator[list[Any]]]] = [("", _csv_rows(source, encoding_box))]
+        uploads.check_size(source.stat().st_size if isinstance(source, Path) else None)
     elif suffix in EXCEL_SUFFIXES:
-        workbook = _workbook(source)
+        workbook = _workbook(source, suffix)
         sheet_names = list(workbook.sheet_names)
         if sheet_name is not None and sheet_name not in sheet_names:
             raise SheetError(_("The workbook has no sheet named “%s”.") % sheet_name)
@@ -363,7 +366,9 @@ def read_sheet(
         candidates = []
         for name in names:
             try:
-                candidates.append((name, _excel_rows(workbook.get_sheet_by_name(name))))
+                candidates.append(
+                    (name, uploads.bounded_rows(_excel_rows(workbook.get_sheet_by_name(name))))
+                )
             except Exception as error:  # noqa: BLE001 - a chart sheet, a broken sheet
                 if sheet_name is not None:
                     raise SheetError(
@@ -372,6 +377,8 @@ def read_sheet(
     else:
         raise SheetError(_("Upload an .xlsx, .xls or .csv file (got “%s”).") % filename)
 
+    if suffix == ".csv":  # rows, columns, cell lengths and NUL bytes, as the rows stream
+        candidates = [(name, uploads.bounded_rows(rows)) for name, rows in candidates]
     best: tuple[_Header, str, list[list[Any]], Iterator[list[Any]]] | None = None
     for name, rows in candidates:
         head: list[list[Any]] = []
@@ -440,13 +447,5 @@ def count_rows(path: Path, sheet_name: str | None = None) -> int:
     if path.suffix.lower() == ".csv":
         with path.open("rb") as fh:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = (
-            workbook.get_sheet_by_name(sheet_name) if sheet_name else workbook.get_sheet_by_index(0)
-        )
-        return int(sheet.total_height)
-    except Exception:  # a progress estimate is not worth failing an upload for
-        return 0
+    # Not parsed here (that is the bounded reader's job): what the sheet declares.
+    return uploads.declared_rows(path)

@@ -185,6 +185,17 @@ def parse_phones(value: Any) -> Phones:
 # -- ID numbers ----------------------------------------------------------------------------------
 
 
+def _refuse_masked(number: str) -> None:
+    if "*" in number:
+        raise Unreadable(
+            _(
+                "The ID number is masked (an export without full numbers): export with full "
+                "numbers to import the sheet again."
+            ),
+            code="id_masked",
+        )
+
+
 def upgrade_id15(number: str) -> str:
     """A first-generation 15-digit number as its 18-digit form: 19 inserted before the two-digit
     year of birth, the check character computed (GB 11643-1999, appendix)."""
@@ -197,8 +208,14 @@ def parse_id_number(value: Any, *, today: dt.date | None = None) -> tuple[str, b
 
     Also reads the Excel text marker (a leading apostrophe) and a number cell. Raises
     ``ValidationError`` with the validator's code when the number is unusable."""
-    text = _text(value).strip().lstrip("'‘’`")
+    if isinstance(value, float):
+        # A number cell: exact up to 15 digits (a first-generation number); an 18-digit one
+        # lost its last digits, which its scientific form shows (id_scientific).
+        text = str(int(value)) if value.is_integer() and value < 1e15 else repr(value)
+    else:
+        text = _text(value).strip().lstrip("'‘’`")
     number = normalise_text(text)
+    _refuse_masked(number)
     if len(number) == 15 and number.isdigit():
         return validate_id_number(upgrade_id15(number), today=today), True
     return validate_id_number(number, today=today), False
@@ -253,6 +270,7 @@ def id_type_of(value: Any) -> tuple[str, bool]:
 def parse_other_id(value: Any) -> str:
     """The number of a passport or a travel permit: as written, without blanks, upper case."""
     number = normalise_text(_text(value).strip().lstrip("'‘’`"))
+    _refuse_masked(number)
     if not number:
         raise Unreadable(_("Enter the ID number."), code="id_required")
     if len(number) > 40:

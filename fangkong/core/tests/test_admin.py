@@ -56,6 +56,18 @@ def test_records_that_services_own_are_read_only(client, rf):
         assert client.post(reverse(f"admin:{app}_{model}_add"), {}).status_code == 403
 
 
+def test_the_pages_of_read_only_records_are_labelled_in_chinese(rf):
+    request = rf.get("/")
+    request.user = UserFactory(username="root", is_superuser=True, is_staff=True)
+    registry = _registry()
+    with translation.override("zh-hans"):
+        for label in SERVICE_OWNED:
+            model_admin = registry[label]
+            for name in model_admin.get_fields(request):
+                text = str(label_for_field(name, model_admin.model, model_admin))
+                assert not LATIN_WORD.search(text), (label, name, text)
+
+
 def test_admin_labels_are_chinese_and_an_area_has_no_person_name():
     with translation.override("zh-hans"):
         for model, model_admin in admin.site._registry.items():

@@ -21,6 +21,7 @@ from fangkong.core.sheets.values import (
     parse_flag,
     parse_id_number,
     parse_name,
+    parse_other_id,
     parse_phones,
     upgrade_id15,
 )
@@ -110,6 +111,16 @@ def test_id_numbers_from_excel_cells():
     with pytest.raises(ValidationError) as error:
         parse_id_number("4.30599199001011E+17")
     assert error.value.code == "id_scientific"
+    with pytest.raises(ValidationError) as error:
+        parse_id_number(4.305991990010101e17)  # an 18-digit number cell: digits lost
+    assert error.value.code == "id_scientific"
+    assert parse_id_number(430599620101052.0)[1] is True  # a 15-digit number cell is exact
+    with pytest.raises(ValidationError) as error:
+        parse_id_number("4305**********001X")  # a masked export
+    assert error.value.code == "id_masked"
+    with pytest.raises(ValidationError) as error:
+        parse_other_id("C1*****78")  # a masked passport number is not a number either
+    assert error.value.code == "id_masked"
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area, Level
-from fangkong.core import crypto
+from fangkong.core import crypto, uploads
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
 from fangkong.core.sheets import Sheet, SheetError, cell_text, read_sheet
@@ -187,7 +187,9 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    # At most uploads.MAX_ERRORS kept (a file of bad rows once stored a 173 MB list); ``rejected``
+    # counts them all.
+    errors: list[RowError] = field(default_factory=uploads.ErrorList)
     warnings: list[RowError] = field(default_factory=list)  # kept rows, something left out
     skipped: list[dict[str, Any]] = field(default_factory=list)  # 合计, titles, 填表人 rows
     unmapped_columns: list[str] = field(default_factory=list)
@@ -203,6 +205,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "errors": [asdict(e) for e in self.errors],
+            "errors_truncated": self.rejected > len(self.errors),
             "warnings": [asdict(w) for w in self.warnings],
             "skipped": self.skipped,
         }
@@ -314,6 +317,10 @@ class _RowParser:
 
     # -- one row ---------------------------------------------------------------------------
     def parse(self, number: int, cells: list[Any]) -> _Row:
+        bad = uploads.cell_problem(cells, self.mapping)
+        if bad is not None:
+            col, cell = bad
+            raise _RowRejected(self.column(self.mapping[col]), cell.code, cell.message)
         width = len(cells)
         get: dict[str, Any] = {key: cells[col] for col, key in self.mapping.items() if col < width}
         warnings: list[RowError] = []
@@ -366,9 +373,7 @@ class _RowParser:
         raw_id = get.get("id_number")
         if id_type in GB11643_KINDS:
             try:
-                id_number, upgraded = parse_id_number(
-                    raw_id if not isinstance(raw_id, float) else repr(raw_id), today=self.today
-                )
+                id_number, upgraded = parse_id_number(raw_id, today=self.today)
             except ValidationError as error:
                 raise _RowRejected(
                     self.column("id_number"), error.code or "id_invalid", error.messages[0]

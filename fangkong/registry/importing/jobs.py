@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import secrets
+import os
 import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import xlsxwriter
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area
+from fangkong.core import crypto, exports, uploads
 from fangkong.core.sheets import IGNORE, Sheet, SheetError, cell_text, count_rows, read_sheet
 from fangkong.core.sheets.columns import REGISTER as ALIASES
 from fangkong.core.sheets.reading import alias_lookup, normalise_header
@@ -33,14 +33,7 @@ if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
 ALLOWED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 assert set(FIELD_LABELS) == set(ALIASES)
-
-
-def _upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def import_job_create(*, by: User, area: Area, upload: UploadedFile) -> ImportJob:
@@ -50,13 +43,10 @@ def import_job_create(*, by: User, area: Area, upload: UploadedFile) -> ImportJo
     suffix = Path(filename).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         raise SheetError(_("Upload an .xlsx, .xls or .csv file (got “%s”).") % filename)
-    if upload.size and upload.size > MAX_UPLOAD_BYTES:
-        raise SheetError(_("The file is larger than 200 MB."))
-    token = secrets.token_hex(16)
-    stored = _upload_dir() / f"{token}{suffix}"
-    with stored.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    uploads.check_size(upload.size)
+    # 0600 in a 0700 directory; removed when the import is done (or after a day, by the scheduler).
+    stored = uploads.store_upload(upload.chunks(), suffix)
+    token = stored.stem
     try:
         read_sheet(stored, filename, aliases=ALIASES)
     except SheetError:
@@ -236,6 +226,24 @@ def _run(job_pk: int, dry_run: bool) -> None:
         }
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "result", "error", "finished_at"])
+    if job.status == ImportJob.Status.DONE and not dry_run:
+        _import_over(job)
+
+
+def _error_report_path(job: ImportJob) -> Path:
+    return Path(job.stored_path).with_suffix(".errors")
+
+
+def _import_over(job: ImportJob) -> None:
+    """The register has the rows now: the uploaded file goes. The rejected rows (the cadre fixes
+    and uploads them again) are kept as a workbook sealed with the field key until it expires."""
+    if (job.result or {}).get("rejected"):
+        with _build_error_report(job) as handle:
+            sealed = crypto.encrypt_bytes(handle.read())
+        fd = os.open(_error_report_path(job), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(sealed)
+    uploads.remove_upload(job.stored_path)
 
 
 def import_job_fail(job: ImportJob, *, reason: str = "") -> ImportJob:
@@ -263,6 +271,8 @@ def import_job_start(*, by: User, job: ImportJob, dry_run: bool) -> ImportJob:
     """Run the import: in a thread when configured (the page polls), else right away."""
     if job.user_id != by.pk or job.status == ImportJob.Status.RUNNING:
         raise PermissionDenied
+    if not Path(job.stored_path).exists():
+        raise SheetError(_("The uploaded file has been removed; upload it again."))
     with transaction.atomic():
         job.status = ImportJob.Status.RUNNING
         job.dry_run = dry_run
@@ -288,12 +298,24 @@ def import_job_start(*, by: User, job: ImportJob, dry_run: bool) -> ImportJob:
 
 def import_error_report(job: ImportJob) -> tempfile._TemporaryFileWrapper[bytes]:
     """The rejected rows as they were in the file, with the row number and the reason added."""
+    if not Path(job.stored_path).exists():
+        sealed = _error_report_path(job)
+        if not sealed.exists():
+            raise SheetError(_("The uploaded file has been removed; upload it again."))
+        handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
+        handle.write(crypto.decrypt_bytes(sealed.read_bytes()))
+        handle.seek(0)
+        return handle
+    return _build_error_report(job)
+
+
+def _build_error_report(job: ImportJob) -> tempfile._TemporaryFileWrapper[bytes]:
     errors: dict[int, list[str]] = {}
     for e in (job.result or {}).get("errors", []):
         errors.setdefault(e["row"], []).append(f"{e['column']}: {e['message']}")
     sheet = _read(job)
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
-    workbook = xlsxwriter.Workbook(handle.name, {"constant_memory": True})
+    workbook = exports.workbook(handle.name, {"constant_memory": True})
     ws = workbook.add_worksheet("错误行")
     bold = workbook.add_format({"bold": True, "bg_color": "#FDECEA"})
     text = workbook.add_format({"num_format": "@"})
@@ -314,7 +336,7 @@ def import_error_report(job: ImportJob) -> tempfile._TemporaryFileWrapper[bytes]
 def import_template() -> tempfile._TemporaryFileWrapper[bytes]:
     """An empty sheet with the columns we read, the ID column formatted as text."""
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
-    workbook = xlsxwriter.Workbook(handle.name)
+    workbook = exports.workbook(handle.name)
     ws = workbook.add_worksheet("人口登记")
     bold = workbook.add_format({"bold": True, "bg_color": "#E3F2FD"})
     text = workbook.add_format({"num_format": "@"})

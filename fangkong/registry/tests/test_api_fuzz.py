@@ -15,11 +15,11 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
 from fangkong.accounts.models import Role
 from fangkong.accounts.tests.factories import UserFactory
+from fangkong.accounts.tokens import api_token_issue
 from fangkong.areas.tests.factories import build_tree
 from fangkong.core.clock import today_local
 from fangkong.monitoring import services as monitoring_services
@@ -62,7 +62,7 @@ def token(db) -> str:
     ResidentFactory(household=HouseholdFactory(area=tree["baiyun_g1"]))
     RiskAreaFactory()
     RoundFactory(area=tree["qianjin"], created_by=cadre)  # so round ids can hit a real round
-    return Token.objects.create(user=cadre).key
+    return api_token_issue(user=cadre)[1]
 
 
 @schema.parametrize()

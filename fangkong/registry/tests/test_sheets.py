@@ -388,3 +388,40 @@ def test_an_interrupted_web_import_is_marked_failed_and_can_start_again(client, 
     client.post(location, {"mode": "import"})
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.result["created"] == 1
+
+
+def test_api_import_with_a_profile(tree, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    from fangkong.registry.importing.jobs import profile_save
+
+    profile_save(
+        by=users["cadre"], area=tree["qianjin"], name="周报", columns={"人员住址": "address"}
+    )
+    api = APIClient()
+    api.force_authenticate(users["cadre"])
+
+    def post(**extra):
+        return api.post(
+            "/api/v1/imports/",
+            {"file": SimpleUploadedFile("a.csv", ODD_LAYOUT), "area": tree["qianjin"].pk, **extra},
+            format="multipart",
+        )
+
+    assert post().status_code == 422  # without the profile the address column is unknown
+    done = post(profile="周报")
+    assert done.status_code == 200 and done.json()["created"] == 1, done.json()
+    assert post(profile="没有").status_code == 400
+    stranger = APIClient()
+    stranger.force_authenticate(users["stranger"])
+    refused = stranger.post(
+        "/api/v1/imports/",
+        {
+            "file": SimpleUploadedFile("a.csv", ODD_LAYOUT),
+            "area": tree["qianjin"].pk,
+            "profile": "周报",
+        },
+        format="multipart",
+    )
+    assert refused.status_code == 400 and Resident.objects.count() == 1

@@ -20,14 +20,20 @@ DAY = dt.date(2026, 11, 20)
 
 @pytest.fixture
 def cases(tree, users, clock):
-    clock.set(local(DAY, 10))
     by = users["township"]
-    return [
-        open_case(by=by, area=tree["qianjin_g1"], start=DAY),
-        open_case(by=by, area=tree["qianjin_g1"], start=DAY - dt.timedelta(days=3)),
-        open_case(by=by, area=tree["qianjin_g2"], start=DAY, mode=Mode.CENTRALISED),
-        open_case(by=by, area=tree["baiyun_g1"], start=DAY - dt.timedelta(days=2)),
+
+    def on(day, **kwargs):  # recorded on the day it starts ("new" is by the report day)
+        clock.set(local(day, 10))
+        return open_case(by=by, start=day, **kwargs)
+
+    cases = [
+        on(DAY, area=tree["qianjin_g1"]),
+        on(DAY - dt.timedelta(days=3), area=tree["qianjin_g1"]),
+        on(DAY, area=tree["qianjin_g2"], mode=Mode.CENTRALISED),
+        on(DAY - dt.timedelta(days=2), area=tree["baiyun_g1"]),
     ]
+    clock.set(local(DAY, 10))
+    return cases
 
 
 def test_township_rows_are_villages_and_sum_to_the_total(tree, cases, users):
@@ -140,3 +146,24 @@ def test_screened_counts_each_household_once_and_only_when_someone_was_found(
     assert rows["前进村"].screened == 1 and rows["前进村"].households == 3
     assert rows["前进村"].coverage == 33.3
     assert rows["白云村"].screened == 0
+
+
+def test_drill_down_to_a_grid_with_its_own_figures_and_charts(client, tree, cases, users):
+    """Every row links down, to the grid; a grid's chart is computed from its records (there are
+    no reports below a village) and says so; a township's chart is from the reports and a day
+    without a report is a gap, not a 0."""
+    client.force_login(users["township"])
+    village = client.get(reverse("reports:dashboard", args=[tree["qianjin"].pk]))
+    grid_url = reverse("reports:dashboard", args=[tree["qianjin_g1"].pk])
+    assert grid_url.encode() in village.content
+    assert village.context["chart_data"]["bars"]["source"] == "live"
+    assert village.context["chart_data"]["bars"]["values"] == [2, 1]  # grids 01 and 02
+    grid = client.get(grid_url + "?figure=monitored_now&days=14")
+    chart = grid.context["chart_data"]
+    assert chart["source"] == "live" and chart["values"][-1] == 2
+    assert chart["values"][-4] == 1  # the case started three days before
+    township = client.get(reverse("reports:dashboard", args=[tree["township"].pk]))
+    chart = township.context["chart_data"]
+    assert chart["source"] == "reported"
+    assert chart["values"] == [None] * 14  # nobody reported: gaps, not zeros
+    assert b'data-source="reported"' in township.content

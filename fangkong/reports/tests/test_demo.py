@@ -81,3 +81,68 @@ def test_seed_002_township_report(areas, clock):
     points = rollup.trend(township, figures.FIGURES["monitored_now"], TODAY, 14)
     assert [p.submitted for p in points[-7:]] == [6] * 6 + [6]
     assert DailyReport.objects.filter(area=village).get().is_zero
+
+
+def _build_everything(areas, now):
+    from fangkong.care.demo import build_care
+    from fangkong.measures.demo import build_measures
+    from fangkong.supplies.demo import build_supplies
+    from fangkong.workforce.demo import build_workforce
+
+    build_screening(areas)
+    build_monitoring(areas, now=now)
+    build_workforce(areas, now=now)
+    build_supplies(areas, now=now)
+    build_measures(areas, now=now)
+    build_care(areas, now=now)
+    build_reports(areas, now=now)
+
+
+def test_seed_002_every_figure_opens_exactly_its_records_and_the_sheet_tells_the_truth(
+    areas, clock, client
+):
+    """On the whole seed 002 demo, for every registered figure: the list behind it, opened from
+    the village, the township and the county, counts to the figure; and once every village has
+    reported, the township's sheet sent upward equals the live figures (the township's own van
+    trips, store, checkpoints, shifts, key places and venues included)."""
+    now = clock.set(local(TODAY, 15))
+    _build_everything(areas, now)
+    township = areas[demo.TOWNSHIP[1]]
+    county = township.parent
+    village = areas["430502005201"]  # 前进村
+    users = {
+        "village": User.objects.get(username="village_cadre"),
+        "township": User.objects.get(username="township_officer"),
+        "county": User.objects.get(username="county_admin"),
+    }
+    # Every figure has a list (a percentage the list of its part).
+    for figure in figures.FIGURES.values():
+        assert figure.listed.records is not None, figure.key
+    compared = 0
+    for level, area in (("village", village), ("township", township), ("county", county)):
+        client.force_login(users[level])
+        values = figures.compute(area, TODAY)
+        for figure in figures.FIGURES.values():
+            if figure.ratio_of:
+                continue
+            response = client.get(figure.list_url(area, TODAY))
+            assert response.status_code == 200, (level, figure.key)
+            assert response.context["total"] == values[figure.key], (level, figure.key)
+            compared += 1
+    assert compared == 3 * sum(1 for f in figures.FIGURES.values() if not f.ratio_of)
+    # The headline list: all 49 people ever monitored, in one place.
+    client.force_login(users["township"])
+    listed = client.get(figures.FIGURES["monitored_total"].list_url(township, TODAY))
+    assert listed.context["count"] == 49
+
+    # The missing village reports: the sheet sent upward is the live figures, every one.
+    services.report_submit(by=users["township"], area=areas["430502005206"], day=TODAY, at=now)
+    result = rollup.rollup(township, TODAY)
+    assert result.missing == []
+    differ = [(f.key, rep, live) for f, rep, live in result.comparison() if rep != live]
+    assert differ == []
+    own = result.own
+    assert own is not None and own.figures["publicity_van_trips"] > 0
+    assert result.reported["supplies_disinfectant_handed_out"] == figures.FIGURES[
+        "supplies_disinfectant_handed_out"
+    ].value(township, TODAY)

@@ -49,8 +49,10 @@ def test_every_figure_of_the_standard_form_is_registered_with_label_and_unit():
         figures.register(figures.FIGURES["at_home"])
 
 
-def test_figures_come_from_the_records(tree, users):
+def test_figures_come_from_the_records(tree, users, clock):
+    clock.set(local(DAY - dt.timedelta(days=2), 10))
     open_case(by=users["cadre"], area=tree["qianjin_g1"], start=DAY - dt.timedelta(days=2))
+    clock.set(local(DAY, 10))
     open_case(by=users["cadre"], area=tree["qianjin_g2"], start=DAY)
     assert figures.FIGURES["monitored_now"].value(tree["qianjin"], DAY) == 2
     assert figures.FIGURES["new_today"].value(tree["qianjin"], DAY) == 1
@@ -105,7 +107,7 @@ def test_amendment_keeps_both_versions_and_the_rollup_uses_the_latest(tree, user
     with pytest.raises(ValidationError):
         services.report_amend(by=users["cadre"], report=report, reason="  ")
     amended = services.report_amend(
-        by=users["cadre"], report=report, reason="漏报一人", at=local(DAY, 18)
+        by=users["cadre"], report=report, reason="漏报一人", at=local(DAY, 16, 50)
     )
     assert amended.version == 2 and amended.figures["monitored_now"] == 1
     assert not amended.is_zero and not amended.late  # timeliness is the first submission's
@@ -162,8 +164,9 @@ def test_completeness_lists_the_missing_village_with_the_cadres_phone(tree, user
 def test_county_rollup_has_a_row_per_township(tree, users):
     _submit(users["cadre"], tree["qianjin"])
     result = rollup.rollup(tree["county"], DAY)
-    assert [(r.area.name, r.expected, r.submitted, r.missing) for r in result.rows] == [
-        ("火车站乡", 2, 1, 1)
+    assert [(r.area.name, r.own, r.expected, r.submitted, r.missing) for r in result.rows] == [
+        ("火车站乡", False, 2, 1, 1),
+        ("双清区", True, 0, 0, 0),  # the county's own row (县本级)
     ]
 
 
@@ -184,7 +187,11 @@ def test_rollup_runs_a_constant_number_of_queries(tree, users):
     with CaptureQueriesContext(connection) as many:
         result = rollup.rollup(tree["township"], DAY)
     assert result.expected == 8 and len(result.missing) == 4
-    assert len(many.captured_queries) == len(few.captured_queries)
+    # The township's own row costs one figure computation per village (its figures over the
+    # township less each village's); nothing else grows with the villages.
+    with CaptureQueriesContext(connection) as one:
+        figures.compute(tree["qianjin"], DAY)
+    assert len(many.captured_queries) == len(few.captured_queries) + 6 * len(one.captured_queries)
 
 
 def test_trend_from_the_snapshots(tree, users):
@@ -222,11 +229,41 @@ def test_village_cadre_submits_today_from_the_page(client, tree, users, now):
     assert DailyReport.objects.get().version == 2
 
 
-def test_figures_link_to_the_records_behind_them(client, tree, users, now):
+def test_figures_link_to_exactly_the_records_behind_them(client, tree, users, now):
+    open_case(by=users["cadre"], area=tree["qianjin_g1"], start=DAY - dt.timedelta(days=2))
+    open_case(by=users["cadre"], area=tree["qianjin_g2"], start=DAY)
     client.force_login(users["cadre"])
     page = client.get(reverse("reports:village_report", args=[tree["qianjin"].pk]))
-    assert reverse("monitoring:case_list").encode() in page.content
-    assert reverse("monitoring:alert_list").encode() in page.content
+    listed = reverse("reports:figure_records", args=["new_today", tree["qianjin"].pk])
+    assert f"{listed}?date={DAY}".encode() in page.content
+    response = client.get(listed, {"date": DAY.isoformat()})
+    assert response.status_code == 200
+    assert response.context["total"] == response.context["count"] == 2  # both recorded today
+    # The township's list of the people under observation: both, from either grid.
+    client.force_login(users["township"])
+    url = reverse("reports:figure_records", args=["checkins_due", tree["township"].pk])
+    response = client.get(url, {"date": DAY.isoformat()})
+    assert (response.context["count"], response.context["total"]) == (2, 4)  # 2 a day each
+    assert b'data-total="4"' in response.content
+    # A percentage opens the records of its part; an unknown figure is 404.
+    village = tree["qianjin"]
+    coverage = figures.FIGURES["screening_coverage"].list_url(village, DAY)
+    assert "/households_screened/" in coverage
+    bad = reverse("reports:figure_records", args=["nonsense", village.pk])
+    assert client.get(bad).status_code == 404
+
+
+def test_figure_records_are_scoped(client, tree, users, now):
+    open_case(by=users["cadre"], area=tree["qianjin_g1"], start=DAY)
+    url = reverse("reports:figure_records", args=["monitored_now", tree["qianjin"].pk])
+    client.force_login(users["stranger"])
+    assert client.get(url).status_code == 404
+    client.force_login(users["grid_worker"])  # 前进村1网格: the village is above him
+    assert client.get(url).status_code == 404
+    grid = reverse("reports:figure_records", args=["monitored_now", tree["qianjin_g1"].pk])
+    assert client.get(grid).context["count"] == 1
+    client.logout()
+    assert client.get(url).status_code == 302
 
 
 def test_stranger_gets_404_and_viewer_403_on_writes(client, tree, users, now):
@@ -279,7 +316,10 @@ def test_rollup_page_queries_do_not_grow_with_villages(
             parent=tree["township"],
         )
         _submit(users["township"], village)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    # Only the township's own row grows: one figure computation per village (see the roll-up).
+    with CaptureQueriesContext(connection) as one:
+        figures.compute(tree["qianjin"], DAY)
+    with django_assert_max_num_queries(len(few.captured_queries) + 5 * len(one.captured_queries)):
         assert client.get(url).status_code == 200
 
 
@@ -311,13 +351,25 @@ def test_export_xlsx_layout_and_audit(client, tree, users, now):
     assert "火车站乡" in rows[0][0] and "2026-11-20" in rows[0][0]
     headers = rows[1]
     assert rows[2][0] == "前进村" and rows[3][0] == "白云村"
-    assert rows[4][0] in {"合计", "Total"}
+    assert rows[4][0] in {"火车站乡本级", "火车站乡 (township level)"}  # 乡镇本级
+    assert rows[5][0] in {"合计", "Total"}
     status = headers.index(headers[1])
     assert rows[2][status] in {"迟报", "Late·Zero report", "迟报·零报告", "Late"}
     assert rows[3][status] in {"未报", "Missing"}
     assert "迟报说明" in rows[2]
+    # The county's template: the 填报单位 / 填报人 / 审核人 / date lines under the table.
+    lines = " ".join(str(c) for r in rows[6:] for c in r if c)
+    assert "火车站乡" in lines and ("填报人" in lines or "Filled in by" in lines)
+    assert "审核人" in lines or "Reviewed by" in lines
+    # Page setup: A4 landscape, fit to the width, the header rows on every page.
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage  # one page wide (1 is the default)
+    assert sheet.page_setup.fitToWidth in {None, 1} and sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows.replace("$", "") == "1:2"
+    disposition = response["Content-Disposition"]
+    assert "filename*=utf-8''" in disposition and "%E6%97%A5%E6%8A%A5" in disposition  # 日报
     event = AuditEvent.objects.get(action=AuditAction.EXPORT)
-    assert event.rows == 2 and event.area == tree["township"] and event.username == "township"
+    assert event.rows == 3 and event.area == tree["township"] and event.username == "township"
 
 
 def test_export_csv_for_a_county_has_a_row_per_township(client, tree, users, now):
@@ -329,8 +381,9 @@ def test_export_csv_for_a_county_has_a_row_per_township(client, tree, users, now
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert "双清区" in rows[0][0]
     assert rows[2][:5] == ["火车站乡", "2", "1", "0", "1"]
-    assert len(rows) == 4  # title, headers, one township, total
-    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, rows=1).exists()
+    assert rows[3][0] in {"双清区本级", "双清区 (county level)"}  # 县本级
+    assert len(rows) == 6  # title, headers, one township, the county's own row, total, signature
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, rows=2).exists()
 
 
 def test_a_date_out_of_range_falls_back_to_today(client, tree, users, now):

@@ -75,7 +75,13 @@ def test_due_times_per_level_must_be_in_order(client, users, tree):
     good = {"deadline": "15:00", "township_deadline": "16:30", "county_deadline": "18:00"}
     assert client.post(URL, {"which": "deadlines", **good}).status_code == 302
     due = ReportDeadline.objects.due_times(tree["county"].pk)
-    assert due == {"village": dt.time(15), "township": dt.time(16, 30), "county": dt.time(18)}
+    assert due == {
+        "village": dt.time(15),
+        "township": dt.time(16, 30),
+        "county": dt.time(18),
+        "amend_alone": dt.time(16, 30),  # until the townships' deadline unless set
+        "cutoff": dt.time(16),
+    }
     # The village deadline is what marks a report late.
     assert services.deadline_of(tree["qianjin"], DAY) == local(DAY, 15)
     assert rollup.rollup(tree["township"], DAY).due["township"] == dt.time(16, 30)

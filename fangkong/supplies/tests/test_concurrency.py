@@ -130,3 +130,27 @@ def test_the_first_receipts_into_a_new_store_create_one_balance(users, tree):
     assert all(isinstance(r, LedgerEntry) for r in results), results
     assert StockBalance.objects.get(store=store, item=item).quantity == 20
     _ledger_agrees()
+
+
+def test_parallel_corrections_of_one_transfer_make_one_reversal(users, tree):
+    """Six people correct the two legs of one transfer at the same moment: one correction."""
+    store, item = store_and_item(by=users["township"], area=tree["qianjin"], stock=100)
+    other, _ = store_and_item(by=users["township"], area=tree["baiyun"], name="白云村物资点")
+    out, into = services.stock_transfer(
+        by=users["township"], source=store, destination=other, item=item, quantity=60
+    )
+
+    def correct(i: int) -> object:
+        api = APIClient()
+        api.force_authenticate(users["township"])
+        leg = out if i % 2 else into
+        return api.post(
+            f"/api/v1/ledger/{leg.pk}/correct/", {"quantity": 6, "reason": "应为6"}, format="json"
+        ).status_code
+
+    results = _parallel(6, correct)
+    assert Counter(results) == Counter({201: 1, 400: 5}), results
+    assert LedgerEntry.objects.filter(reverses__isnull=False).count() == 2
+    assert StockBalance.objects.get(store=store, item=item).quantity == 94
+    assert StockBalance.objects.get(store=other, item=item).quantity == 6
+    _ledger_agrees()
