@@ -29,7 +29,7 @@ def test_house_numbers_sort_naturally():
     ("role", "heading"),
     [
         ("grid_worker", "当前应测体温"),
-        ("doctor", "待处理预警"),
+        ("doctor", "未处置预警"),
         ("cadre", "今日日报"),
         ("township", "今日未报送的村"),
         ("county_admin", "今日未报送的村"),
