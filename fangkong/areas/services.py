@@ -134,6 +134,7 @@ def area_change_code(*, by: User | None, area: Area, code: str) -> Area:
         obj=area,
         field="code",
         detail=f"{old_code}→{area.code}",
+        codes_only=True,
     )
     return area
 

@@ -210,8 +210,8 @@ def area_rollup(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @scoped_login_required
+@require_POST
 def remind(request: AuthedRequest, pk: int) -> HttpResponse:
     """催报: a notice in the app to the accounts of a village whose report is missing."""
     village = _area(request, pk, village=True)
@@ -233,8 +233,8 @@ def remind(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect(reverse("reports:area_rollup", args=[above.pk]) + f"?date={day}#missing")
 
 
-@require_POST
 @scoped_login_required
+@require_POST
 def sheet_send(request: AuthedRequest, pk: int) -> HttpResponse:
     """The township (county) sends its sheet upward, or amends it with a reason."""
     area = _area(request, pk)
@@ -266,8 +266,8 @@ def sheet_send(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect(reverse("reports:area_rollup", args=[area.pk]) + f"?date={day}")
 
 
-@require_POST
 @scoped_login_required
+@require_POST
 def amendment_acknowledge(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
     """The level above has seen an amendment that came after it took its sheet."""
     version: ReportVersion | SheetVersion

@@ -14,12 +14,12 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import xlsxwriter
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from fangkong.core import exports
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
@@ -128,7 +128,7 @@ def _headers() -> list[str]:
 
 def feedback_xlsx(reconciliation: ReconciliationList, rows: list[FeedbackRow]) -> bytes:
     out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(out, {"in_memory": True})
+    workbook = exports.workbook(out, {"in_memory": True})
     sheet = workbook.add_worksheet(_("Feedback")[:31])
     title = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
     head = workbook.add_format(

@@ -85,7 +85,7 @@ def test_dashboard_page_links_down_and_refreshes_its_live_part(client, tree, use
     assert page.status_code == 200
     text = page.content.decode()
     assert reverse("reports:dashboard", args=[tree["qianjin"].pk]) in text
-    assert 'hx-trigger="every 120s"' in text and "window.print()" in text
+    assert 'hx-trigger="every 120s"' in text and "data-print" in text
     fragment = client.get(
         url, {"date": DAY.isoformat(), "part": "live"}, headers={"HX-Request": "true"}
     )
