@@ -13,6 +13,7 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Que
 from django.utils import timezone
 
 from fangkong.areas.models import Area
+from fangkong.core.clock import local_tz
 from fangkong.monitoring.models import (
     OBSERVED_STATES,
     Alert,
@@ -143,24 +144,41 @@ def missed_checkins(area: Area, day: dt.date, now: dt.datetime | None = None) ->
     return sum(int(v or 0) for v in counts.values())
 
 
-def missed_checkin_cases(area: Area, day: dt.date, now: dt.datetime | None = None) -> QuerySet:
-    """The cases of ``area`` with at least one slot of ``day`` due, closed by ``now`` (default: the
-    present) and without a temperature, each annotated ``missed_slots`` (1 or 2): the list behind
-    the "missed check-ins" figure, whose sum of ``missed_slots`` is ``missed_checkins``. Derived
-    from the cases and their check-ins; no alert or job needs to have run."""
-    filters = _missed_filters(day, now or timezone.now())
-    cases = ObservationCase.objects.in_area(area).filter(_active_q(day))
-    if not filters:
-        return cases.none()
+def missed_checkin_cases(
+    area: Area, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
+) -> QuerySet:
+    """The cases of ``area`` with a temperature slot that closed in the report day
+    ``[start, end)`` (and before ``now``, default: the present) while it was due and had no
+    reading, each annotated ``missed_slots`` (how many such slots): the list behind the daily
+    report's "missed check-ins", whose sum of ``missed_slots`` is the figure. A slot counts in the
+    report day in which it closed, so that no slot falls between two reports (the evening slot
+    closing at 20:00 is in the next day's report). Derived from the cases and their check-ins:
+    right whether or not the missed-slot alerts were raised."""
+    stop = min(end, now or timezone.now())
+    cases = ObservationCase.objects.in_area(area)
+    local = local_tz()
+    first = start.astimezone(local).date() - dt.timedelta(days=1)
+    last = stop.astimezone(local).date()
     flags = []
     any_missed = Q(pk__in=[])
-    for slot, due in filters.items():
-        recorded = Exists(CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot))
-        missed = due & ~Q(recorded)
-        any_missed |= missed
-        flags.append(
-            Case(When(missed, then=Value(1)), default=Value(0), output_field=IntegerField())
-        )
+    for policy in ObservationPolicy.objects.all():
+        day = first
+        while day <= last:
+            for slot in (1, 2):
+                closed = policy.slot_end(day, slot)
+                if not start <= closed < stop:
+                    continue
+                recorded = Exists(CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot))
+                missed = (
+                    Q(policy_id=policy.pk, opened_at__lt=closed) & _active_q(day) & ~Q(recorded)
+                )
+                any_missed |= missed
+                flags.append(
+                    Case(When(missed, then=Value(1)), default=Value(0), output_field=IntegerField())
+                )
+            day += dt.timedelta(days=1)
+    if not flags:
+        return cases.none()
     total: Any = flags[0]
     for flag in flags[1:]:
         total = total + flag

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -122,6 +122,11 @@ def _alerts_in_window(c: FigureContext) -> dict[str, int]:
     return c.shared("alerts_in_window", count)
 
 
+def _missed_in_window(c: FigureContext) -> int:
+    rows = missed_checkin_cases(c.area, *c.window)
+    return int(rows.aggregate(n=Sum("missed_slots"))["n"] or 0)
+
+
 def _new_in_window(c: FigureContext) -> int:
     return c.shared("new_cases_in_window", lambda area, day: _new_cases(c).count())
 
@@ -233,11 +238,12 @@ for _figure in [
         _("Missed check-ins"),
         TIMES,
         # From what was due and what was recorded (issue 15), not from the missed-slot alerts:
-        # right whether or not the scheduler has raised them.
-        lambda c: _monitoring(c).missed_checkins,
+        # right whether or not the scheduler has raised them; each slot in the report day in
+        # which it closed (issue 18).
+        lambda c: _missed_in_window(c),
         event=True,
         records=Records(
-            lambda c: missed_checkin_cases(c.area, c.day),
+            lambda c: missed_checkin_cases(c.area, *c.window),
             _CASE,
             total=sum_of("missed_slots"),
             page=_alerts,

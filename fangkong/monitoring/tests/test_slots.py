@@ -83,7 +83,10 @@ def test_a_late_reading_closes_its_missed_alert_and_counts_as_late(client, users
     clock.set(local(D, 20, 5))
     assert services.alerts_scan_missed(area=tree["county"]) == 2  # morning and evening
     village = tree["qianjin"]
-    assert FIGURES["missed_checkins"].value(village, D) == 2
+    # Each slot counts in the report day in which it closed (cut-off 16:00): the morning (12:00)
+    # in D's report, the evening (20:00) in the next day's, so none falls between two reports.
+    assert FIGURES["missed_checkins"].value(village, D) == 1
+    assert FIGURES["missed_checkins"].value(village, D + dt.timedelta(days=1)) == 1
     clock.set(local(D, 20, 40))  # the evening reading arrives by the link, late
     assert client.post(link, {"temperature": "36.7"}).status_code == 302
     late = CheckIn.objects.get(slot=2)
@@ -92,12 +95,14 @@ def test_a_late_reading_closes_its_missed_alert_and_counts_as_late(client, users
     assert (evening.is_open, evening.checkin, evening.action) == (False, late, "reached")
     assert Alert.objects.get(kind=AlertKind.MISSED, slot=1).is_open
     assert FIGURES["missed_checkins"].value(village, D) == 1
+    assert FIGURES["missed_checkins"].value(village, D + dt.timedelta(days=1)) == 0
     assert FIGURES["late_checkins"].value(village, D) == 1
     assert figures.missed_checkins(village, D) == 1
     clock.set(local(D, 21))  # the grid worker enters the morning one he took on paper
     services.checkin_record(case=case, by=users["grid_worker"], temperature="36.4", day=D, slot=1)
     assert not Alert.objects.filter(kind=AlertKind.MISSED).open().exists()
     assert FIGURES["missed_checkins"].value(village, D) == 0
+    assert FIGURES["missed_checkins"].value(village, D + dt.timedelta(days=1)) == 0
     assert FIGURES["late_checkins"].value(village, D) == 2
     assert FIGURES["checkins_done"].value(village, D) == 2
 
