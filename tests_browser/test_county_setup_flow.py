@@ -78,7 +78,7 @@ def test_county_admin_imports_corrects_and_creates_a_cadre_who_logs_in(page: Pag
     cadre = User.objects.get(username="hongqi_cadre")
     assert cadre.area == village and cadre.must_change_password
 
-    # The cadre logs in on their own phone, must choose a password, then sees the village.
+    # The cadre logs in on their own phone, must choose a password, then sees the village's today page.
     page.context.clear_cookies()
     log_in(page, "hongqi_cadre", password)
     page.wait_for_url(re.compile(r"/accounts/password/$"))
@@ -89,6 +89,8 @@ def test_county_admin_imports_corrects_and_creates_a_cadre_who_logs_in(page: Pag
     form.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"/accounts/password/done/$"))
     page.goto("/")
-    expect(page.locator("main h1")).to_have_text("红旗村委会")
+    # Home is the cadre's today page, in the village's name.
+    expect(page.locator("main h1")).to_contain_text("今日")
+    expect(page.locator("main")).to_contain_text("红旗村委会")
     cadre.refresh_from_db()
     assert not cadre.must_change_password
