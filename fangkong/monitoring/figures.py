@@ -177,8 +177,8 @@ def missed_checkin_cases(
                     Case(When(missed, then=Value(1)), default=Value(0), output_field=IntegerField())
                 )
             day += dt.timedelta(days=1)
-    if not flags:
-        return cases.none()
+    if not flags:  # no slot closed in the window: an empty list that still adds up (to 0)
+        return cases.none().annotate(missed_slots=Value(0, output_field=IntegerField()))
     total: Any = flags[0]
     for flag in flags[1:]:
         total = total + flag

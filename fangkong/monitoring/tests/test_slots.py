@@ -130,3 +130,12 @@ def test_the_worker_form_keeps_the_round_chosen(client, users, tree, clock):
     assert preselected(12, 20) == 2  # the morning is taken
     refused = client.post(url, {"date": "2020-02-01", "slot": 1, "temperature": "x"})
     assert refused.context["form"]["slot"].value() == "1"  # an error keeps the choice
+
+
+def test_missed_checkins_of_a_report_day_with_no_slot_closed_yet_is_zero(tree, clock):
+    # Far in the future (the API fuzzer asked for 4742-03-09): no slot has closed in that report
+    # day, and the figure and its list still add up (a 500 once).
+    clock.set(local(D, 7))
+    far = dt.date(4742, 3, 9)
+    assert FIGURES["missed_checkins"].value(tree["qianjin"], far) == 0
+    assert FIGURES["missed_checkins"].value(tree["county"], far) == 0
