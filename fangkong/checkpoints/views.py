@@ -47,12 +47,14 @@ from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
-from fangkong.core.ratelimit import rate_limited
+from fangkong.core.ratelimit import public_rate_limited
 from fangkong.registry.models import Household, Resident
 from fangkong.workforce.models import ShiftAssignment
 
-# Self-registrations allowed per checkpoint poster and per address, per hour.
-SELF_REGISTRATION_LIMIT = 20
+# Self-registrations allowed per address (across all posters) and per poster, per hour. Only
+# posts from an address still within its own budget count against the poster's, so one source
+# cannot shut a poster for the visitors queueing at it (``core.ratelimit.public_rate_limited``).
+SELF_REGISTRATION_LIMIT = 300
 SELF_REGISTRATION_PER_ADDRESS = 5
 SELF_REGISTRATION_WINDOW = 3600
 
@@ -615,12 +617,13 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
     form = SelfRegistrationForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        ip = client_ip(request) or "unknown"
-        window = SELF_REGISTRATION_WINDOW
-        if rate_limited(
-            f"selfregister:cp:{checkpoint.pk}", limit=SELF_REGISTRATION_LIMIT, window=window
-        ) | rate_limited(
-            f"selfregister:ip:{ip}", limit=SELF_REGISTRATION_PER_ADDRESS, window=window
+        if public_rate_limited(
+            scope="selfregister",
+            page=str(checkpoint.pk),
+            address=client_ip(request),
+            per_address=SELF_REGISTRATION_PER_ADDRESS,
+            per_page=SELF_REGISTRATION_LIMIT,
+            window=SELF_REGISTRATION_WINDOW,
         ):
             return render(
                 request,
