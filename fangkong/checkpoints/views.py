@@ -283,17 +283,18 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
         holder = None
         if holder_id := form.cleaned_data.get("holder"):
             holder = Resident.objects.filter(county_id=checkpoint.county_id, pk=holder_id).first()
+        code = form.cleaned_data["code"]
         try:
             passage = services.pass_scan(
                 by=request.user,
                 checkpoint=checkpoint,
-                code=form.cleaned_data["code"],
+                code=code,
                 direction=form.cleaned_data["direction"],
                 holder=holder,
             )
         except ValidationError as error:
             apply_errors(form, error)
-            found = services.pass_find(checkpoint=checkpoint, code=form.cleaned_data["code"])
+            found = services.pass_find(checkpoint=checkpoint, code=code)
             refusals = getattr(error, "error_dict", {}).get("holder", [])
             if found is not None and any(e.code == "observed" for e in refusals):
                 choices = services.pass_users(found, day=today_local())[0]
