@@ -25,6 +25,7 @@ from fangkong.checkpoints.models import (
     VehicleType,
 )
 from fangkong.core.http import AuthedAPIRequest
+from fangkong.core.idempotency import idempotent
 
 
 class CheckpointSerializer(serializers.ModelSerializer):
@@ -238,6 +239,7 @@ class PassageViewSet(
     serializer_class = PassageSerializer
     write_capability = Cap.CHECKPOINTS_WRITE
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().create(request, *args, **kwargs)
         if response.data.get("repeated"):
@@ -273,6 +275,7 @@ class PassViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=ScanSerializer, responses=PassageSerializer)
     @action(detail=False, methods=["post"], serializer_class=ScanSerializer)
+    @idempotent
     def scan(self, request: AuthedAPIRequest, **kwargs: Any) -> Response:
         serializer = ScanSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
