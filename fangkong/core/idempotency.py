@@ -220,8 +220,8 @@ def idempotent_page[**P](
 def _conflict_page(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
     return render(
         request,
-        "core/idempotency_refused.html",
-        {"message": message, "back": request.path},
+        "core/refused.html",
+        {"title": _("Not sent twice"), "message": message, "back": request.path},
         status=status,
     )
 
