@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "fangkong.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "fangkong.core.schema.AutoSchema",  # + the Idempotency-Key header
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -212,6 +212,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served by us: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "fangkong.core.schema.add_shared_refusals",  # 400/401/403/404/422 on every operation
+    ],
     # Choice sets that share a field name with another app's: named here, not by a hash.
     "ENUM_NAME_OVERRIDES": {
         "CategoryEnum": "fangkong.monitoring.models.Category",

@@ -283,7 +283,7 @@ class CarePlanViewSet(
         return Response(CareVisitSerializer(visit).data, status=201)
 
     @extend_schema(responses=OverdueSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def overdue(self, request: Request, **kwargs: Any) -> Response:
         """Visits past due today, most overdue first, by name."""
         rows = figures.overdue_visits(request.user.area, today_local())  # type: ignore[union-attr,arg-type]

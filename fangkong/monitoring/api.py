@@ -85,6 +85,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "proposed",
         ]
         read_only_fields = ["planned_end", "period_days", "ended_on", "status"]
+        # what the service needs to open a case: a missing one is a 400 by field, not a 500
+        extra_kwargs = {f: {"required": True} for f in ("category", "mode", "start_date")}
 
     def create(self, validated_data: dict[str, Any]) -> ObservationCase:
         return services.case_open(by=self.context["request"].user, **validated_data)
@@ -139,6 +141,8 @@ class AlertSerializer(serializers.ModelSerializer):
         allow_null=True,
     )
     is_open = serializers.BooleanField(read_only=True)
+    # "" while the alert is open: the schema says so (a read-only field loses allow_blank)
+    action = serializers.ChoiceField(choices=AlertAction.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Alert

@@ -247,7 +247,9 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._move(request, HandOutSerializer, services.stock_hand_out)
 
     @extend_schema(request=TransferSerializer, responses={201: EntrySerializer(many=True)})
-    @action(detail=False, methods=["post"], serializer_class=TransferSerializer)
+    @action(
+        detail=False, methods=["post"], serializer_class=TransferSerializer, pagination_class=None
+    )
     @idempotent
     def transfer(self, request: Request, **kwargs: Any) -> Response:
         def move(*, by: Any, store: Store, **data: Any) -> Any:
@@ -262,7 +264,9 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._move(request, AdjustSerializer, services.stock_adjust)
 
     @extend_schema(request=CorrectSerializer, responses={201: EntrySerializer(many=True)})
-    @action(detail=True, methods=["post"], serializer_class=CorrectSerializer)
+    @action(
+        detail=True, methods=["post"], serializer_class=CorrectSerializer, pagination_class=None
+    )
     @idempotent
     def correct(self, request: AuthedAPIRequest, **kwargs: Any) -> Response:
         """Correct an entry (冲正): its reversal, then the right quantity if not 0."""
