@@ -23,6 +23,7 @@ from fangkong.monitoring.models import (
     ObservationCase,
     ObservationPolicy,
     Status,
+    under_observation_on,
 )
 
 SLOTS_PER_DAY = 2
@@ -129,9 +130,7 @@ def _missed_aggregates(day: dt.date, now: dt.datetime, among: Q) -> dict[str, Co
 
 
 def _active_q(day: dt.date) -> Q:
-    return Q(status__in=OBSERVED_STATES, start_date__lte=day) & (
-        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
-    )
+    return under_observation_on(day)  # the one rule, shared with the dashboard and the lists
 
 
 def missed_checkins(area: Area, day: dt.date, now: dt.datetime | None = None) -> int:

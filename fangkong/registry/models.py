@@ -260,6 +260,14 @@ class Resident(CountyScoped):
         return [str(label) for flag, label in VULNERABLE_FLAGS if getattr(self, flag)]
 
 
+def household_area_id(resident: Resident) -> int:
+    """The area of the resident's household (what cases keep as their own area), with no query
+    when the household is loaded and one small one otherwise."""
+    if Resident.household.is_cached(resident):
+        return resident.household.area_id
+    return Household.objects.values_list("area_id", flat=True).get(pk=resident.household_id)
+
+
 class ImportJobQuerySet(models.QuerySet["ImportJob"]):
     def for_user(self, user: User) -> ImportJobQuerySet:
         """A user's own uploads, in an area they still see."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Max
@@ -237,8 +238,18 @@ def _villages(area: Area, day: dt.date) -> list[Area]:
     return list(Area.objects.subtree(area).expected_on(day).order_by("path"))
 
 
-def rollup(area: Area, day: dt.date, *, live: bool = True) -> Rollup:
-    """The roll-up of ``area`` for ``day``: 6 queries, plus the live figures' fixed few."""
+def rollup(
+    area: Area,
+    day: dt.date,
+    *,
+    live: bool = True,
+    own: Callable[[list[Area]], dict[str, Number]] | None = None,
+) -> Rollup:
+    """The roll-up of ``area`` for ``day``: 6 queries, plus the live figures' fixed few.
+
+    ``own`` (with ``live=False``), given the areas of the rows below, gives the figures of the
+    area's own row instead of computing every figure of the form over the area and each row below
+    (the dashboard, which charts one figure, gives that one)."""
     form = figures.form_for(area.county_id)
     villages = _villages(area, day)
     reports = {
@@ -280,9 +291,15 @@ def rollup(area: Area, day: dt.date, *, live: bool = True) -> Rollup:
         .order_by()
     }
     children = _child_rows(area, rows, form, sheets)
-    whole = figures.compute(area, day, form)
+    whole = figures.compute(area, day, form) if live or own is None else {}
     if area.level in {Level.TOWNSHIP, Level.COUNTY}:
-        children.append(_own_row(area, day, form, whole, [c.area for c in children]))
+        below = [c.area for c in children]
+        if own is not None and not live:
+            children.append(
+                ChildRow(area=area, figures=own(below), form=form, own=True, source="live")
+            )
+        else:
+            children.append(_own_row(area, day, form, whole, below))
     reported = figures.combine((row.figures for row in children), form)
     due = ReportDeadline.objects.due_times(area.county_id)
     sheet = sheets.get(area.pk)

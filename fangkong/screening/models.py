@@ -151,7 +151,21 @@ class VisitOutcome(models.TextChoices):
 
 class HouseholdVisitQuerySet(AreaScopedQuerySet["HouseholdVisit"]):
     def in_area(self, area: Area) -> Self:
-        return self.under(area, "household__area__path")
+        """By the household's own area, kept on the visit (see ``HouseholdVisit.area``), even for
+        a whole county: a household taken in by another county leaves its visits in the round's
+        county (their tenant key), where they no longer count (nor in any area below it)."""
+        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        """Visits written in bulk take their household's area too (``save`` is not called)."""
+        objs = list(objs)
+        missing = {o.household_id for o in objs if o.area_id is None}
+        if missing:
+            areas = dict(Household.objects.filter(pk__in=missing).values_list("pk", "area_id"))
+            for o in objs:
+                if o.area_id is None:
+                    o.area_id = areas[o.household_id]
+        return super().bulk_create(objs, *args, **kwargs)
 
     def current(self) -> HouseholdVisitQuerySet:
         """The visit that counts for each household in each round (its latest)."""
@@ -188,6 +202,13 @@ class HouseholdVisit(CountyScoped):
     notes = models.TextField(_("notes"), blank=True)
     is_latest = models.BooleanField(default=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The household's area (a grid or a village), kept on the visit so that coverage and the
+    # dashboard count visits by area without joining the households. Set on creation (``save``,
+    # ``bulk_create``) and kept right by the register's moves (``registry.signals.places_changed``,
+    # received in ``screening.receivers``).
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
 
     objects = HouseholdVisitQuerySet.as_manager()
 
@@ -205,15 +226,26 @@ class HouseholdVisit(CountyScoped):
         indexes = [
             models.Index(fields=["county", "round", "is_latest"], name="visit_round_latest"),
             models.Index(fields=["county", "visited_on"], name="visit_county_day"),
+            models.Index(fields=["county", "area"], name="visit_county_area"),
         ]
 
     def __str__(self) -> str:
         return f"{self.visited_on} {self.household_id} {self.outcome}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.area_id is None:
+            if HouseholdVisit.household.is_cached(self):
+                self.area_id = self.household.area_id
+            else:
+                self.area_id = Household.objects.values_list("area_id", flat=True).get(
+                    pk=self.household_id
+                )
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
 
 class PersonCheckQuerySet(AreaScopedQuerySet["PersonCheck"]):
     def in_area(self, area: Area) -> Self:
-        return self.under(area, "visit__household__area__path")
+        return self.under(area, "visit__area__path")
 
     def travelled(self) -> PersonCheckQuerySet:
         return self.exclude(travel_from="")
