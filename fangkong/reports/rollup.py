@@ -9,7 +9,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Max
+from django.db.models import Count, FloatField, Max, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import Role, User
@@ -399,31 +401,46 @@ class TrendPoint:
 
 def trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[TrendPoint]:
     """One figure over the last ``days`` days up to ``end``, from the submitted snapshots, with the
-    number of reports behind each point: one query."""
+    number of reports behind each point: one query, summed in the database per day (a county's
+    30 days are 9,000 snapshots: decoding each in Python cost most of the dashboard)."""
     start = end - dt.timedelta(days=days - 1)
-    form = figures.ReportForm("trend", figure.label, figures.with_parts([figure.key]))
-    by_day: dict[dt.date, list[tuple[dict, bool]]] = defaultdict(list)
-    for day, values, late in (
-        DailyReport.objects.in_area(area)
+    keys = [k for k in figures.with_parts([figure.key]) if figures.FIGURES[k].ratio_of is None]
+    sums = {
+        f"sum_{n}": Sum(Cast(KT(f"figures__{key}"), FloatField())) for n, key in enumerate(keys)
+    }
+    by_day = {
+        row["date"]: row
+        for row in DailyReport.objects.in_area(area)
         .filter(date__gte=start, date__lte=end)
         .order_by()
-        .values_list("date", "figures", "late")
-    ):
-        by_day[day].append((values, late))
+        .values("date")
+        .annotate(n=Count("pk"), late_n=Count("pk", filter=Q(late=True)), **sums)
+    }
+    form = figures.ReportForm("trend", figure.label, figures.with_parts([figure.key]))
     points = []
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
-        entries = by_day.get(day, [])
-        total = figures.combine((values for values, _late in entries), form)
+        row = by_day.get(day)
+        if row is None:
+            points.append(TrendPoint(date=day, submitted=0, late=0, value=None))
+            continue
+        summed = {key: _number(row[f"sum_{n}"]) for n, key in enumerate(keys)}
         points.append(
             TrendPoint(
                 date=day,
-                submitted=len(entries),
-                late=sum(late for _values, late in entries),
-                value=total[figure.key] if entries else None,
+                submitted=row["n"],
+                late=row["late_n"],
+                value=figures.combine([summed], form)[figure.key],
             )
         )
     return points
+
+
+def _number(value: float | None) -> Number:
+    """A sum from the database as the snapshots hold it: whole numbers as int."""
+    if value is None:
+        return 0
+    return int(value) if float(value).is_integer() else round(value, 2)
 
 
 def live_trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[TrendPoint]:
