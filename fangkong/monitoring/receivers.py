@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import OuterRef, Q, Subquery
@@ -34,8 +35,11 @@ def move_cases_with_household(
 
 @receiver(places_changed, dispatch_uid="monitoring_places_changed")
 def follow_household_area(
-    sender: object, households: list[int] = (), residents: list[int] = (), **_: Any
-) -> None:  # type: ignore[assignment]
+    sender: object,
+    households: Sequence[int] = (),
+    residents: Sequence[int] = (),
+    **_: Any,
+) -> None:
     """Households moved to another area, or residents to another household: their cases take the
     household's area again (the area the figures and the dashboard count them in)."""
     which = Q(pk__in=[])

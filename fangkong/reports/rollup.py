@@ -424,7 +424,7 @@ def trend(area: Area, figure: figures.Figure, end: dt.date, days: int) -> list[T
         if row is None:
             points.append(TrendPoint(date=day, submitted=0, late=0, value=None))
             continue
-        summed = {key: _number(row[f"sum_{n}"]) for n, key in enumerate(keys)}
+        summed = {key: _number(row[f"sum_{n}"]) for n, key in enumerate(keys)}  # type: ignore[literal-required]
         points.append(
             TrendPoint(
                 date=day,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
@@ -13,7 +14,7 @@ from fangkong.screening.models import HouseholdVisit
 
 
 @receiver(places_changed, dispatch_uid="screening_places_changed")
-def follow_household_area(sender: object, households: list[int] = (), **_: Any) -> None:  # type: ignore[assignment]
+def follow_household_area(sender: object, households: Sequence[int] = (), **_: Any) -> None:
     """Households moved to another area: their visits take the household's area again (where
     coverage and the dashboard count them). A resident changing household moves no visit."""
     if not households:

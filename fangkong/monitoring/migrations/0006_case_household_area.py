@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Subquery
 def fill_areas(apps, schema_editor):
     ObservationCase = apps.get_model("monitoring", "ObservationCase")
     Resident = apps.get_model("registry", "Resident")
-    ObservationCase.objects.filter(area__isnull=True).update(
+    ObservationCase.objects.update(
         area_id=Subquery(
             Resident.objects.filter(pk=OuterRef("resident_id")).values("household__area_id")[:1]
         )

@@ -298,3 +298,18 @@ def test_own_row_of_the_dashboard_is_the_roll_ups(client, county, records, users
                 table, FIGURES[key], DAY, [r.area for r in full.rows if not r.own]
             )
             assert own[key] == full.own.figures[key], (area.name, key)
+
+
+def test_the_migrations_fill_the_area_of_existing_cases_and_visits(county, records):
+    """The data migrations give every existing case and visit its household's area (here
+    after scrambling them, as rows from before the column would have none)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    ObservationCase.objects.update(area=county["county"])
+    HouseholdVisit.objects.update(area=county["county"])
+    import_module("fangkong.monitoring.migrations.0006_case_household_area").fill_areas(apps, None)
+    import_module("fangkong.screening.migrations.0004_visit_household_area").fill_areas(apps, None)
+    assert_places_kept()
+    assert ObservationCase.objects.filter(area=county["qianjin_g1"]).count() == 2

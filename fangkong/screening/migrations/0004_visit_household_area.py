@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Subquery
 def fill_areas(apps, schema_editor):
     HouseholdVisit = apps.get_model("screening", "HouseholdVisit")
     Household = apps.get_model("registry", "Household")
-    HouseholdVisit.objects.filter(area__isnull=True).update(
+    HouseholdVisit.objects.update(
         area_id=Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("area_id")[:1])
     )
 
