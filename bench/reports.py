@@ -234,6 +234,10 @@ def build(args: argparse.Namespace, day: dt.date) -> dict:
                FROM registry_household h, round WHERE h.county_id = %(county)s""",
         ),
         (
+            "households' first day screened",
+            """{SCREENED}""",
+        ),
+        (
             "travellers checked",
             """INSERT INTO screening_personcheck (county_id, visit_id, resident_id, name,
                  person_key, at_home, travel_from, returned_on, route, origin_code, origin_name,
@@ -324,9 +328,19 @@ def build(args: argparse.Namespace, day: dt.date) -> dict:
         placed = any(c.name == "area_id" for c in columns)
         console.print(f"  cases and visits keep the household's area: {placed}")
         fill = (
-            {"AREA": ", area_id", "H_AREA": ", h.area_id", "HH_AREA": ", hh.area_id"}
+            {
+                "AREA": ", area_id",
+                "H_AREA": ", h.area_id",
+                "HH_AREA": ", hh.area_id",
+                "SCREENED": """UPDATE registry_household h SET screened_on = v.first
+                    FROM (SELECT household_id, min(visited_on) AS first
+                          FROM screening_householdvisit
+                          WHERE county_id = %(county)s AND outcome = 'visited'
+                          GROUP BY household_id) v
+                    WHERE h.id = v.household_id AND h.county_id = %(county)s""",
+            }
             if placed
-            else {"AREA": "", "H_AREA": "", "HH_AREA": ""}
+            else {"AREA": "", "H_AREA": "", "HH_AREA": "", "SCREENED": "SELECT 1"}
         )
         for label, sql in steps:
             for key, value in fill.items():

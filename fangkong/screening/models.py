@@ -149,6 +149,27 @@ class VisitOutcome(models.TextChoices):
     NOBODY_HOME = "nobody_home", _("Nobody home")
 
 
+def mark_screened(*, household_id: int, county_id: int, day: dt.date) -> None:
+    """A visit of ``county_id``'s screening found someone on ``day``: the household's first such
+    day (``Household.screened_on``) is that day if it had none or a later one, and the household
+    is (still) in that county."""
+    Household.objects.filter(pk=household_id, county_id=county_id).filter(
+        Q(screened_on__isnull=True) | Q(screened_on__gt=day)
+    ).update(screened_on=day)
+
+
+def screened_on(household_id: int, county_id: int) -> dt.date | None:
+    """The household's first day found by a visit of ``county_id``'s screening, from the visits."""
+    return (
+        HouseholdVisit.objects.filter(
+            household_id=household_id, county_id=county_id, outcome=VisitOutcome.VISITED
+        )
+        .order_by("visited_on")
+        .values_list("visited_on", flat=True)
+        .first()
+    )
+
+
 class HouseholdVisitQuerySet(AreaScopedQuerySet["HouseholdVisit"]):
     def in_area(self, area: Area) -> Self:
         """By the household's own area, kept on the visit (see ``HouseholdVisit.area``), even for
@@ -165,7 +186,15 @@ class HouseholdVisitQuerySet(AreaScopedQuerySet["HouseholdVisit"]):
             for o in objs:
                 if o.area_id is None:
                     o.area_id = areas[o.household_id]
-        return super().bulk_create(objs, *args, **kwargs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        first: dict[tuple[int, int], dt.date] = {}
+        for o in objs:
+            if o.outcome == VisitOutcome.VISITED:
+                key = (o.household_id, o.county_id)
+                first[key] = min(first.get(key, o.visited_on), o.visited_on)
+        for (household_id, county_id), day in first.items():
+            mark_screened(household_id=household_id, county_id=county_id, day=day)
+        return created
 
     def current(self) -> HouseholdVisitQuerySet:
         """The visit that counts for each household in each round (its latest)."""
@@ -240,7 +269,12 @@ class HouseholdVisit(CountyScoped):
                 self.area_id = Household.objects.values_list("area_id", flat=True).get(
                     pk=self.household_id
                 )
+        adding = self._state.adding
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if adding and self.outcome == VisitOutcome.VISITED:
+            mark_screened(
+                household_id=self.household_id, county_id=self.county_id, day=self.visited_on
+            )
 
 
 class PersonCheckQuerySet(AreaScopedQuerySet["PersonCheck"]):

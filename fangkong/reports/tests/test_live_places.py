@@ -30,7 +30,7 @@ from fangkong.registry.tests.factories import (
 )
 from fangkong.reports import live, rollup
 from fangkong.reports.figures import FIGURES
-from fangkong.screening.models import HouseholdVisit, PersonCheck, VisitOutcome
+from fangkong.screening.models import HouseholdVisit, PersonCheck, VisitOutcome, screened_on
 from fangkong.screening.tests.factories import RoundFactory, record_visit
 
 DAY = dt.date(2026, 11, 20)
@@ -69,6 +69,8 @@ def assert_places_kept() -> None:
     """Every case and visit has its household's area now (the invariant behind the figures)."""
     assert not ObservationCase.objects.exclude(area_id=F("resident__household__area_id")).exists()
     assert not HouseholdVisit.objects.exclude(area_id=F("household__area_id")).exists()
+    for household in Household.objects.all():
+        assert household.screened_on == screened_on(household.pk, household.county_id)
 
 
 def assert_dashboard_agrees(*areas, day: dt.date = DAY) -> None:
@@ -274,7 +276,7 @@ def test_dashboard_queries_do_not_grow_with_villages(client, county, records, us
     _more_villages(county, users, 5)
     assert _dashboard_queries(client, county["county"]) == county_before
     assert _dashboard_queries(client, county["township"]) == township_before
-    assert _live_queries(county["township"]) == live_before == 8
+    assert _live_queries(county["township"]) == live_before == 7
     # The fixed few: session and user, the area, the trend, the roll-up of the reports and
     # sheets, the live table, the breadcrumb.
     assert county_before <= 30 and township_before <= 30
@@ -309,7 +311,20 @@ def test_the_migrations_fill_the_area_of_existing_cases_and_visits(county, recor
 
     ObservationCase.objects.update(area=county["county"])
     HouseholdVisit.objects.update(area=county["county"])
+    Household.objects.update(screened_on=DAY)
     import_module("fangkong.monitoring.migrations.0006_case_household_area").fill_areas(apps, None)
     import_module("fangkong.screening.migrations.0004_visit_household_area").fill_areas(apps, None)
     assert_places_kept()
     assert ObservationCase.objects.filter(area=county["qianjin_g1"]).count() == 2
+
+
+def test_saving_a_household_page_keeps_the_day_a_visit_screened_it(county, records, users):
+    """A visit recorded while the household's page was open is not undone by saving the page."""
+    stale = Household.objects.get(pk=records["homes"]["h1"].pk)
+    fresh = HouseholdFactory(area=county["qianjin_g1"])
+    page = Household.objects.get(pk=fresh.pk)  # opened before the visit
+    record_visit(records["round"], fresh, by=users["county_admin"], visited_on=DAY, people=[PERSON])
+    registry.household_update(by=users["county_admin"], household=page, area=county["qianjin_g2"])
+    registry.household_update(by=users["county_admin"], household=stale, area=county["qianjin_g2"])
+    assert Household.objects.get(pk=fresh.pk).screened_on == DAY
+    assert_dashboard_agrees(county["township"])
