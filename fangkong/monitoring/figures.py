@@ -230,9 +230,12 @@ def monitoring_figures(
     of ``window`` (the daily report's 16:00-to-16:00 day)."""
     window = window or calendar_day(day)
     cases = ObservationCase.objects.in_area(area)
-    observed = Q(status__in=OBSERVED_STATES, start_date__lte=day)
-    active = _active_q(day)
-    missed = _missed_aggregates(day, now or timezone.now(), active)
+    # As the report day ends (an amendment made in the evening still says how things stood at
+    # the cut-off, not with the cases opened since).
+    known = Q(opened_at__lt=window[1])
+    observed = Q(status__in=OBSERVED_STATES, start_date__lte=day) & known
+    active = _active_q(day) & known
+    missed = _missed_aggregates(day, now or timezone.now(), _active_q(day))
     counts = cases.aggregate(
         **missed,
         total=Count("pk", filter=observed),

@@ -72,7 +72,11 @@ def _case_rows(
     (``ended_on`` for released that day, ``start_date__lte`` for monitored to date)."""
 
     def rows(c: FigureContext) -> QuerySet:
-        cases = ObservationCase.objects.in_area(c.area).select_related("resident")
+        cases = (
+            ObservationCase.objects.in_area(c.area)
+            .filter(opened_at__lt=c.window[1])  # as the report day ends
+            .select_related("resident")
+        )
         cases = cases.active_on(c.day) if active else cases
         return cases.filter(**filters, **({on: c.day} if on else {}))
 
