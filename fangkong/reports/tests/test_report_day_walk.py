@@ -33,6 +33,7 @@ from fangkong.reports.models import ReportDeadline
 from fangkong.screening.tests.factories import RiskAreaFactory
 from fangkong.supplies import services as supplies
 from fangkong.supplies.tests.factories import store_and_item
+from fangkong.workforce.models import PointEntry, PointRule
 
 FIRST = dt.date(2026, 11, 20)
 HOURS = [local(FIRST + dt.timedelta(days=h // 24), h % 24, 30) for h in range(48)]
@@ -60,6 +61,8 @@ def _build(clock: Clock) -> Walk:
     staff = UserFactory(username="walk_staff", role=Role.CHECKPOINT_STAFF, area=village)
     walk = Walk(village=village, county=tree["county"])
     RiskAreaFactory(name="武汉市", level="city", code="420100000000")
+    # The county's red points: 2 for an errand done (granted to whoever did it).
+    PointRule.objects.create(county=tree["county"], kind="errand_done", points=2)
 
     clock.set(local(FIRST - dt.timedelta(days=20), 9))
     to_release = [open_case(by=cadre, area=grid, start=clock.now.date()) for _ in HOURS]
@@ -129,6 +132,8 @@ def _build(clock: Clock) -> Walk:
 
         errand = care.errand_done(by=cadre, errand=errands[n], money_spent="12.5")
         walk.add("errands_done_today", errand.pk)
+        granted = PointEntry.objects.get(record_id=errand.pk, kind="errand_done")
+        walk.add("points_granted", granted.pk, 2)
         visit = care.care_visit_record(by=cadre, plan=plan, day=day)
         walk.add("care_visits_today", visit.pk)
         handed = supplies.stock_hand_out(
@@ -192,6 +197,7 @@ EVENT_FIGURES = [
     "disinfection_done",
     "new_today",
     "released_today",
+    "points_granted",
 ]
 
 
