@@ -255,6 +255,10 @@ class ObservationCase(CountyScoped):
     start_date = models.DateField(_("start date"))
     planned_end = models.DateField(_("planned end"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    # When the end (release, early end, transfer) was recorded: the daily report counts a
+    # release in the report day (16:00 to 16:00) of this moment, or of the start of ``ended_on``
+    # when the release is dated another day than it was typed.
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
     )

@@ -26,14 +26,14 @@ from fangkong.core.models import AuditAction
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import (
     capability_required,
-    county_admin_required,
     scoped_login_required,
 )
-from fangkong.reports import exporting, figures, live, rollup, services
+from fangkong.reports import county_settings, exporting, figures, live, rollup, services
 from fangkong.reports.forms import (
     AmendForm,
     DeadlineForm,
     FigureSelectionForm,
+    ObservationSettingsForm,
     SubmitForm,
     TrendForm,
 )
@@ -426,9 +426,10 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "reports/dashboard.html", context)
 
 
-@county_admin_required
+@capability_required(Cap.REPORTS_MANAGE)
 def report_settings(request: AuthedRequest) -> HttpResponse:
-    """The county's deadlines per level and its choice of figures for the village report."""
+    """The county's settings: the report day's cut-off and the deadlines per level, its choice of
+    figures for the village report, and its temperature check-ins and case-end undo."""
     county = get_object_or_404(Area, pk=request.user.area.county_id)  # type: ignore[union-attr]
     deadline = ReportDeadline.objects.filter(county=county).first() or ReportDeadline(county=county)
     selection = CountyReportForm.objects.filter(county=county).first() or CountyReportForm(
@@ -439,6 +440,27 @@ def report_settings(request: AuthedRequest) -> HttpResponse:
     figure_form = FigureSelectionForm(
         request.POST if which == "figures" else None, instance=selection
     )
+    in_force = county_settings.county_settings(county)
+    observation_form = ObservationSettingsForm(
+        request.POST if which == "observation" else None,
+        initial={name: in_force[name] for name in county_settings.POLICY_FIELDS},
+    )
+    if which == "observation" and observation_form.is_valid():
+        try:
+            changed = county_settings.county_settings_update(
+                by=request.user,
+                county=county,
+                values=observation_form.cleaned_data,
+                ip=client_ip(request),
+            )
+        except ValidationError as error:
+            apply_errors(observation_form, error)
+        else:
+            if changed:
+                messages.success(
+                    request, _("Saved. It applies to observations opened from today on.")
+                )
+            return redirect("reports:settings")
     chosen = {"deadlines": deadline_form, "figures": figure_form}.get(which or "")
     if chosen is not None and chosen.is_valid():
         chosen.save()
@@ -455,5 +477,11 @@ def report_settings(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "reports/settings.html",
-        {"county": county, "deadline_form": deadline_form, "figure_form": figure_form},
+        {
+            "county": county,
+            "deadline_form": deadline_form,
+            "figure_form": figure_form,
+            "observation_form": observation_form,
+            "policy": in_force["policy"],
+        },
     )
