@@ -18,6 +18,7 @@ from fangkong.accounts.access import Cap
 from fangkong.core.clock import today_local
 from fangkong.core.forms import perform, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.ordering import sorted_households
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import county_admin_required, scoped_login_required
 from fangkong.workforce import points as tables
@@ -60,12 +61,14 @@ def today(request: AuthedRequest) -> HttpResponse:
             .select_related("shift__post")
             .order_by("shift__starts_at")
         )
-        context["households"] = list(
-            HouseholdContact.objects.filter(county_id=worker.county_id, worker=worker)
-            .select_related("household__area")
-            .defer("household__phone")
-            .annotate(members=Count("household__residents"))
-            .order_by("household__address")
+        context["households"] = sorted_households(
+            list(
+                HouseholdContact.objects.filter(county_id=worker.county_id, worker=worker)
+                .select_related("household__area")
+                .defer("household__phone")
+                .annotate(members=Count("household__residents"))
+            ),
+            household="household",
         )
         context["points"] = (
             PointEntry.objects.filter(county_id=worker.county_id, worker=worker).aggregate(
