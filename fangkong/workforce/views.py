@@ -96,6 +96,16 @@ def clock(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             messages.success(
                 request, _("Clocked in late.") if done.late else _("Clocked in. Thank you.")
             )
+        elif done.left_early:
+            worked = done.worked or dt.timedelta(0)
+            messages.warning(
+                request,
+                _(
+                    "Clocked out before the end of the shift: marked as leaving early; its points "
+                    "count only the %(minutes)d minutes worked."
+                )
+                % {"minutes": worked.total_seconds() // 60},
+            )
         else:
             messages.success(request, _("Clocked out. Thank you for your shift."))
     return redirect("workforce:today")
