@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from operator import attrgetter
 from typing import Any, overload
 
 from django.db.models import Model, QuerySet
@@ -79,9 +80,11 @@ def in_house_order(
     return _NaturalPage(queryset, address, area)
 
 
-def sorted_households(items: list[Model], *, household: str | None = None) -> list[Model]:
+def sorted_households[T: Model](items: list[T], *, household: str | None = None) -> list[T]:
     """A list already in memory, in natural house-number order; ``household`` names the attribute
-    holding the household when the items are rows about one (e.g. ``"household"``)."""
+    holding the household when the items are rows about one (``"household"``, or dotted:
+    ``"resident.household"``)."""
     if household is None:
         return sorted(items, key=household_key)
-    return sorted(items, key=lambda item: household_key(getattr(item, household)))
+    get = attrgetter(household)
+    return sorted(items, key=lambda item: household_key(get(item)))

@@ -176,7 +176,7 @@ def reveal(request: AuthedRequest, kind: str, pk: int, field: str) -> HttpRespon
     if not request.user.can_reveal:
         raise PermissionDenied
     value = services.value_reveal(by=request.user, obj=obj, field=field, ip=client_ip(request))
-    return render(request, "registry/_revealed.html", {"value": value})
+    return render(request, "registry/_revealed.html", {"value": value, "field": field})
 
 
 @capability_required(Cap.REGISTER_MANAGE)
