@@ -924,3 +924,38 @@ def pre_registration_dismiss(*, by: User, pre: PreRegistration) -> PreRegistrati
     pre.dismissed = True
     pre.save(update_fields=["dismissed"])
     return pre
+
+
+# --- a self-registration finished at the desk (issue 15) ---------------------------------------
+
+
+def pre_registration_needs_desk(pre: PreRegistration, day: dt.date) -> bool:
+    """A vehicle with more than one person, or from a risk area, needs each person's name and
+    phone: staff finish it in the desk form (prefilled) rather than with the one-tap confirm."""
+    return pre.subject == Subject.VEHICLE and (
+        pre.people > 1 or bool(risk_area_name(pre.travel_from, day))
+    )
+
+
+def pre_registration_fill(pre: PreRegistration, details: PassageDetails) -> PassageDetails:
+    """The numbers the visitor typed on their phone, where the desk left them blank: the driver's
+    phone and ID, and those of the person in the seat that carries the driver's name. The numbers
+    stay on the server (the desk form shows them masked)."""
+    if not details.phone and details.name == pre.name:
+        details.phone = pre.phone
+    if not details.id_number and details.name == pre.name:
+        details.id_number = pre.id_number
+    for occupant in details.occupants:
+        if (occupant.name or "").strip() == pre.name:
+            occupant.phone = occupant.phone or pre.phone
+            occupant.id_number = occupant.id_number or pre.id_number
+    return details
+
+
+@transaction.atomic
+def pre_registration_link(*, by: User, pre: PreRegistration, passage: Passage) -> None:
+    """The passage registered at the desk for this self-registration: it is handled."""
+    require(by, pre.checkpoint.area, Cap.CHECKPOINTS_WRITE)
+    PreRegistration.objects.filter(
+        pk=pre.pk, passage__isnull=True, dismissed=False, checkpoint_id=passage.checkpoint_id
+    ).update(passage=passage)

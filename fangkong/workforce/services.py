@@ -5,6 +5,7 @@ scheme, grants and adjustments. Pages, the API, the demo and the ``work_done`` r
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -182,7 +183,8 @@ def clock_in(
 def clock_out(
     *, by: User, assignment: ShiftAssignment, at: dt.datetime | None = None
 ) -> ShiftAssignment:
-    """Clocking out closes the shift worked: it earns its points (``work_done``)."""
+    """Clocking out closes the shift worked: it earns its points (``work_done``), prorated to the
+    time worked when the person came late or leaves early (``ShiftAssignment.worked_share``)."""
     assignment = _own_assignment(by=by, assignment=assignment)
     at = at or timezone.now()
     if assignment.clock_in_at is None:
@@ -197,6 +199,7 @@ def clock_out(
         person=by,
         kind=SHIFT_WORKED,
         day=assignment.shift.day,
+        share=assignment.worked_share,
     )
     return assignment
 
@@ -234,6 +237,7 @@ def points_grant(
     day: dt.date,
     person: Any = None,
     worker: Worker | None = None,
+    share: float | None = None,
 ) -> PointEntry | None:
     """Grant what the county's scheme says for ``kind``, once per (record, kind).
 
@@ -241,7 +245,9 @@ def points_grant(
     A kind the scheme does not list (or lists as not in force) earns nothing and writes nothing.
     The entry goes to the person's worker record (linked by user) when there is one; a user with
     no worker record keeps the points on the user (shown under their login name) until a worker
-    record is linked; with neither, nothing is written."""
+    record is linked; with neither, nothing is written. ``share`` (0–1) prorates the rule's
+    points to the part of the work done (a shift left early), rounded down: never more than the
+    time worked."""
     if worker is None and person is not None:
         worker = worker_of(person)
     if person is None and worker is not None:
@@ -254,6 +260,11 @@ def points_grant(
     rule = PointRule.objects.filter(county_id=county_id, kind=kind, active=True).first()
     if rule is None or rule.points == 0:
         return None
+    points = rule.points
+    if share is not None and share < 1:
+        points = math.floor(rule.points * max(share, 0.0))
+        if points == 0:
+            return None
     area_id = worker.area_id if worker is not None else getattr(person, "area_id", None)
     if area_id is None:
         return None
@@ -263,7 +274,7 @@ def points_grant(
         worker=worker,
         user=person if getattr(person, "pk", None) else None,
         kind=kind,
-        points=rule.points,
+        points=points,
         day=day,
         record_type=ContentType.objects.get_for_model(record),
         record_id=record.pk,
@@ -280,7 +291,14 @@ def points_on_work_done(
     sender: Any, record: models.Model, kind: str, day: dt.date, person: Any = None, **kwargs: Any
 ) -> None:
     """The ``work_done`` receiver (connected in ``WorkforceConfig.ready``)."""
-    points_grant(record=record, kind=kind, day=day, person=person, worker=kwargs.get("worker"))
+    points_grant(
+        record=record,
+        kind=kind,
+        day=day,
+        person=person,
+        worker=kwargs.get("worker"),
+        share=kwargs.get("share"),
+    )
 
 
 work_done.connect(points_on_work_done, dispatch_uid="workforce_points_on_work_done")
