@@ -286,6 +286,10 @@ MIDDLEWARE.insert(
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 )
 MIDDLEWARE.append("fangkong.core.middleware.NoStoreMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+    "fangkong.core.middleware.RefuseNulMiddleware",  # a NUL byte is a clear 400, never a 500
+)
 
 # --- accounts: login throttle (django-axes) and API tokens -------------------------------------------
 # A login is refused for AXES_COOLOFF_TIME after FANGKONG_LOGIN_FAILURES failures for one account

@@ -690,7 +690,10 @@ def pass_revoke(*, by: User, household_pass: HouseholdPass, reason: str) -> Hous
 
 
 def pass_find(*, checkpoint: Checkpoint, code: str) -> HouseholdPass | None:
-    """A pass of the checkpoint's county by the token in its QR code or its printed number."""
+    """A pass of the checkpoint's county by the token in its QR code or, at a checkpoint of its
+    own village, its printed number. The token (96 random bits) cannot be guessed; the number
+    (the village's code and six random digits) can be tried, so outside its village it finds
+    nothing: there a pass is checked by its QR code only."""
     code = (code or "").strip()
     if "/" in code:  # the whole URL of the QR code
         code = code.rstrip("/").rsplit("/", 1)[-1]
@@ -698,8 +701,67 @@ def pass_find(*, checkpoint: Checkpoint, code: str) -> HouseholdPass | None:
         return None
     return (
         HouseholdPass.objects.filter(county_id=checkpoint.county_id, token=code).first()
-        or HouseholdPass.objects.filter(county_id=checkpoint.county_id, number=code).first()
+        or HouseholdPass.objects.filter(
+            county_id=checkpoint.county_id,
+            number=code,
+            household__area__path__startswith=checkpoint.area.path,
+        ).first()
     )
+
+
+def pass_is_home(household_pass: HouseholdPass, checkpoint: Checkpoint) -> bool:
+    """The checkpoint is one of the pass's own (its area covers the household's): there a scan
+    uses the pass. Anywhere else it is only verified."""
+    return household_pass.household.area.is_within(checkpoint.area)
+
+
+@dataclass(frozen=True)
+class PassVerification:
+    """What a checkpoint outside the pass's village learns: whether it is valid today, for which
+    village, until when, and the head's surname only (王某). Nothing is recorded or used up."""
+
+    valid: bool
+    problem: str
+    village: str
+    household_head: str
+    valid_until: dt.date
+    rule: str
+    home: bool
+
+
+def pass_verify(*, by: User, checkpoint: Checkpoint, code: str) -> PassVerification:
+    require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
+    household_pass = pass_find(checkpoint=checkpoint, code=code)
+    if household_pass is None:
+        raise ValidationError({"code": _("No pass with this number or code.")})
+    household = household_pass.household
+    problem = pass_problem(household_pass, day=local_day(timezone.now()), direction="in")
+    area = household.area
+    village = next(
+        (a for a in [area, *reversed(list(area.ancestors()))] if a.level == "village"), area
+    )
+    return PassVerification(
+        valid=problem is None,
+        problem=problem or "",
+        village=village.name,
+        household_head=_surname(household.head_name),
+        valid_until=household_pass.valid_until,
+        rule=household_pass.rule_text(),
+        home=pass_is_home(household_pass, checkpoint),
+    )
+
+
+def _foreign_pass_message(verification: PassVerification) -> str:
+    verdict = (
+        _("valid until %(d)s") % {"d": verification.valid_until.isoformat()}
+        if verification.valid
+        else verification.problem
+    )
+    return _(
+        "This pass is of %(village)s (%(head)s): it is used only at that village's own "
+        "checkpoints. Here it is verified, not counted: %(verdict)s. Register the crossing as "
+        "an ordinary passage."
+    ) % {"village": verification.village, "head": verification.household_head, "verdict": verdict}
 
 
 def pass_problem(household_pass: HouseholdPass, *, day: dt.date, direction: str) -> str | None:
@@ -785,6 +847,13 @@ def pass_scan(
     household_pass = pass_find(checkpoint=checkpoint, code=code)
     if household_pass is None:
         raise ValidationError({"code": _("No pass with this number or code.")})
+    if not pass_is_home(household_pass, checkpoint):
+        # Another village's pass: its allowance is that village's to count, and its household's
+        # names are not this checkpoint's to read. Checked, nothing written.
+        verification = pass_verify(by=by, checkpoint=checkpoint, code=household_pass.token)
+        raise ValidationError(
+            {"code": ValidationError(_foreign_pass_message(verification), code="foreign")}
+        )
     # Serialise the uses of one pass (two checkpoints scanning at once must not both pass).
     household_pass = (
         HouseholdPass.objects.select_for_update()

@@ -47,12 +47,14 @@ from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
-from fangkong.core.ratelimit import rate_limited
+from fangkong.core.ratelimit import public_rate_limited
 from fangkong.registry.models import Household, Resident
 from fangkong.workforce.models import ShiftAssignment
 
-# Self-registrations allowed per checkpoint poster and per address, per hour.
-SELF_REGISTRATION_LIMIT = 20
+# Self-registrations allowed per address (across all posters) and per poster, per hour. Only
+# posts from an address still within its own budget count against the poster's, so one source
+# cannot shut a poster for the visitors queueing at it (``core.ratelimit.public_rate_limited``).
+SELF_REGISTRATION_LIMIT = 300
 SELF_REGISTRATION_PER_ADDRESS = 5
 SELF_REGISTRATION_WINDOW = 3600
 
@@ -330,17 +332,18 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
         holder = None
         if holder_id := form.cleaned_data.get("holder"):
             holder = Resident.objects.filter(county_id=checkpoint.county_id, pk=holder_id).first()
+        code = form.cleaned_data["code"]
         try:
             passage = services.pass_scan(
                 by=request.user,
                 checkpoint=checkpoint,
-                code=form.cleaned_data["code"],
+                code=code,
                 direction=form.cleaned_data["direction"],
                 holder=holder,
             )
         except ValidationError as error:
             apply_errors(form, error)
-            found = services.pass_find(checkpoint=checkpoint, code=form.cleaned_data["code"])
+            found = services.pass_find(checkpoint=checkpoint, code=code)
             refusals = getattr(error, "error_dict", {}).get("holder", [])
             if found is not None and any(e.code == "observed" for e in refusals):
                 choices = services.pass_users(found, day=today_local())[0]
@@ -673,12 +676,13 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
     form = SelfRegistrationForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        ip = client_ip(request) or "unknown"
-        window = SELF_REGISTRATION_WINDOW
-        if rate_limited(
-            f"selfregister:cp:{checkpoint.pk}", limit=SELF_REGISTRATION_LIMIT, window=window
-        ) | rate_limited(
-            f"selfregister:ip:{ip}", limit=SELF_REGISTRATION_PER_ADDRESS, window=window
+        if public_rate_limited(
+            scope="selfregister",
+            page=str(checkpoint.pk),
+            address=client_ip(request),
+            per_address=SELF_REGISTRATION_PER_ADDRESS,
+            per_page=SELF_REGISTRATION_LIMIT,
+            window=SELF_REGISTRATION_WINDOW,
         ):
             return render(
                 request,

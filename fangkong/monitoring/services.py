@@ -22,7 +22,7 @@ from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
-from fangkong.core.ratelimit import rate_limited
+from fangkong.core.ratelimit import public_rate_limited
 from fangkong.core.signals import work_done
 from fangkong.monitoring.models import (
     TEMPERATURE_MAX,
@@ -380,18 +380,25 @@ def case_link_issue(*, by: User, case: ObservationCase) -> str:
     return token
 
 
-# The budget of one personal link (and of one address), shared by everything posted through it:
-# temperatures here, errand requests in ``care``.
-SELF_REPORT_LIMIT = 10
+# The budgets of the personal links, shared by everything posted through one: temperatures here,
+# errand requests in ``care``. One address (a phone, or a carrier's NAT) may post ``_PER_ADDRESS``
+# times an hour across all links; a link takes ``SELF_REPORT_LIMIT`` posts an hour from addresses
+# still within theirs, so one source alone cannot shut a person's link.
+SELF_REPORT_PER_ADDRESS = 10
+SELF_REPORT_LIMIT = 30
 SELF_REPORT_WINDOW = 3600
 
 
 def case_link_rate_limited(*, case: ObservationCase, ip: str | None) -> bool:
-    """Count one post through the case's personal link; True once its budget (or that of the
-    address it comes from) is spent for the hour."""
-    budget = {"limit": SELF_REPORT_LIMIT, "window": SELF_REPORT_WINDOW}
-    return rate_limited(f"selfreport:link:{case.pk}", **budget) | rate_limited(
-        f"selfreport:ip:{ip or 'unknown'}", **budget
+    """Count one post through the case's personal link; True once the address it comes from has
+    spent its budget for the hour, or the link its own."""
+    return public_rate_limited(
+        scope="selfreport",
+        page=str(case.pk),
+        address=ip,
+        per_address=SELF_REPORT_PER_ADDRESS,
+        per_page=SELF_REPORT_LIMIT,
+        window=SELF_REPORT_WINDOW,
     )
 
 
