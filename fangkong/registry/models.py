@@ -274,6 +274,7 @@ class ImportJob(models.Model):
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
+        QUEUED = "queued", _("Waiting for the task worker")
         RUNNING = "running", _("Importing")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
@@ -294,6 +295,9 @@ class ImportJob(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The task worker's run of it (django-tasks-db's result id) and the rows in the file.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    total_rows = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     objects = ImportJobQuerySet.as_manager()
 
