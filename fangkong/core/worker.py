@@ -194,27 +194,28 @@ def run_worker(
 
     worker_id = worker_id or new_worker_id()
     beat = Beat(worker_id, every=beat_every, scheduler=scheduler, reap_every=stale_after() / 2)
-    beat.beat()
-    reap_dead_workers(me=worker_id)  # before taking any task: what died with the last worker
-    if scheduler:
-        schedule_tick()
-    worker = Worker(
-        queue_names=queues.split(","),
-        interval=interval,
-        batch=batch,
-        backend_name="default",
-        startup_delay=not batch,
-        max_tasks=max_tasks,
-        worker_id=worker_id,
-        excluded_queue_names=[],
-    )
-    beat.start()
     try:
+        beat.beat()
+        reap_dead_workers(me=worker_id)  # before taking any task: what died with the last worker
+        if scheduler:
+            schedule_tick()
+        worker = Worker(
+            queue_names=queues.split(","),
+            interval=interval,
+            batch=batch,
+            backend_name="default",
+            startup_delay=not batch,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        beat.start()
         worker.configure_signals()
         worker.run()
     finally:
         beat.halt.set()
-        beat.join(timeout=beat_every + 1)
+        if beat.is_alive():
+            beat.join(timeout=beat_every + 1)
         try:
             board.heartbeat_remove(worker_id)
         except Exception:

@@ -256,3 +256,21 @@ def test_health_reports_the_worker_heartbeat(client, db):
     assert answer.status_code == 200
     assert answer.json()["worker"] == "ok" and answer.json()["worker_seen_seconds_ago"] < 5
     board.heartbeat_remove("health-worker")
+
+
+def test_report_reminders_go_out_in_the_hour_before_the_deadline_once(tree, users):
+    from fangkong.core.clock import local_tz
+    from fangkong.reports.models import Reminder
+    from fangkong.reports.services import reminders_send_due
+
+    day = dt.date(2026, 2, 3)
+    assert reminders_send_due(at=dt.datetime(2026, 2, 3, 14, 0, tzinfo=local_tz())) == 0
+    assert reminders_send_due(at=dt.datetime(2026, 2, 3, 15, 20, tzinfo=local_tz())) == 2
+    assert set(Reminder.objects.values_list("recipient__username", flat=True)) == {
+        "cadre",
+        "stranger",
+    }
+    assert set(Reminder.objects.values_list("sent_by__username", flat=True)) == {"county_admin"}
+    assert Reminder.objects.filter(date=day).count() == 2
+    assert reminders_send_due(at=dt.datetime(2026, 2, 3, 15, 50, tzinfo=local_tz())) == 0  # once
+    assert reminders_send_due(at=dt.datetime(2026, 2, 3, 16, 5, tzinfo=local_tz())) == 0
