@@ -323,3 +323,5 @@ FANGKONG_SCHEDULE_MINUTES = {
 # pg_dump / pg_restore for `fangkong backup` on PostgreSQL: found on PATH, else in this directory
 # (e.g. /usr/lib/postgresql/15/bin), else in /usr/lib/postgresql/<version>/bin.
 FANGKONG_PG_BIN = os.environ.get("FANGKONG_PG_BIN", "")
+# An .xlsx export of the register of more rows than this is written by the task worker.
+FANGKONG_EXPORT_INLINE_ROWS = int(os.environ.get("FANGKONG_EXPORT_INLINE_ROWS", "20000"))

@@ -8,4 +8,5 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         # The import jobs listen to the task worker's "tasks interrupted" (a killed worker).
+        from fangkong.registry import export_jobs  # noqa: F401
         from fangkong.registry.importing import jobs  # noqa: F401
