@@ -13,11 +13,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from fangkong.core import board, worker
@@ -59,12 +60,12 @@ jobs.import_job_start(by=job.user, job=job, dry_run=False)
 """
 
 
-def _env(var: Path, database: Path) -> dict[str, str]:
+def _env(var: Path, url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FANGKONG_", "DATABASE"))}
     return env | {
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "FANGKONG_VAR_DIR": str(var),
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": url,
         "FANGKONG_SECRET_KEY": "s" * 50,
         "FANGKONG_FIELD_KEY": settings.FIELD_ENCRYPTION_KEY,
         "FANGKONG_UPLOAD_TTL_HOURS": "24",
@@ -79,31 +80,41 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def _one(path: Path, sql: str) -> tuple:
-    with sqlite3.connect(path, timeout=10) as conn:
-        return conn.execute(sql).fetchone()
+def _shared_database(tmp_path: Path) -> tuple[str, Callable[[str], tuple]]:
+    """The test database, for worker processes: on SQLite (in memory) a copy in a file; on
+    PostgreSQL the test database itself (transactional_db: what they write is committed)."""
+    if connection.vendor == "sqlite":
+        database = tmp_path / "fangkong.sqlite3"
+        target = sqlite3.connect(database)
+        connection.ensure_connection()
+        connection.connection.backup(target)
+        target.close()
+
+        def one(sql: str) -> tuple:
+            with sqlite3.connect(database, timeout=10) as conn:
+                return conn.execute(sql).fetchone()
+
+        return f"sqlite:///{database}", one
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+    def one_pg(sql: str) -> tuple:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()
+
+    return url, one_pg
 
 
-@pytest.mark.skipif(
-    "postgresql" in os.environ.get("DATABASE_URL", ""),
-    reason="the worker processes share the test database through an SQLite file; the PostgreSQL "
-    "step covers the same code paths (reaping, the board) in test_the_scheduler_* and the import "
-    "tests",
-)
 def test_a_worker_killed_mid_import_leaves_nothing_and_the_job_runs_again(
     transactional_db, tmp_path
 ):
-    # The migrated (empty) test database, as a file the worker processes share (no transaction
-    # is open on it: transactional_db).
-    database, var = tmp_path / "fangkong.sqlite3", tmp_path / "var"
+    var = tmp_path / "var"
     var.mkdir()
-    target = sqlite3.connect(database)
-    connection.ensure_connection()
-    connection.connection.backup(target)
-    target.close()
-    env = _env(var, database)
+    url, one = _shared_database(tmp_path)
+    env = _env(var, url)
     _run(env, "-c", textwrap.dedent(SETUP))
-    assert _one(database, "SELECT status FROM registry_importjob") == ("queued",)
+    assert one("SELECT status FROM registry_importjob") == ("queued",)
 
     command = [sys.executable, "-m", "fangkong", "worker", "--no-scheduler", "--interval", "0.1"]
     process = subprocess.Popen(  # noqa: S603
@@ -114,14 +125,17 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_job_runs_again(
     done = 0
     try:
         while time.monotonic() < deadline and process.poll() is None:
-            if board_file.exists():
-                try:
-                    row = _one(board_file, "SELECT done FROM fangkong_board_progress")
-                except sqlite3.OperationalError:  # the table is being made
-                    row = None
-                if row and row[0] > 0:
-                    done = row[0]
-                    break
+            try:
+                if connection.vendor == "sqlite":
+                    with sqlite3.connect(board_file, timeout=10) as conn:
+                        row = conn.execute("SELECT done FROM fangkong_board_progress").fetchone()
+                else:
+                    row = one("SELECT done FROM fangkong_board_progress")
+            except (sqlite3.OperationalError, DatabaseError):  # the board is being made
+                row = None
+            if row and row[0] > 0:
+                done = row[0]
+                break
             time.sleep(0.02)
         assert done, "the worker never reported progress"
         process.send_signal(signal.SIGKILL)  # mid-import: rows read, the transaction open
@@ -130,24 +144,22 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_job_runs_again(
         output = process.communicate(timeout=30)[0].decode(errors="replace")
     assert process.returncode == -signal.SIGKILL, output
     assert 0 < done < ROWS
-    assert _one(database, "SELECT status FROM registry_importjob") == ("running",)
-    assert _one(database, "SELECT count(*) FROM registry_resident") == (0,)  # nothing half-written
+    assert one("SELECT status FROM registry_importjob") == ("running",)
+    assert one("SELECT count(*) FROM registry_resident") == (0,)  # nothing half-written
 
     # The next worker to start marks it failed (its process is gone) before taking any task.
     _run(env, "-m", "fangkong", "worker", "--batch", "--no-scheduler")
-    status, error = _one(database, "SELECT status, error FROM registry_importjob")
+    status, error = one("SELECT status, error FROM registry_importjob")
     assert status == "failed" and ("interrupted" in error or "中断" in error), error
-    task = _one(
-        database, "SELECT status, exception_class_path FROM django_tasks_database_dbtaskresult"
-    )
+    task = one("SELECT status, exception_class_path FROM django_tasks_database_dbtaskresult")
     assert task == ("FAILED", "fangkong.core.worker.WorkerLost")
-    assert _one(database, "SELECT count(*) FROM registry_resident") == (0,)
+    assert one("SELECT count(*) FROM registry_resident") == (0,)
 
     # Started again from its page (the same service), it runs to the end.
     _run(env, "-c", textwrap.dedent(RESTART))
     _run(env, "-m", "fangkong", "worker", "--batch", "--no-scheduler")
-    assert _one(database, "SELECT status FROM registry_importjob") == ("done",)
-    assert _one(database, "SELECT count(*) FROM registry_resident") == (ROWS,)
+    assert one("SELECT status FROM registry_importjob") == ("done",)
+    assert one("SELECT count(*) FROM registry_resident") == (ROWS,)
 
 
 @pytest.fixture
@@ -157,9 +169,20 @@ def db_tasks(settings):
 
 
 def _run_queued() -> None:
+    """django-tasks-db's worker, in this process, on the test's database: it closes "old"
+    connections between tasks, which would close the test's own transaction on PostgreSQL."""
+    from unittest import mock
+
+    from django_tasks_db.management.commands import db_worker
+
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        _worker().run()
+
+
+def _worker():
     from django_tasks_db.management.commands.db_worker import Worker
 
-    Worker(
+    return Worker(
         queue_names=["*"],
         interval=0,
         batch=True,
@@ -168,7 +191,7 @@ def _run_queued() -> None:
         max_tasks=None,
         worker_id="test-worker",
         excluded_queue_names=[],
-    ).run()
+    )
 
 
 def test_the_scheduler_enqueues_each_due_job_once_and_the_jobs_do_their_work(db, db_tasks):

@@ -24,9 +24,20 @@ def queued(settings):
 
 
 def _run_queued() -> None:
+    """django-tasks-db's worker, in this process, on the test's database: it closes "old"
+    connections between tasks, which would close the test's own transaction on PostgreSQL."""
+    from unittest import mock
+
+    from django_tasks_db.management.commands import db_worker
+
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        _worker().run()
+
+
+def _worker():
     from django_tasks_db.management.commands.db_worker import Worker
 
-    Worker(
+    return Worker(
         queue_names=["*"],
         interval=0,
         batch=True,
@@ -35,7 +46,7 @@ def _run_queued() -> None:
         max_tasks=None,
         worker_id="test-worker",
         excluded_queue_names=[],
-    ).run()
+    )
 
 
 def test_a_large_export_is_written_by_the_worker_for_its_owner_only(client, tree, users, queued):
