@@ -62,13 +62,13 @@ def setup(cases: int, days: int) -> dict[str, Any]:
 
     from fangkong.accounts.models import Role, User
     from fangkong.accounts.tokens import api_token_issue
+    from fangkong.core.clock import today_local
     from fangkong.monitoring.models import (
         Category,
         Mode,
         ObservationCase,
         ObservationPolicy,
         Status,
-        today_local,
     )
     from fangkong.registry.models import Household, Resident
 
@@ -134,10 +134,34 @@ def _free_port() -> int:
 class Server:
     """gunicorn serving config.wsgi (gthread workers) with the bench-only URLconf."""
 
-    def __init__(self, env: dict[str, str], log: Path, workers: int, threads: int) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, workers: int, threads: int, kind: str = "gunicorn"
+    ) -> None:
         self.port = _free_port()
         self.log = log
         self.env = os.environ | env | {"DJANGO_SETTINGS_MODULE": "checkins_settings"}
+        if kind == "granian":  # the same app, workers and threads on granian (Rust, WSGI)
+            self.env["PYTHONPATH"] = f"{HERE}:{ROOT}"
+            self.args = [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "config.wsgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--blocking-threads",
+                str(threads),
+                "--backlog",
+                "256",
+                "--no-ws",
+            ]
+            return
         self.args = [
             sys.executable,
             "-m",
@@ -349,11 +373,11 @@ def measure(label: str, env: dict[str, str], args: argparse.Namespace, tmp: Path
     data = _setup_in_child(env, args.cases, args.days)
     console.print(
         f"bench: {label}: {len(data['cases']):,} active cases × {len(data['dates'])} days × 2 slots "
-        f"ready in {time.perf_counter() - started:.1f} s; gunicorn {args.workers} gthread workers "
+        f"ready in {time.perf_counter() - started:.1f} s; {args.server} {args.workers} workers "
         f"× {args.threads} threads, {args.clients} clients"
     )
     log = tmp / f"gunicorn-{label.split()[0].lower()}.log"
-    with Server(env, log, args.workers, args.threads) as server:
+    with Server(env, log, args.workers, args.threads, args.server) as server:
         common = {
             "port": server.port,
             "data": data,
@@ -415,6 +439,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=60, help="past days each case may report")
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--server", choices=["gunicorn", "granian"], default="gunicorn", help="application server"
+    )
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -436,7 +463,7 @@ def main(argv: list[str] | None = None) -> None:
 
     table = Table(
         title=f"fangkong check-in benchmark: {args.clients} clients, {args.seconds:g} s each, "
-        f"gunicorn {args.workers}×{args.threads} gthread"
+        f"{args.server} {args.workers}×{args.threads}"
     )
     for column in (
         "database",
