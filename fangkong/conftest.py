@@ -48,3 +48,14 @@ def users(tree):
         "viewer": UserFactory(username="viewer", role=Role.VIEWER, area=tree["county"]),
         "stranger": UserFactory(username="stranger", role=Role.VILLAGE_CADRE, area=tree["baiyun"]),
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_process_caches():
+    """Per-process caches (``accounts.caching``) start empty in every test: a rolled-back test
+    sends no signal, and the next test reuses the same ids."""
+    from fangkong.accounts.caching import clear_all
+
+    clear_all()
+    yield
+    clear_all()

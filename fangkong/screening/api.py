@@ -84,9 +84,16 @@ class PersonCheckSerializer(serializers.ModelSerializer):
         read_only_fields = ["origin_name", "via_risk_area"]
 
 
+class ScopedHouseholdField(ScopedPrimaryKeyField):
+    """A household in the caller's scope, with its area (the visit's scope check reads it)."""
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return super().get_queryset().select_related("area")
+
+
 class VisitSerializer(serializers.ModelSerializer):
     round = ScopedRoundField()
-    household = ScopedPrimaryKeyField(Household)
+    household = ScopedHouseholdField(Household)
     household_name = serializers.CharField(source="household.head_name", read_only=True)
     people = PersonCheckSerializer(many=True, required=False)
     is_latest = serializers.BooleanField(read_only=True)
