@@ -185,7 +185,7 @@ class Server:
         self.proc = subprocess.Popen(  # noqa: S603
             self.args, env=self.env, cwd=ROOT, stdout=self.fh, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a busy machine imports Django slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-3000:]}")

@@ -56,6 +56,6 @@ def _empty_process_caches():
     sends no signal, and the next test reuses the same ids."""
     from fangkong.accounts.caching import clear_all
 
-    clear_all()
+    clear_all(seconds=3600)
     yield
     clear_all()

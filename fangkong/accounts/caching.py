@@ -26,11 +26,15 @@ SECONDS = 5.0
 _ALL: list[ProcessCache[Any]] = []
 
 
-def clear_all() -> None:
+def clear_all(*, seconds: float | None = None) -> None:
     """Empty every process cache (the tests do, before each test: a rolled-back transaction sends
-    no signal, and the next test reuses the same ids)."""
+    no signal, and the next test reuses the same ids); ``seconds`` sets how long each keeps a
+    value from now on (the tests keep them for the whole test, so that a slow machine does not
+    change what a test counts)."""
     for cache in _ALL:
         cache.clear()
+        if seconds is not None:
+            cache.seconds = seconds
 
 
 class ProcessCache[V]:

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area
-from fangkong.core.api import ScopedPrimaryKeyField
+from fangkong.core.api import FieldsBuiltOnce, ScopedPrimaryKeyField
 from fangkong.core.audit import client_ip
 from fangkong.core.http import AuthedAPIRequest
 from fangkong.monitoring.models import Category
@@ -60,7 +60,7 @@ class ScopedResidentField(serializers.PrimaryKeyRelatedField):
         return Resident.objects.for_user(self.context["request"].user)
 
 
-class PersonCheckSerializer(serializers.ModelSerializer):
+class PersonCheckSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     resident = ScopedResidentField(required=False, allow_null=True)
     name = serializers.CharField(max_length=50, required=False, allow_blank=True)
 
@@ -91,7 +91,7 @@ class ScopedHouseholdField(ScopedPrimaryKeyField):
         return super().get_queryset().select_related("area")
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     round = ScopedRoundField()
     household = ScopedHouseholdField(Household)
     household_name = serializers.CharField(source="household.head_name", read_only=True)

@@ -236,8 +236,12 @@ def points_grant(
     day: dt.date,
     person: Any = None,
     worker: Worker | None = None,
+    returning: bool = True,
 ) -> PointEntry | None:
     """Grant what the county's scheme says for ``kind``, once per (record, kind).
+
+    ``returning=False`` (the ``work_done`` receiver, which needs no answer) writes the entry with
+    one ``INSERT … ON CONFLICT DO NOTHING``: the unique constraint, not a savepoint, keeps it once.
 
     The rule, written down: the county is the record's (its ``county_id``), else the person's.
     A kind the scheme does not list (or lists as not in force) earns nothing and writes nothing.
@@ -272,6 +276,9 @@ def points_grant(
         record_type=ContentType.objects.get_for_model(record),
         record_id=record.pk,
     )
+    if not returning:
+        PointEntry.objects.bulk_create([entry], ignore_conflicts=True)
+        return None
     try:
         with transaction.atomic():
             # One INSERT (it returns the id on PostgreSQL and SQLite): the area is known already.
@@ -313,7 +320,14 @@ def points_on_work_done(
     sender: Any, record: models.Model, kind: str, day: dt.date, person: Any = None, **kwargs: Any
 ) -> None:
     """The ``work_done`` receiver (connected in ``WorkforceConfig.ready``)."""
-    points_grant(record=record, kind=kind, day=day, person=person, worker=kwargs.get("worker"))
+    points_grant(
+        record=record,
+        kind=kind,
+        day=day,
+        person=person,
+        worker=kwargs.get("worker"),
+        returning=False,
+    )
 
 
 work_done.connect(points_on_work_done, dispatch_uid="workforce_points_on_work_done")
