@@ -266,7 +266,7 @@ def points_grant(
     if area is None:
         return None
     entry = PointEntry(
-        county_id=area.county_id,  # the tenant key of the entry's area (as CountyScoped.save)
+        county_id=area.county_id or county_id,  # the area's tenant key (as CountyScoped.save)
         area_id=area.pk,
         worker_id=worker.pk if worker is not None else None,
         user_id=user_id,
