@@ -175,11 +175,10 @@ def checkin(request: HttpRequest) -> JsonResponse:
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.county_id, c.status, c.start_date, h.area_id, r.name, p.fever_threshold, "
+            "SELECT c.county_id, c.status, c.start_date, c.area_id, r.name, p.fever_threshold, "
             "p.slot1_start, p.slot1_end, p.slot2_start, p.slot2_end "
             "FROM monitoring_observationcase c JOIN registry_resident r ON r.id = c.resident_id "
-            "JOIN registry_household h ON h.id = r.household_id "
-            "JOIN areas_area a ON a.id = h.area_id "
+            "JOIN areas_area a ON a.id = c.area_id "
             "JOIN monitoring_observationpolicy p ON p.id = c.policy_id "
             "WHERE c.id = %s AND c.county_id = %s AND a.path LIKE %s",
             [case_id, user["county"], user["path"] + "%"],
@@ -567,13 +566,14 @@ def visit(request: HttpRequest) -> JsonResponse:
             )
             is_latest = cursor.fetchone() is None
         cursor.execute(
-            "INSERT INTO screening_householdvisit (county_id, round_id, household_id, visited_on, "
-            "by_id, method, outcome, notes, is_latest, created_at) VALUES (%s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s) RETURNING id",
+            "INSERT INTO screening_householdvisit (county_id, round_id, household_id, area_id, "
+            "visited_on, by_id, method, outcome, notes, is_latest, created_at) VALUES (%s, %s, %s, "
+            "%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             [
                 county,
                 round_id,
                 household_id,
+                area,
                 _day(visited_on),
                 user["id"],
                 data.get("method") or "door",
@@ -584,6 +584,12 @@ def visit(request: HttpRequest) -> JsonResponse:
             ],
         )
         pk = cursor.fetchone()[0]
+        if outcome == "visited":  # the household's first day found by the screening
+            cursor.execute(
+                "UPDATE registry_household SET screened_on = %s WHERE id = %s AND county_id = %s "
+                "AND (screened_on IS NULL OR screened_on > %s)",
+                [_day(visited_on), household_id, county, _day(visited_on)],
+            )
         rows = []
         for p in people:
             resident = int(p["resident"]) if p.get("resident") else None
