@@ -8,7 +8,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: demo test setup uv env assets messages migrate serve run-server bench bench-checkins bench-reports bench-passages browser-test clean
+.PHONY: demo test setup uv env assets messages migrate serve run-server bench bench-checkins bench-reports bench-passages bench-visits browser-test clean
 
 demo: setup migrate
 	$(RUN) fangkong load_demo
@@ -91,6 +91,11 @@ bench-checkins: setup
 bench-passages: setup
 	$(UV) sync --frozen --group bench
 	$(UV) run --frozen --group bench python bench/passages.py $(PASSAGE_ARGS)
+
+# Household visits of a screening round under the same load; VISIT_ARGS="--skip-pg --seconds 5".
+bench-visits: setup
+	$(UV) sync --frozen --group bench
+	$(UV) run --frozen --group bench python bench/visits.py $(VISIT_ARGS)
 
 clean:
 	rm -rf .venv node_modules fangkong/static/vendor var/staticfiles

@@ -58,3 +58,14 @@ def _close_the_worker_board():
     from fangkong.core import board
 
     board.close()
+
+
+@pytest.fixture(autouse=True)
+def _empty_process_caches():
+    """Per-process caches (``accounts.caching``) start empty in every test: a rolled-back test
+    sends no signal, and the next test reuses the same ids."""
+    from fangkong.accounts.caching import clear_all
+
+    clear_all(seconds=3600)
+    yield
+    clear_all()

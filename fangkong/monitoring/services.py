@@ -478,7 +478,25 @@ def checkin_record(
             checkin=checkin,
             raised_at=at,
         )
-    # A late reading answers the missed-check-in alert of its slot: closed, counted as late.
+    # A late reading answers the missed-check-in alert of its slot: closed, counted as late. A
+    # missed alert is raised only once its slot has closed: before that there is none to close.
+    if checkin.late or timezone.now() > case.policy.slot_end(day, slot):
+        _close_missed(case=case, checkin=checkin, by=by, day=day, slot=slot, at=at)
+    if by is not None:
+        audit_record(user=by, action=AuditAction.CREATE, area=_area_of(case), obj=checkin)
+        work_done.send(sender=CheckIn, record=checkin, person=by, kind="checkin_taken", day=day)
+    return checkin
+
+
+def _close_missed(
+    *,
+    case: ObservationCase,
+    checkin: CheckIn,
+    by: User | None,
+    day: dt.date,
+    slot: int,
+    at: dt.datetime,
+) -> None:
     Alert.objects.filter(
         county_id=case.county_id,
         case=case,
@@ -494,10 +512,6 @@ def checkin_record(
         handled_by=by,
         handled_at=at,
     )
-    if by is not None:
-        audit_record(user=by, action=AuditAction.CREATE, area=_area_of(case), obj=checkin)
-        work_done.send(sender=CheckIn, record=checkin, person=by, kind="checkin_taken", day=day)
-    return checkin
 
 
 @transaction.atomic

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, require
+from fangkong.accounts.caching import ProcessCache
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
@@ -238,8 +240,12 @@ def points_grant(
     person: Any = None,
     worker: Worker | None = None,
     share: float | None = None,
+    returning: bool = True,
 ) -> PointEntry | None:
     """Grant what the county's scheme says for ``kind``, once per (record, kind).
+
+    ``returning=False`` (the ``work_done`` receiver, which needs no answer) writes the entry with
+    one ``INSERT … ON CONFLICT DO NOTHING``: the unique constraint, not a savepoint, keeps it once.
 
     The rule, written down: the county is the record's (its ``county_id``), else the person's.
     A kind the scheme does not list (or lists as not in force) earns nothing and writes nothing.
@@ -249,42 +255,75 @@ def points_grant(
     points to the part of the work done (a shift left early), rounded down: never more than the
     time worked."""
     if worker is None and person is not None:
-        worker = worker_of(person)
+        worker = _worker_for_points(person)
+    user_id = getattr(person, "pk", None) if person is not None else None
     if person is None and worker is not None:
-        person = worker.user
-    county_id = getattr(record, "county_id", None) or getattr(
-        getattr(person, "area", None), "county_id", None
-    )
+        user_id = worker.user_id
+    county_id = getattr(record, "county_id", None)
+    if county_id is None:
+        who = person if person is not None else (worker.user if worker is not None else None)
+        county_id = getattr(getattr(who, "area", None), "county_id", None)
     if county_id is None or (worker is None and person is None):
         return None
-    rule = PointRule.objects.filter(county_id=county_id, kind=kind, active=True).first()
-    if rule is None or rule.points == 0:
+    points = _rule_points(county_id, kind)
+    if not points:
         return None
-    points = rule.points
     if share is not None and share < 1:
-        points = math.floor(rule.points * max(share, 0.0))
+        points = math.floor(points * max(share, 0.0))
         if points == 0:
             return None
-    area_id = worker.area_id if worker is not None else getattr(person, "area_id", None)
-    if area_id is None:
+    area = worker.area if worker is not None else getattr(person, "area", None)
+    if area is None:
         return None
     entry = PointEntry(
-        county_id=county_id,
-        area_id=area_id,
-        worker=worker,
-        user=person if getattr(person, "pk", None) else None,
+        county_id=area.county_id or county_id,  # the area's tenant key (as CountyScoped.save)
+        area_id=area.pk,
+        worker_id=worker.pk if worker is not None else None,
+        user_id=user_id,
         kind=kind,
         points=points,
         day=day,
         record_type=ContentType.objects.get_for_model(record),
         record_id=record.pk,
     )
+    if not returning:
+        PointEntry.objects.bulk_create([entry], ignore_conflicts=True)
+        return None
     try:
         with transaction.atomic():
-            entry.save()
+            # One INSERT (it returns the id on PostgreSQL and SQLite): the area is known already.
+            PointEntry.objects.bulk_create([entry])
     except IntegrityError:  # granted before: once per record and kind
         return None
     return entry
+
+
+# Per process (issue 19): the points of a kind of work in a county's scheme, and a user's worker
+# record, read on every write that earns points. A change here empties them at once; the other
+# processes see it within ``caching.SECONDS``.
+_rules: ProcessCache[int | None] = ProcessCache()
+_workers: ProcessCache[Worker | None] = ProcessCache()
+post_save.connect(_rules.clear, sender=PointRule, dispatch_uid="workforce_rules_cache")
+post_delete.connect(_rules.clear, sender=PointRule, dispatch_uid="workforce_rules_cache_del")
+post_save.connect(_workers.clear, sender=Worker, dispatch_uid="workforce_workers_cache")
+post_delete.connect(_workers.clear, sender=Worker, dispatch_uid="workforce_workers_cache_del")
+
+
+def _rule_points(county_id: int, kind: str) -> int | None:
+    return _rules.get(
+        (county_id, kind),
+        lambda: (
+            PointRule.objects.filter(county_id=county_id, kind=kind, active=True)
+            .values_list("points", flat=True)
+            .first()
+        ),
+    )
+
+
+def _worker_for_points(user: Any) -> Worker | None:
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return None
+    return _workers.get(user.pk, lambda: worker_of(user))
 
 
 def points_on_work_done(
@@ -298,6 +337,7 @@ def points_on_work_done(
         person=person,
         worker=kwargs.get("worker"),
         share=kwargs.get("share"),
+        returning=False,
     )
 
 
