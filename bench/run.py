@@ -139,6 +139,10 @@ def import_bench(args: argparse.Namespace) -> None:
                 f"+ (b) compute in {compute['workers']} workers {compute['seconds']:.1f} s "
                 f"= {floor['seconds']:.1f} s"
             )
+            console.print(
+                f"  CPU of the Python processes (the database server's not counted): ours "
+                f"{ours['cpu_seconds']:.1f} s, compute floor {compute['cpu_seconds']:.1f} s"
+            )
             add(label, ours, f"floor (a) {kind} + (b) compute", floor, 1.5)
 
         console.print("bench: SQLite …")
