@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -922,8 +922,10 @@ def _import_rows(
             if isinstance(item, RowError):
                 result.rejected += 1
                 result.errors.append(item)
-            elif importer.check_repeat(item):
-                batch.append(item)
+            elif importer.check_repeat(
+                row := cast(_Row, item)
+            ):  # a tuple's exact type is checked above
+                batch.append(row)
         if batch:
             importer.write(batch)
         if progress:
