@@ -110,3 +110,21 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class ScheduledJob(models.Model):
+    """A periodic job of the task worker (``fangkong worker``): when it is next due. A worker's
+    scheduler claims a due job by moving ``next_run_at`` forward in the same transaction that
+    enqueues its task, so two workers never both run one turn."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from fangkong.accounts.models import Role, User
+from fangkong.core.api import FieldsBuiltOnce
 from fangkong.core.http import AuthedAPIRequest
 from fangkong.core.idempotency import IdempotentCreateMixin
 from fangkong.monitoring import services
@@ -92,7 +93,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return services.case_open(by=self.context["request"].user, **validated_data)
 
 
-class CheckInSerializer(serializers.ModelSerializer):
+class CheckInSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     case = ScopedCaseField()
     resident_name = serializers.CharField(source="case.resident.name", read_only=True)
     temperature = serializers.DecimalField(
