@@ -37,3 +37,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+handler404 = "fangkong.core.views.not_found"  # JSON under /api/

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from fangkong.core.http import AuthedRequest
 from fangkong.core.models import AuditAction, AuditEvent
@@ -29,3 +30,13 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
         "core/audit_log.html",
         {"page": page, "actions": AuditAction.choices, "action": action, "username": username},
     )
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A 404 under ``/api/`` is JSON like the API's own (an id the URL patterns refuse never
+    reaches DRF); elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)  # type: ignore[arg-type]

@@ -63,3 +63,11 @@ def test_a_case_without_mode_is_a_400_not_a_500(users, tree):
 def test_anonymous_is_a_401_with_the_scheme_to_use(db):
     response = APIClient().get("/api/v1/cases/")
     assert response.status_code == 401 and response.headers["WWW-Authenticate"] == "Token"
+
+
+def test_an_id_the_url_patterns_refuse_is_a_json_404(users):
+    api = APIClient()
+    api.force_authenticate(users["cadre"])
+    response = api.get("/api/v1/households/a.b/")
+    assert response.status_code == 404 and response.headers["Content-Type"] == "application/json"
+    assert "detail" in response.json()
