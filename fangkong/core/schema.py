@@ -39,10 +39,12 @@ _DETAIL = {
     "required": ["detail"],
 }
 _ERRORS = {
-    "type": "object",
     "description": "Messages by field (a list of strings, or nested for nested fields), or "
-    "`detail` / `non_field_errors`.",
-    "additionalProperties": True,
+    "`detail` / `non_field_errors`; a refusal that names no field is a list of messages.",
+    "oneOf": [
+        {"type": "object", "additionalProperties": True},
+        {"type": "array", "items": {"type": "string"}},
+    ],
 }
 _METHODS = {"get", "post", "put", "patch", "delete"}
 
