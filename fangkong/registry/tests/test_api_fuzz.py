@@ -1,4 +1,5 @@
-"""schemathesis against our own OpenAPI schema: no generated request may produce a 5xx.
+"""schemathesis against our own OpenAPI schema: no generated request may produce a 5xx, and
+every answer is documented (status code, content type) and matches its declared body.
 
 Requests go through the WSGI application in-process, as a village cadre with a token, so they
 see the test database (households and residents of 前进村 exist to hit real objects).
@@ -16,6 +17,11 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from fangkong.accounts.models import Role
 from fangkong.accounts.tests.factories import UserFactory
@@ -72,4 +78,12 @@ def token(db) -> str:
     suppress_health_check=list(HealthCheck),
 )
 def test_no_server_errors(case, token):
-    case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=[not_a_server_error])
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance]
+    if (case.method, case.path) not in BODY_NOT_YET_CONFORMING:
+        checks.append(response_schema_conformance)
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=checks)
+
+
+# Known: a far-past report day gives a roll-up deadline in Asia/Shanghai's LMT offset
+# ("+08:05:43"), not an RFC 3339 date-time (reports' to fix; the lead has the note).
+BODY_NOT_YET_CONFORMING = {("GET", "/api/v1/reports/rollup/")}
