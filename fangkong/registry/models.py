@@ -86,6 +86,11 @@ class Household(CountyScoped):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The first day a visit of this county's screening found someone at home or on the phone
+    # (None: never). Kept by ``HouseholdVisit.save`` / ``bulk_create`` (visits are only ever
+    # added) and set again when the household moves to another county, so the dashboard counts
+    # households and those screened in one pass over the households (issue 19).
+    screened_on = models.DateField(null=True, blank=True, editable=False)
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -93,13 +98,23 @@ class Household(CountyScoped):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["area__path", "address", "pk"]
-        indexes = [models.Index(fields=["county", "area"], name="household_county_area")]
+        indexes = [
+            models.Index(fields=["county", "area", "screened_on"], name="household_county_area_scr")
+        ]
 
     def __str__(self) -> str:
         return f"{self.head_name} · {self.address}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.phone_index = phone_index(self.phone)
+        if not self._state.adding and not args and kwargs.get("update_fields") is None:
+            # ``screened_on`` is the visits' to keep (a visit recorded while the household's
+            # page was open must not be undone by saving the page).
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "screened_on"
+            ]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -260,6 +275,14 @@ class Resident(CountyScoped):
         return [str(label) for flag, label in VULNERABLE_FLAGS if getattr(self, flag)]
 
 
+def household_area_id(resident: Resident) -> int:
+    """The area of the resident's household (what cases keep as their own area), with no query
+    when the household is loaded and one small one otherwise."""
+    if Resident.household.is_cached(resident):
+        return resident.household.area_id
+    return Household.objects.values_list("area_id", flat=True).get(pk=resident.household_id)
+
+
 class ImportJobQuerySet(models.QuerySet["ImportJob"]):
     def for_user(self, user: User) -> ImportJobQuerySet:
         """A user's own uploads, in an area they still see."""
@@ -274,6 +297,7 @@ class ImportJob(models.Model):
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
+        QUEUED = "queued", _("Waiting for the task worker")
         RUNNING = "running", _("Importing")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
@@ -294,6 +318,9 @@ class ImportJob(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The task worker's run of it (django-tasks-db's result id) and the rows in the file.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    total_rows = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -338,3 +365,51 @@ class ImportProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportJobQuerySet(models.QuerySet["ExportJob"]):
+    def for_user(self, user: User) -> ExportJobQuerySet:
+        """A user's own large exports, in an area they still see."""
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.filter(user=user, scope__path__startswith=area.path)
+
+
+class ExportJob(models.Model):
+    """A large export of the register written by the task worker: audited when asked for, the
+    file sealed with the field key until it expires (``FANGKONG_UPLOAD_TTL_HOURS``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the task worker")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    scope = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    kind = models.CharField(max_length=20, editable=False)
+    query = models.CharField(max_length=100, blank=True, editable=False)
+    full = models.BooleanField(default=False, editable=False)
+    filename = models.CharField(max_length=255, editable=False)
+    rows = models.PositiveIntegerField(default=0, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -54,6 +54,7 @@ from fangkong.registry.models import (
     id_index,
     phone_index,
 )
+from fangkong.registry.signals import places_changed
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -715,6 +716,7 @@ class _Importer:
         to_create: list[tuple[Any, ...]] = []
         to_update: list[Resident] = []
         update_fields: set[str] = set()
+        moved: list[int] = []  # residents who change household
         county = (self.county_id,)
         for row, person, target in placed:
             household_id = target if target is not None else self.households[row.household_key]
@@ -733,6 +735,7 @@ class _Importer:
             if person.household_id != household_id:
                 person.household_id = household_id
                 changed.append("household")
+                moved.append(person.pk)
             if not changed:
                 self.result.unchanged += 1
                 continue
@@ -751,6 +754,8 @@ class _Importer:
             )
         if to_update:
             Resident.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
+            if moved:  # the apps that keep the household's area on their rows follow them
+                places_changed.send(sender=Resident, households=[], residents=moved)
 
     def check_repeat(self, row: _Row) -> bool:
         """A repeated ID in the file: identical rows count once, conflicting ones are rejected."""
@@ -918,8 +923,10 @@ def _import_rows(
             if isinstance(item, RowError):
                 result.rejected += 1
                 result.errors.append(item)
-            elif importer.check_repeat(item):
-                batch.append(item)
+            elif importer.check_repeat(
+                row := cast(_Row, item)
+            ):  # a tuple's exact type is checked above
+                batch.append(row)
         if batch:
             importer.write(batch)
         if progress:
