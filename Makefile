@@ -27,7 +27,14 @@ serve: setup migrate
 	$(RUN) fangkong check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory run-server
 
+# The task worker (imports, large exports, the scheduled jobs) runs beside the web server and
+# stops with it (WORKER=0: the web server alone, e.g. when systemd runs `fangkong worker`).
+WORKER ?= 1
 run-server:
+	@if [ "$(WORKER)" != "0" ]; then \
+		$(RUN) fangkong worker & worker=$$!; \
+		trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	fi; \
 	$(RUN) gunicorn config.wsgi:application --bind $(BIND) \
 		--worker-class gthread --workers $(WEB_WORKERS) --threads $(WEB_THREADS) \
 		--max-requests 5000 --max-requests-jitter 500 --graceful-timeout 30 --timeout 120 \

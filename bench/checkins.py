@@ -153,10 +153,34 @@ def _free_port() -> int:
 class Server:
     """gunicorn serving config.wsgi (gthread workers) with the bench-only URLconf."""
 
-    def __init__(self, env: dict[str, str], log: Path, workers: int, threads: int) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, workers: int, threads: int, kind: str = "gunicorn"
+    ) -> None:
         self.port = _free_port()
         self.log = log
         self.env = os.environ | env | {"DJANGO_SETTINGS_MODULE": "checkins_settings"}
+        if kind == "granian":  # the same app, workers and threads on granian (Rust, WSGI)
+            self.env["PYTHONPATH"] = f"{HERE}:{ROOT}"
+            self.args = [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "config.wsgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--blocking-threads",
+                str(threads),
+                "--backlog",
+                "256",
+                "--no-ws",
+            ]
+            return
         self.args = [
             sys.executable,
             "-m",
@@ -384,7 +408,9 @@ def run_loads(
         Path(args.profile).mkdir(parents=True, exist_ok=True)
         extra["FANGKONG_BENCH_PROFILE"] = str(Path(args.profile).resolve())
     figures: dict[str, Any] = {}
-    with Server(extra, log, args.workers, args.threads) as server:
+    with Server(
+        extra, log, args.workers, args.threads, getattr(args, "server", "gunicorn")
+    ) as server:
         common = {
             "port": server.port,
             "data": data,
@@ -410,7 +436,7 @@ def measure(label: str, env: dict[str, str], args: argparse.Namespace, tmp: Path
     data = _setup_in_child(env, args.cases, args.days)
     console.print(
         f"bench: {label}: {len(data['cases']):,} active cases × {len(data['dates'])} days × 2 slots "
-        f"ready in {time.perf_counter() - started:.1f} s; gunicorn {args.workers} gthread workers "
+        f"ready in {time.perf_counter() - started:.1f} s; {args.server} {args.workers} workers "
         f"× {args.threads} threads, {args.clients} clients"
     )
     result = run_loads(
@@ -465,6 +491,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=60, help="past days each case may report")
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--server", choices=["gunicorn", "granian"], default="gunicorn", help="application server"
+    )
     parser.add_argument("--profile", metavar="DIR", help="cProfile the server: DIR/<pid>.prof")
     args = parser.parse_args(argv)
 

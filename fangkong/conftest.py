@@ -51,6 +51,16 @@ def users(tree):
 
 
 @pytest.fixture(autouse=True)
+def _close_the_worker_board():
+    """The task worker's board (``core.board``) holds a connection of its own: closed after each
+    test, so PostgreSQL can drop the test database at the end."""
+    yield
+    from fangkong.core import board
+
+    board.close()
+
+
+@pytest.fixture(autouse=True)
 def _empty_process_caches():
     """Per-process caches (``accounts.caching``) start empty in every test: a rolled-back test
     sends no signal, and the next test reuses the same ids."""

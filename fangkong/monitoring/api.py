@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from fangkong.accounts.models import Role, User
 from fangkong.core.api import FieldsBuiltOnce
 from fangkong.core.http import AuthedAPIRequest
+from fangkong.core.idempotency import IdempotentCreateMixin
 from fangkong.monitoring import services
 from fangkong.monitoring.forms import responsible_users
 from fangkong.monitoring.models import (
@@ -212,7 +213,12 @@ class CaseViewSet(
         return self._change(request, CaseUndoSerializer, services.case_end_undo)
 
 
-class CheckInViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class CheckInViewSet(
+    mixins.ListModelMixin,
+    IdempotentCreateMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Temperatures in the caller's scope; a fever raises an alert. ``?case=`` filters."""
 
     serializer_class = CheckInSerializer

@@ -5,6 +5,7 @@ scheme, grants and adjustments. Pages, the API, the demo and the ``work_done`` r
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -184,7 +185,8 @@ def clock_in(
 def clock_out(
     *, by: User, assignment: ShiftAssignment, at: dt.datetime | None = None
 ) -> ShiftAssignment:
-    """Clocking out closes the shift worked: it earns its points (``work_done``)."""
+    """Clocking out closes the shift worked: it earns its points (``work_done``), prorated to the
+    time worked when the person came late or leaves early (``ShiftAssignment.worked_share``)."""
     assignment = _own_assignment(by=by, assignment=assignment)
     at = at or timezone.now()
     if assignment.clock_in_at is None:
@@ -199,6 +201,7 @@ def clock_out(
         person=by,
         kind=SHIFT_WORKED,
         day=assignment.shift.day,
+        share=assignment.worked_share,
     )
     return assignment
 
@@ -236,6 +239,7 @@ def points_grant(
     day: dt.date,
     person: Any = None,
     worker: Worker | None = None,
+    share: float | None = None,
     returning: bool = True,
 ) -> PointEntry | None:
     """Grant what the county's scheme says for ``kind``, once per (record, kind).
@@ -247,7 +251,9 @@ def points_grant(
     A kind the scheme does not list (or lists as not in force) earns nothing and writes nothing.
     The entry goes to the person's worker record (linked by user) when there is one; a user with
     no worker record keeps the points on the user (shown under their login name) until a worker
-    record is linked; with neither, nothing is written."""
+    record is linked; with neither, nothing is written. ``share`` (0–1) prorates the rule's
+    points to the part of the work done (a shift left early), rounded down: never more than the
+    time worked."""
     if worker is None and person is not None:
         worker = _worker_for_points(person)
     user_id = getattr(person, "pk", None) if person is not None else None
@@ -262,6 +268,10 @@ def points_grant(
     points = _rule_points(county_id, kind)
     if not points:
         return None
+    if share is not None and share < 1:
+        points = math.floor(points * max(share, 0.0))
+        if points == 0:
+            return None
     area = worker.area if worker is not None else getattr(person, "area", None)
     if area is None:
         return None
@@ -326,6 +336,7 @@ def points_on_work_done(
         day=day,
         person=person,
         worker=kwargs.get("worker"),
+        share=kwargs.get("share"),
         returning=False,
     )
 
