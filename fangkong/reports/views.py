@@ -19,21 +19,21 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record, client_ip
-from fangkong.core.clock import today_local
+from fangkong.core.clock import local_tz, today_local
 from fangkong.core.forms import DayForm, apply_errors, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.models import AuditAction
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import (
     capability_required,
-    county_admin_required,
     scoped_login_required,
 )
-from fangkong.reports import exporting, figures, live, rollup, services
+from fangkong.reports import county_settings, exporting, figures, live, rollup, services
 from fangkong.reports.forms import (
     AmendForm,
     DeadlineForm,
     FigureSelectionForm,
+    ObservationSettingsForm,
     SubmitForm,
     TrendForm,
 )
@@ -90,8 +90,17 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_report:
             raise PermissionDenied
-        if report is not None:
-            return redirect(reverse("reports:village_amend", args=[area.pk]) + f"?date={day}")
+        if report is not None:  # a second tap, another cadre, a resent form: say so (issue 15)
+            local_at = timezone.localtime(report.submitted_at, local_tz())
+            messages.warning(
+                request,
+                _(
+                    "The report of %(date)s was already submitted at %(time)s: it was not "
+                    "submitted again. To correct it, use “Amend” and give the reason."
+                )
+                % {"date": day.isoformat(), "time": local_at.strftime("%H:%M")},
+            )
+            return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")
         if form.is_valid():
             try:
                 services.report_submit(
@@ -426,9 +435,10 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "reports/dashboard.html", context)
 
 
-@county_admin_required
+@capability_required(Cap.REPORTS_MANAGE)
 def report_settings(request: AuthedRequest) -> HttpResponse:
-    """The county's deadlines per level and its choice of figures for the village report."""
+    """The county's settings: the report day's cut-off and the deadlines per level, its choice of
+    figures for the village report, and its temperature check-ins and case-end undo."""
     county = get_object_or_404(Area, pk=request.user.area.county_id)  # type: ignore[union-attr]
     deadline = ReportDeadline.objects.filter(county=county).first() or ReportDeadline(county=county)
     selection = CountyReportForm.objects.filter(county=county).first() or CountyReportForm(
@@ -439,6 +449,27 @@ def report_settings(request: AuthedRequest) -> HttpResponse:
     figure_form = FigureSelectionForm(
         request.POST if which == "figures" else None, instance=selection
     )
+    in_force = county_settings.county_settings(county)
+    observation_form = ObservationSettingsForm(
+        request.POST if which == "observation" else None,
+        initial={name: in_force[name] for name in county_settings.POLICY_FIELDS},
+    )
+    if which == "observation" and observation_form.is_valid():
+        try:
+            changed = county_settings.county_settings_update(
+                by=request.user,
+                county=county,
+                values=observation_form.cleaned_data,
+                ip=client_ip(request),
+            )
+        except ValidationError as error:
+            apply_errors(observation_form, error)
+        else:
+            if changed:
+                messages.success(
+                    request, _("Saved. It applies to observations opened from today on.")
+                )
+            return redirect("reports:settings")
     chosen = {"deadlines": deadline_form, "figures": figure_form}.get(which or "")
     if chosen is not None and chosen.is_valid():
         chosen.save()
@@ -455,5 +486,11 @@ def report_settings(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "reports/settings.html",
-        {"county": county, "deadline_form": deadline_form, "figure_form": figure_form},
+        {
+            "county": county,
+            "deadline_form": deadline_form,
+            "figure_form": figure_form,
+            "observation_form": observation_form,
+            "policy": in_force["policy"],
+        },
     )
