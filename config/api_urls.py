@@ -19,7 +19,7 @@ from fangkong.measures.api import (
 )
 from fangkong.monitoring.api import AlertViewSet, CaseViewSet, CheckInViewSet
 from fangkong.registry.api import HouseholdViewSet, ImportView, ResidentViewSet
-from fangkong.reports.api import ReportViewSet
+from fangkong.reports.api import CountySettingsViewSet, ReportViewSet
 from fangkong.screening.api import (
     ReconciliationEntryViewSet,
     ReconciliationListViewSet,
@@ -79,6 +79,7 @@ router.register("venues", VenueViewSet, basename="venue")
 router.register("publicity", PublicityViewSet, basename="publicity")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("findings", FindingViewSet, basename="finding")
+router.register("county-settings", CountySettingsViewSet, basename="county_settings")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, Sum
 
 from fangkong.areas.models import Area, Level
 from fangkong.care.models import CarePlan, CareVisit, Errand, ErrandStatus
+from fangkong.reports.figures import calendar_day, happened_before, happened_in
 
 ZERO = Decimal("0")
 
@@ -24,12 +25,27 @@ class ErrandFigures:
     open_now: int
 
 
-def errand_figures(area: Area, day: dt.date) -> ErrandFigures:
-    """One aggregate: errands done on the day and up to it, money advanced, still open."""
-    done = Q(status=ErrandStatus.DONE, closed_on__lte=day)
-    still_open = Q(requested_on__lte=day) & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
+def errand_filters(window: tuple[dt.datetime, dt.datetime]) -> dict[str, Q]:
+    """Done in the window, done by its end, waiting at its end: the rows of each errand figure."""
+    closed_by_end = happened_before(window[1], day="closed_on", at="closed_at")
+    return {
+        "today": Q(status=ErrandStatus.DONE) & happened_in(window, day="closed_on", at="closed_at"),
+        "done": Q(status=ErrandStatus.DONE) & closed_by_end,
+        "open": happened_before(window[1], day="requested_on", at="requested_at")
+        & (Q(closed_on__isnull=True) | ~closed_by_end),
+    }
+
+
+def errand_figures(
+    area: Area, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> ErrandFigures:
+    """One aggregate: errands done on the day and up to it, money advanced, still open; of the
+    calendar day, or of ``window`` (the daily report's 16:00-to-16:00 day), by when each errand
+    was done."""
+    rows = errand_filters(window or calendar_day(day))
+    done, still_open = rows["done"], rows["open"]
     counts = Errand.objects.in_area(area).aggregate(
-        today=Count("pk", filter=Q(status=ErrandStatus.DONE, closed_on=day)),
+        today=Count("pk", filter=rows["today"]),
         total=Count("pk", filter=done),
         money=Sum("money_spent", filter=done),
         open=Count("pk", filter=still_open),
@@ -140,8 +156,12 @@ class CareFigures:
     overdue: int
 
 
-def care_figures(area: Area, day: dt.date) -> CareFigures:
+def care_figures(
+    area: Area, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> CareFigures:
+    """Visits of the calendar day, or of ``window`` (the report day), and plans overdue."""
+    visited = happened_in(window or calendar_day(day), day="date", at="at")
     return CareFigures(
-        visits_today=CareVisit.objects.in_area(area).filter(date=day).count(),
+        visits_today=CareVisit.objects.in_area(area).filter(visited).count(),
         overdue=len(overdue_visits(area, day)),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -15,9 +15,10 @@ from fangkong.care.figures import (
     ErrandFigures,
     care_figures,
     errand_figures,
+    errand_filters,
     overdue_visits,
 )
-from fangkong.care.models import CarePlan, CareVisit, Errand, ErrandStatus
+from fangkong.care.models import CarePlan, CareVisit, Errand
 from fangkong.reports.figures import (
     PEOPLE,
     TIMES,
@@ -34,11 +35,11 @@ YUAN = _("yuan")
 
 
 def _errands(ctx: FigureContext) -> ErrandFigures:
-    return ctx.shared("errands", errand_figures)
+    return ctx.shared("errands", lambda area, day: errand_figures(area, day, ctx.window))
 
 
 def _care(ctx: FigureContext) -> CareFigures:
-    return ctx.shared("care", care_figures)
+    return ctx.shared("care", lambda area, day: care_figures(area, day, ctx.window))
 
 
 def _errand_list(status: str) -> Callable[[FigureContext], str]:
@@ -54,22 +55,18 @@ _HOUSEHOLD = "household__area__name"
 
 def _done(*, today: bool):  # type: ignore[no-untyped-def]
     def rows(ctx: FigureContext) -> QuerySet:
-        when = {"closed_on": ctx.day} if today else {"closed_on__lte": ctx.day}
-        return Errand.objects.in_area(ctx.area).filter(status=ErrandStatus.DONE, **when)
+        done = errand_filters(ctx.window)["today" if today else "done"]
+        return Errand.objects.in_area(ctx.area).filter(done)
 
     return rows
 
 
 def _waiting(ctx: FigureContext) -> QuerySet:
-    return (
-        Errand.objects.in_area(ctx.area)
-        .filter(requested_on__lte=ctx.day)
-        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=ctx.day))
-    )
+    return Errand.objects.in_area(ctx.area).filter(errand_filters(ctx.window)["open"])
 
 
 def _visits(ctx: FigureContext) -> QuerySet:
-    return CareVisit.objects.in_area(ctx.area).filter(date=ctx.day)
+    return CareVisit.objects.in_area(ctx.area).filter(ctx.during(day="date", at="at"))
 
 
 def _overdue(ctx: FigureContext) -> QuerySet:

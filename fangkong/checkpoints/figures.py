@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from fangkong.areas.models import Area
 from fangkong.checkpoints.models import Direction, Outcome, Passage, PassageOccupant, Subject
 from fangkong.monitoring.models import ObservationPolicy
+from fangkong.reports.figures import calendar_day
 
 DEFAULT_FEVER = Decimal("37.3")
 THROUGH = [Outcome.ALLOWED, Outcome.REFERRED]
@@ -54,15 +55,19 @@ def _counts(prefix: str, measure: str, fever: Decimal, *, listed: Q) -> dict:
     }
 
 
-def checkpoint_figures(area: Area, day: dt.date) -> CheckpointFigures:
+def checkpoint_figures(
+    area: Area, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> CheckpointFigures:
     """People let through in and out, vehicles, people turned back (劝返), referred for
     observation, sent to the fever clinic, with a fever, and arrived from a risk area, at the
-    checkpoints of the area's subtree."""
+    checkpoints of the area's subtree: passages of the calendar day, or of ``window`` (the
+    daily report's 16:00-to-16:00 day), by the time each passage was made."""
     policy = ObservationPolicy.objects.in_force_on(day)
     fever = policy.fever_threshold if policy else DEFAULT_FEVER
+    start, end = window or calendar_day(day)
     passages = (
         Passage.objects.in_area(area)
-        .filter(day=day)
+        .filter(at__gte=start, at__lt=end)
         .aggregate(
             vehicles=Count("pk", filter=Q(subject=Subject.VEHICLE)),
             **_counts("", "people", fever, listed=Q(occupants_listed=False)),
@@ -70,7 +75,7 @@ def checkpoint_figures(area: Area, day: dt.date) -> CheckpointFigures:
     )
     occupants = (
         PassageOccupant.objects.in_area(area)
-        .filter(passage__day=day)
+        .filter(passage__at__gte=start, passage__at__lt=end)
         .aggregate(**_counts("passage__", "pk", fever, listed=Q()))
     )
     totals = {

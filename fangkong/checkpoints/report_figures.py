@@ -23,7 +23,7 @@ SECTION = _("Checkpoints")
 
 
 def _shared(ctx: FigureContext) -> CheckpointFigures:
-    return ctx.shared("checkpoints", checkpoint_figures)
+    return ctx.shared("checkpoints", lambda area, day: checkpoint_figures(area, day, ctx.window))
 
 
 def _passages(**params: str):  # type: ignore[no-untyped-def]
@@ -51,7 +51,7 @@ def _people(page, who, *, per_passage: bool = False) -> Records:  # type: ignore
         )
         return (
             Passage.objects.in_area(ctx.area)
-            .filter(day=ctx.day)
+            .filter(ctx.during(at="at"))
             .filter(
                 (Q(occupants_listed=False) & who(ctx, ""))
                 | (Q(occupants_listed=True) & Exists(occupants))
@@ -90,7 +90,7 @@ def _risk_arrivals(ctx: FigureContext, prefix: str) -> Q:
 
 
 def _vehicles(ctx: FigureContext) -> QuerySet:
-    return Passage.objects.in_area(ctx.area).filter(day=ctx.day, subject=Subject.VEHICLE)
+    return Passage.objects.in_area(ctx.area).filter(ctx.during(at="at"), subject=Subject.VEHICLE)
 
 
 for _figure in [

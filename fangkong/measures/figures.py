@@ -24,6 +24,7 @@ from fangkong.measures.models import (
     VenueKind,
     VenueStatus,
 )
+from fangkong.reports.figures import calendar_day, happened_in
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,16 @@ def _count(kind_filter: Q) -> Count:
     return Count("pk", filter=kind_filter)
 
 
-def measure_figures(area: Area, day: dt.date) -> MeasureFigures:
+def measure_figures(
+    area: Area, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> MeasureFigures:
     """Every measure figure for (area, date): gatherings and publicity to date, venues as their
-    latest check found them, disinfection on the day. Seven queries."""
+    latest check found them, disinfection on the calendar day, or in ``window`` (the daily
+    report's 16:00-to-16:00 day) by when each was done. Seven queries."""
     places = KeyPlace.objects.in_area(area).planned_on(day)
     disinfected = (
         Disinfection.objects.in_area(area)
-        .filter(day=day, place__in=places)
+        .filter(happened_in(window or calendar_day(day), day="day", at="at"), place__in=places)
         .order_by()
         .values("place_id")
         .distinct()

@@ -36,7 +36,7 @@ PLACES = _("places")
 
 
 def _m(ctx: FigureContext) -> MeasureFigures:
-    return ctx.shared("measures", measure_figures)
+    return ctx.shared("measures", lambda area, day: measure_figures(area, day, ctx.window))
 
 
 def _page(name: str, query: str = "") -> Callable[[FigureContext], str]:
@@ -172,7 +172,7 @@ def _places(ctx: FigureContext) -> QuerySet:
 
 
 def _disinfected(ctx: FigureContext) -> QuerySet:
-    done = Disinfection.objects.filter(place=OuterRef("pk"), day=ctx.day)
+    done = Disinfection.objects.filter(ctx.during(day="day", at="at"), place=OuterRef("pk"))
     return _places(ctx).filter(Exists(done))
 
 

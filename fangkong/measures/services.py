@@ -137,6 +137,11 @@ def disinfection_record(
             staff=by,
             note=_("Disinfection: %(place)s") % {"place": place.name},
             at=at,
+            # Dated by the disinfection, not by the typing: a disinfection typed the next day
+            # hands its agent out on the day it was used (and says why it is late).
+            on=day,
+            late_reason=_("Agent used in the disinfection of %(day)s, recorded later.")
+            % {"day": day.isoformat()},
         )
     record = Disinfection(
         place=place, day=day, at=at, by=by, entry=entry, note=(note or "").strip()[:300]

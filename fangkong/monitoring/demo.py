@@ -101,6 +101,7 @@ def build_monitoring(areas: dict[str, Area], *, now: dt.datetime | None = None) 
                 start_date=start,
                 planned_end=planned_end,
                 ended_on=planned_end if state == Status.RELEASED else None,
+                ended_at=_local(planned_end, 10) if state == Status.RELEASED else None,
                 status=Status.RELEASED if state == Status.RELEASED else Status.ACTIVE,
                 grid_worker=users.get("grid_worker") if area.pk == grid1.pk else None,
                 doctor=users.get("doctor") if area.is_within(qianjin) else None,

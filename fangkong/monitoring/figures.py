@@ -23,7 +23,9 @@ from fangkong.monitoring.models import (
     ObservationCase,
     ObservationPolicy,
     Status,
+    under_observation_on,
 )
+from fangkong.reports.figures import calendar_day, happened_before, happened_in
 
 SLOTS_PER_DAY = 2
 
@@ -129,9 +131,7 @@ def _missed_aggregates(day: dt.date, now: dt.datetime, among: Q) -> dict[str, Co
 
 
 def _active_q(day: dt.date) -> Q:
-    return Q(status__in=OBSERVED_STATES, start_date__lte=day) & (
-        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
-    )
+    return under_observation_on(day)  # the one rule, shared with the dashboard and the lists
 
 
 def missed_checkins(area: Area, day: dt.date, now: dt.datetime | None = None) -> int:
@@ -206,17 +206,35 @@ class MonitoringFigures:
     late_checkins: int = 0
 
 
+def released_in(window: tuple[dt.datetime, dt.datetime]) -> Q:
+    """Released in the window, by when the release was recorded (or the start of its date when
+    it is dated another day than it was typed)."""
+    return Q(status=Status.RELEASED) & happened_in(window, day="ended_on", at="ended_at")
+
+
+def released_by(end: dt.datetime) -> Q:
+    return Q(status=Status.RELEASED) & happened_before(end, day="ended_on", at="ended_at")
+
+
 def monitoring_figures(
-    area: Area, day: dt.date, now: dt.datetime | None = None
+    area: Area,
+    day: dt.date,
+    now: dt.datetime | None = None,
+    window: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> MonitoringFigures:
     """All figures at once, in a few aggregate queries (the daily report and the pages use this).
 
     Missed check-ins are the slots due and closed by ``now`` (default: the present) with no
-    temperature recorded, whatever the alerts say."""
+    temperature recorded, whatever the alerts say. Releases are those of the calendar day, or
+    of ``window`` (the daily report's 16:00-to-16:00 day)."""
+    window = window or calendar_day(day)
     cases = ObservationCase.objects.in_area(area)
-    observed = Q(status__in=OBSERVED_STATES, start_date__lte=day)
-    active = _active_q(day)
-    missed = _missed_aggregates(day, now or timezone.now(), active)
+    # As the report day ends (an amendment made in the evening still says how things stood at
+    # the cut-off, not with the cases opened since).
+    known = Q(opened_at__lt=window[1])
+    observed = Q(status__in=OBSERVED_STATES, start_date__lte=day) & known
+    active = _active_q(day) & known
+    missed = _missed_aggregates(day, now or timezone.now(), _active_q(day))
     counts = cases.aggregate(
         **missed,
         total=Count("pk", filter=observed),
@@ -224,8 +242,8 @@ def monitoring_figures(
         home=Count("pk", filter=active & Q(mode=Mode.HOME)),
         central=Count("pk", filter=active & Q(mode=Mode.CENTRALISED)),
         new=Count("pk", filter=Q(status__in=OBSERVED_STATES, start_date=day)),
-        released_today=Count("pk", filter=Q(status=Status.RELEASED, ended_on=day)),
-        released=Count("pk", filter=Q(status=Status.RELEASED, ended_on__lte=day)),
+        released_today=Count("pk", filter=released_in(window)),
+        released=Count("pk", filter=released_by(window[1])),
     )
     taken = _checkins_of(area, day).aggregate(
         done=Count("pk"), late=Count("pk", filter=Q(late=True))

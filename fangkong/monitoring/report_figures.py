@@ -17,6 +17,8 @@ from fangkong.monitoring.figures import (
     MonitoringFigures,
     missed_checkin_cases,
     monitoring_figures,
+    released_by,
+    released_in,
 )
 from fangkong.monitoring.models import (
     OBSERVED_STATES,
@@ -25,7 +27,6 @@ from fangkong.monitoring.models import (
     CheckIn,
     Mode,
     ObservationCase,
-    Status,
 )
 from fangkong.reports.figures import (
     PEOPLE,
@@ -42,7 +43,9 @@ MONITORING = _("Home observation")
 
 
 def _monitoring(ctx: FigureContext) -> MonitoringFigures:
-    return ctx.shared("monitoring", monitoring_figures)
+    return ctx.shared(
+        "monitoring", lambda area, day: monitoring_figures(area, day, window=ctx.window)
+    )
 
 
 def _cases(**params: str) -> Callable[[FigureContext], str]:
@@ -69,7 +72,11 @@ def _case_rows(
     (``ended_on`` for released that day, ``start_date__lte`` for monitored to date)."""
 
     def rows(c: FigureContext) -> QuerySet:
-        cases = ObservationCase.objects.in_area(c.area).select_related("resident")
+        cases = (
+            ObservationCase.objects.in_area(c.area)
+            .filter(opened_at__lt=c.window[1])  # as the report day ends
+            .select_related("resident")
+        )
         cases = cases.active_on(c.day) if active else cases
         return cases.filter(**filters, **({on: c.day} if on else {}))
 
@@ -190,7 +197,7 @@ for _figure in [
         lambda c: _monitoring(c).released_today,
         event=True,
         records=Records(
-            _case_rows(status=Status.RELEASED, on="ended_on"),
+            lambda c: _case_rows()(c).filter(released_in(c.window)),
             _CASE,
             page=_cases(status="released"),
         ),
@@ -201,7 +208,7 @@ for _figure in [
         PEOPLE,
         lambda c: _monitoring(c).released_total,
         records=Records(
-            _case_rows(status=Status.RELEASED, on="ended_on__lte"),
+            lambda c: _case_rows()(c).filter(released_by(c.window[1])),
             _CASE,
             page=_cases(status="released"),
         ),

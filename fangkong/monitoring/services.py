@@ -225,7 +225,8 @@ def case_release(
         )
     case.status = Status.RELEASED
     case.ended_on = on
-    case.save(update_fields=["status", "ended_on"])
+    case.ended_at = timezone.now()
+    case.save(update_fields=["status", "ended_on", "ended_at"])
     _event(
         case=case, by=by, kind=EventKind.RELEASED, from_status=Status.ACTIVE, reason=reason.strip()
     )
@@ -255,8 +256,9 @@ def _case_end(
         raise ValidationError(_("This case is already closed."))
     previous = case.status
     case.status = Status.TRANSFERRED if transferred else Status.ENDED_EARLY
-    case.ended_on = timezone.localdate(timezone.now(), local_tz())
-    case.save(update_fields=["status", "ended_on"])
+    case.ended_at = timezone.now()
+    case.ended_on = timezone.localdate(case.ended_at, local_tz())
+    case.save(update_fields=["status", "ended_on", "ended_at"])
     _event(case=case, by=by, kind=EventKind.ENDED_EARLY, from_status=previous, reason=reason)
     audit_record(user=by, action=AuditAction.UPDATE, area=_area_of(case), obj=case)
     return case
@@ -313,9 +315,10 @@ def case_end_undo(*, by: User, case: ObservationCase, reason: str) -> Observatio
     previous, ended_on = case.status, case.ended_on
     case.status = ended.from_status or Status.ACTIVE
     case.ended_on = None
+    case.ended_at = None
     try:
         with transaction.atomic():
-            case.save(update_fields=["status", "ended_on"])
+            case.save(update_fields=["status", "ended_on", "ended_at"])
     except IntegrityError as error:  # another case was opened for the person meanwhile
         raise ValidationError(
             _("This person has another open observation case: it cannot be undone.")

@@ -9,16 +9,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from fangkong.accounts.access import Cap
 from fangkong.areas.models import ADMINISTRATIVE_LEVELS, Area
 from fangkong.core.api import ScopedPrimaryKeyField
 from fangkong.core.audit import client_ip
 from fangkong.core.clock import today_local
 from fangkong.core.http import AuthedAPIRequest
-from fangkong.reports import live, rollup, services
+from fangkong.reports import county_settings, live, rollup, services
 from fangkong.reports.models import DailyReport, ReportVersion
 
 
@@ -267,3 +268,63 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         table = live.live_table(area, day)
         data = {"date": day, "total": table.total, "children": table.rows}
         return Response(LiveSerializer(data).data)
+
+
+class CountySettingsSerializer(serializers.Serializer):
+    """The county's settings (``fangkong.reports.county_settings``): PATCH any of them."""
+
+    county = serializers.IntegerField(read_only=True)
+    cutoff = serializers.TimeField(required=False)
+    deadline = serializers.TimeField(required=False)
+    township_deadline = serializers.TimeField(required=False)
+    county_deadline = serializers.TimeField(required=False)
+    amend_alone_until = serializers.TimeField(required=False, allow_null=True)
+    slot1_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=county_settings.SLOT_NAME_MAX
+    )
+    slot1_start = serializers.TimeField(required=False)
+    slot1_end = serializers.TimeField(required=False)
+    slot2_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=county_settings.SLOT_NAME_MAX
+    )
+    slot2_start = serializers.TimeField(required=False)
+    slot2_end = serializers.TimeField(required=False)
+    end_undo_hours = serializers.IntegerField(
+        required=False, min_value=0, max_value=county_settings.END_UNDO_MAX_HOURS
+    )
+    policy = serializers.CharField(read_only=True)
+
+
+class CountySettingsViewSet(viewsets.ViewSet):
+    """``/api/v1/county-settings/<county id>/``: the county administrator reads (GET) and changes
+    (PATCH) the county's report cut-off, due times, amendment limit, check-in slots and case-end
+    undo window. Another county's id is a 404; a role without ``reports.manage`` a 403."""
+
+    read_capability = Cap.REPORTS_MANAGE
+    write_capability = Cap.REPORTS_MANAGE
+    serializer_class = CountySettingsSerializer
+
+    def _county(self, request: AuthedAPIRequest, pk: str | None) -> Area:
+        own = request.user.area.county_id  # type: ignore[union-attr]
+        if pk is None or not pk.isdigit() or int(pk) != own:
+            raise NotFound
+        return Area.objects.get(pk=own)
+
+    def _data(self, county: Area) -> dict[str, Any]:
+        values = county_settings.county_settings(county)
+        data = {name: values[name] for name in county_settings.FIELDS}
+        data |= {"county": county.pk, "policy": values["policy"].name}
+        return CountySettingsSerializer(data).data
+
+    def retrieve(self, request: AuthedAPIRequest, pk: str | None = None) -> Response:
+        return Response(self._data(self._county(request, pk)))
+
+    @extend_schema(request=CountySettingsSerializer, responses=CountySettingsSerializer)
+    def partial_update(self, request: AuthedAPIRequest, pk: str | None = None) -> Response:
+        county = self._county(request, pk)
+        serializer = CountySettingsSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        county_settings.county_settings_update(
+            by=request.user, county=county, values=serializer.validated_data, ip=client_ip(request)
+        )
+        return Response(self._data(county))

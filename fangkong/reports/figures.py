@@ -29,7 +29,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TypeVar
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +61,15 @@ class FigureContext:
             return self._window
         return report_day(self.area, self.day)
 
+    def during(self, *, day: str | None = None, at: str | None = None) -> Q:
+        """Rows that happened in the report day (see ``happened_in``)."""
+        return happened_in(self.window, day=day, at=at)
+
+    def by_end(self, *, day: str | None = None, at: str | None = None) -> Q:
+        """Rows that happened before the report day ended: the "in total" figures, so that a
+        total grows from one report to the next by exactly that report's events."""
+        return happened_before(self.window[1], day=day, at=at)
+
     def shared(self, name: str, compute: Callable[[Area, dt.date], T]) -> T:
         """``compute(area, day)`` run once per context: the figures of one capability share one
         aggregate query instead of one query each."""
@@ -76,6 +85,75 @@ def report_day(area: Area, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     cutoff = ReportDeadline.objects.cutoff(area.county_id)
     end = dt.datetime.combine(day, cutoff, tzinfo=local_tz())
     return end - dt.timedelta(days=1), end
+
+
+def calendar_day(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[00:00, 24:00) of a local day: what the capabilities' own pages count as "today"."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=local_tz())
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=local_tz())
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=local_tz())
+
+
+def _outside_its_day(at: str, day: dt.date) -> Q:
+    """``at`` empty or not on ``day``: a movement typed later from paper, a date-only record."""
+    start, end = calendar_day(day)
+    return Q(**{f"{at}__isnull": True}) | Q(**{f"{at}__lt": start}) | Q(**{f"{at}__gte": end})
+
+
+def happened_in(
+    window: tuple[dt.datetime, dt.datetime], *, day: str | None = None, at: str | None = None
+) -> Q:
+    """The rows that happened in ``[start, end)``, each at one moment, so that consecutive windows
+    count every row exactly once:
+
+    - ``at`` alone (a passage, a case opened): that moment;
+    - ``day`` alone (a publicity day): the start (00:00) of that day;
+    - both (a hand-out's date and when it was typed): ``at`` when it was typed on its own day,
+      otherwise (typed later from a paper backlog, or no time kept) the start of its day — so a
+      backlog counts in the report day of the day it happened, never of the day it was typed.
+    """
+    start, end = window
+    if day is None:
+        if at is None:
+            raise ValueError("happened_in needs a day or a time field")
+        return Q(**{f"{at}__gte": start, f"{at}__lt": end})
+    local = local_tz()
+    first = start.astimezone(local).date()
+    last = (end - dt.timedelta(microseconds=1)).astimezone(local).date()
+    found = Q(pk__in=[])
+    current = first
+    while current <= last:
+        begins = _midnight(current)
+        starts_inside = start <= begins < end
+        if at is None:
+            if starts_inside:
+                found |= Q(**{day: current})
+        else:
+            day_start, day_end = calendar_day(current)
+            on_the_day = Q(**{f"{at}__gte": max(start, day_start), f"{at}__lt": min(end, day_end)})
+            part = on_the_day | _outside_its_day(at, current) if starts_inside else on_the_day
+            found |= Q(**{day: current}) & part
+        current += dt.timedelta(days=1)
+    return found
+
+
+def happened_before(end: dt.datetime, *, day: str | None = None, at: str | None = None) -> Q:
+    """The rows that happened before ``end``, by the same moment as ``happened_in``."""
+    if day is None:
+        if at is None:
+            raise ValueError("happened_before needs a day or a time field")
+        return Q(**{f"{at}__lt": end})
+    last = end.astimezone(local_tz()).date()
+    earlier = Q(**{f"{day}__lt": last})
+    if _midnight(last) >= end:  # the window ends at midnight: nothing of that day yet
+        return earlier
+    if at is None:
+        return earlier | Q(**{day: last})
+    on_the_day = Q(**{f"{at}__gte": _midnight(last), f"{at}__lt": end})
+    return earlier | (Q(**{day: last}) & (on_the_day | _outside_its_day(at, last)))
 
 
 def count_rows(rows: QuerySet) -> Number:

@@ -82,3 +82,39 @@ class DeadlineForm(forms.ModelForm):
 
     def clean_cutoff(self) -> dt.time:
         return self.cleaned_data.get("cutoff") or DEFAULT_CUTOFF
+
+
+def _time_input() -> forms.TimeInput:
+    return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ObservationSettingsForm(forms.Form):
+    """The county's temperature check-ins (names and windows) and how long a mistaken end of an
+    observation may be undone: the shape here, the order of the windows in the service."""
+
+    slot1_name = forms.CharField(
+        label=_("Name of the first check-in"),
+        max_length=20,
+        required=False,
+        help_text=_("Empty: morning."),
+    )
+    slot1_start = forms.TimeField(label=_("First check-in from"), widget=_time_input())
+    slot1_end = forms.TimeField(label=_("First check-in until"), widget=_time_input())
+    slot2_name = forms.CharField(
+        label=_("Name of the second check-in"),
+        max_length=20,
+        required=False,
+        help_text=_("Empty: evening."),
+    )
+    slot2_start = forms.TimeField(label=_("Second check-in from"), widget=_time_input())
+    slot2_end = forms.TimeField(
+        label=_("Second check-in until"),
+        widget=_time_input(),
+        help_text=_("Readings, self-reports too, are on time until then."),
+    )
+    end_undo_hours = forms.IntegerField(
+        label=_("A mistaken end can be undone within (hours)"),
+        min_value=0,
+        max_value=720,
+        help_text=_("0: an ended or released observation cannot be undone."),
+    )

@@ -26,14 +26,14 @@ from fangkong.core.models import AuditAction
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import (
     capability_required,
-    county_admin_required,
     scoped_login_required,
 )
-from fangkong.reports import exporting, figures, live, rollup, services
+from fangkong.reports import county_settings, exporting, figures, live, rollup, services
 from fangkong.reports.forms import (
     AmendForm,
     DeadlineForm,
     FigureSelectionForm,
+    ObservationSettingsForm,
     SubmitForm,
     TrendForm,
 )
@@ -390,8 +390,15 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
         points, source = rollup.trend(area, figure, day, days), "reported"
     else:  # a grid: no reports below a village, the figure from its records day by day
         points, source = rollup.live_trend(area, figure, day, days), "live"
+    table = live.live_table(area, day) if not request.htmx else None
     if area.level in {Level.COUNTY, Level.TOWNSHIP}:
-        result = rollup.rollup(area, day, live=False)
+        # The own row's bar from the records: the charted figure only, from the live table
+        # when it counts that figure (no query), else from the records.
+        def own(below: list[Area]) -> dict[str, figures.Number]:
+            counted = table if table is not None else live.live_table(area, day)
+            return live.own_figure(counted, figure, day, below)
+
+        result = rollup.rollup(area, day, live=False, own=own)
         names = [row.label for row in result.rows]
         values = [row.figures.get(figure.key) for row in result.rows]
         bars_source = "reported"
@@ -424,13 +431,14 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "reports/dashboard.html#panel", context)
     trail = list(area.ancestors().filter(path__startswith=request.user.area.path))  # type: ignore[union-attr]
-    context |= {"live": live.live_table(area, day), "trail": trail}
+    context |= {"live": table, "trail": trail}
     return render(request, "reports/dashboard.html", context)
 
 
-@county_admin_required
+@capability_required(Cap.REPORTS_MANAGE)
 def report_settings(request: AuthedRequest) -> HttpResponse:
-    """The county's deadlines per level and its choice of figures for the village report."""
+    """The county's settings: the report day's cut-off and the deadlines per level, its choice of
+    figures for the village report, and its temperature check-ins and case-end undo."""
     county = get_object_or_404(Area, pk=request.user.area.county_id)  # type: ignore[union-attr]
     deadline = ReportDeadline.objects.filter(county=county).first() or ReportDeadline(county=county)
     selection = CountyReportForm.objects.filter(county=county).first() or CountyReportForm(
@@ -441,6 +449,27 @@ def report_settings(request: AuthedRequest) -> HttpResponse:
     figure_form = FigureSelectionForm(
         request.POST if which == "figures" else None, instance=selection
     )
+    in_force = county_settings.county_settings(county)
+    observation_form = ObservationSettingsForm(
+        request.POST if which == "observation" else None,
+        initial={name: in_force[name] for name in county_settings.POLICY_FIELDS},
+    )
+    if which == "observation" and observation_form.is_valid():
+        try:
+            changed = county_settings.county_settings_update(
+                by=request.user,
+                county=county,
+                values=observation_form.cleaned_data,
+                ip=client_ip(request),
+            )
+        except ValidationError as error:
+            apply_errors(observation_form, error)
+        else:
+            if changed:
+                messages.success(
+                    request, _("Saved. It applies to observations opened from today on.")
+                )
+            return redirect("reports:settings")
     chosen = {"deadlines": deadline_form, "figures": figure_form}.get(which or "")
     if chosen is not None and chosen.is_valid():
         chosen.save()
@@ -457,5 +486,11 @@ def report_settings(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "reports/settings.html",
-        {"county": county, "deadline_form": deadline_form, "figure_form": figure_form},
+        {
+            "county": county,
+            "deadline_form": deadline_form,
+            "figure_form": figure_form,
+            "observation_form": observation_form,
+            "policy": in_force["policy"],
+        },
     )

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from fangkong.areas.models import Area
+from fangkong.reports.figures import calendar_day, happened_before, happened_in
 from fangkong.supplies.models import (
     COUNTED,
     Donation,
@@ -30,17 +31,25 @@ class SupplyFigures:
     donations: int
 
 
-def supply_figures(area: Area, day: dt.date) -> SupplyFigures:
+def supply_figures(
+    area: Area, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> SupplyFigures:
     """Two aggregates: hand-outs (today; masks and bottles of disinfectant to date) and
-    donations to date. By the day each movement happened; a reversal cancels its hand-out in
-    the sums, and neither counts as a hand-out."""
-    handed = LedgerEntry.objects.in_area(area).filter(kind=EntryKind.HANDED_OUT, day__lte=day)
+    donations to date, of the calendar day or of ``window`` (the daily report's 16:00-to-16:00
+    day). By when each movement happened (``happened_in``: a backlog typed later counts on its
+    own day); a reversal cancels its hand-out in the sums, and neither counts as a hand-out."""
+    window = window or calendar_day(day)
+    handed = LedgerEntry.objects.in_area(area).filter(
+        happened_before(window[1], day="day", at="at"), kind=EntryKind.HANDED_OUT
+    )
     counts = handed.aggregate(
-        today=Count("pk", filter=Q(day=day) & COUNTED),
+        today=Count("pk", filter=happened_in(window, day="day", at="at") & COUNTED),
         masks=Sum("change", filter=Q(item__category=ItemCategory.MASK)),
         disinfectant=Sum("change", filter=Q(item__category=ItemCategory.DISINFECTANT)),
     )
-    given = Donation.objects.in_area(area).filter(received_on__lte=day)
+    given = Donation.objects.in_area(area).filter(
+        happened_before(window[1], day="received_on", at="created_at")
+    )
     donations = given.aggregate(n=Count("pk"), money=Sum("money"))
     return SupplyFigures(
         handouts_today=counts["today"],

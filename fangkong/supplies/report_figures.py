@@ -11,13 +11,20 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.reports.figures import TIMES, Figure, FigureContext, Records, register, sum_of
 from fangkong.supplies.figures import SupplyFigures, supply_figures
-from fangkong.supplies.models import CATEGORY_UNITS, Donation, EntryKind, ItemCategory, LedgerEntry
+from fangkong.supplies.models import (
+    CATEGORY_UNITS,
+    COUNTED,
+    Donation,
+    EntryKind,
+    ItemCategory,
+    LedgerEntry,
+)
 
 SUPPLIES = _("Supplies and donations")
 
 
 def _supplies(ctx: FigureContext) -> SupplyFigures:
-    return ctx.shared("supplies", supply_figures)
+    return ctx.shared("supplies", lambda area, day: supply_figures(area, day, ctx.window))
 
 
 def _ledger(ctx: FigureContext) -> str:
@@ -30,14 +37,17 @@ _STORE = "store__area__name"
 def _handed_out(*, today: bool = False, category: str = ""):  # type: ignore[no-untyped-def]
     def rows(ctx: FigureContext) -> QuerySet:
         entries = LedgerEntry.objects.in_area(ctx.area).filter(kind=EntryKind.HANDED_OUT)
-        entries = entries.filter(day=ctx.day) if today else entries.filter(day__lte=ctx.day)
+        when = ctx.during if today else ctx.by_end
+        entries = entries.filter(when(day="day", at="at"))
+        if today:  # hand-outs made, not their reversals (as the figure counts them)
+            entries = entries.filter(COUNTED)
         return entries.filter(item__category=category) if category else entries
 
     return rows
 
 
 def _donations(ctx: FigureContext) -> QuerySet:
-    return Donation.objects.in_area(ctx.area).filter(received_on__lte=ctx.day)
+    return Donation.objects.in_area(ctx.area).filter(ctx.by_end(day="received_on", at="created_at"))
 
 
 for _figure in [

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 
 from fangkong.areas.models import Area
+from fangkong.reports.figures import calendar_day, happened_in
 from fangkong.workforce.models import ADJUSTMENT, PointEntry, Shift, ShiftAssignment
 
 
@@ -21,11 +22,14 @@ class DutyFigures:
     points: int = 0
 
 
-def duty_figures(area: Area, day: dt.date) -> DutyFigures:
+def duty_figures(
+    area: Area, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> DutyFigures:
     """Shifts of the day at the area's posts: covered (as many people assigned as needed) or a
     gap (fewer); people on duty (clocked in on a shift of the day); checkpoints staffed (someone
     clocked in there that day); red points earned that day by people of the area (adjustments
-    are not work and are left out)."""
+    are not work and are left out): on the calendar day, or in ``window`` (the daily report's
+    16:00-to-16:00 day) by when they were granted."""
     shifts = list(
         Shift.objects.in_area(area)
         .filter(day=day)
@@ -47,7 +51,7 @@ def duty_figures(area: Area, day: dt.date) -> DutyFigures:
     )
     points = (
         PointEntry.objects.in_area(area)
-        .filter(day=day)
+        .filter(happened_in(window or calendar_day(day), day="day", at="created_at"))
         .exclude(kind=ADJUSTMENT)
         .aggregate(total=Sum("points"))["total"]
     )

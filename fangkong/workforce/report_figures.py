@@ -17,7 +17,7 @@ SECTION = _("Duty and red points")
 
 
 def _shared(ctx: FigureContext) -> DutyFigures:
-    return ctx.shared("duty", duty_figures)
+    return ctx.shared("duty", lambda area, day: duty_figures(area, day, ctx.window))
 
 
 def _roster(ctx: FigureContext) -> str:
@@ -54,7 +54,11 @@ def _workers(ctx: FigureContext) -> QuerySet:
 
 
 def _points_rows(ctx: FigureContext) -> QuerySet:
-    return PointEntry.objects.in_area(ctx.area).filter(day=ctx.day).exclude(kind=ADJUSTMENT)
+    return (
+        PointEntry.objects.in_area(ctx.area)
+        .filter(ctx.during(day="day", at="created_at"))
+        .exclude(kind=ADJUSTMENT)
+    )
 
 
 for _figure in [

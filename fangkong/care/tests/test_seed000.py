@@ -87,9 +87,17 @@ def test_seed_000_errands_and_the_weekly_doctor(db, clock):
     f = figures.errand_figures(village, END)
     assert f.done_total == ERRANDS >= 1200
     assert f.money_total == spent >= 100_000
-    report = report_figures.compute(village, END)
+    # The report of the next day (截至下午4时) holds every errand; END's own report those done by
+    # its 16:00 cut-off, the evening's being in the next one.
+    report = report_figures.compute(village, END + dt.timedelta(days=1))
     assert report["errands_done_total"] == ERRANDS
     assert report["errands_money_total"] == float(spent)
+    cutoff = dt.datetime.combine(END, dt.time(16), tzinfo=local_tz())
+    evening = [e for e in errands if e.closed_on == END and e.closed_at >= cutoff]
+    assert evening
+    on_end = report_figures.compute(village, END)
+    assert on_end["errands_done_total"] == ERRANDS - len(evening)
+    assert on_end["errands_money_total"] == float(spent - sum(e.money_spent for e in evening))
     totals = figures.errand_totals(village.parent, END)
     assert [(t.label, t.done, t.money_spent) for t in totals.villages] == [
         ("新联村", ERRANDS, spent)

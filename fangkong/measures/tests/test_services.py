@@ -199,3 +199,35 @@ def test_inspection_findings_deadline_closure_and_accountability(users, tree, no
     # Seen on the day before, it was still open and overdue.
     assert figures.measure_figures(tree["township"], D - dt.timedelta(days=1)).findings_open == 1
     assert Finding.objects.in_area(tree["baiyun"]).count() == 0
+
+
+def test_the_agent_is_handed_out_on_the_day_of_the_disinfection_not_of_the_typing(
+    users, tree, now, clock
+):
+    """A disinfection of D typed the next morning from the paper sheet: its agent leaves the
+    store on D (the ledger keeps when it was typed and says why it is late), so the hand-outs of
+    D's report day hold it and the next day's do not."""
+    from fangkong.reports.figures import FIGURES
+
+    store, agent = store_and_item(by=users["cadre"], area=tree["qianjin"], stock=5)
+    bins = services.place_create(
+        by=users["cadre"], area=tree["qianjin"], name="垃圾点", kind="bins"
+    )
+    typed = clock.set(local(D + dt.timedelta(days=1), 8, 30))
+    record = services.disinfection_record(
+        by=users["cadre"], place=bins, day=D, agent=agent, quantity=2, store=store
+    )
+    entry = record.entry
+    assert (record.day, entry.day, entry.at) == (D, D, typed)
+    assert entry.late_reason and D.isoformat() in entry.late_reason
+    village = tree["qianjin"]
+    assert FIGURES["supplies_handouts_today"].value(village, D) == 1
+    assert FIGURES["supplies_handouts_today"].value(village, D + dt.timedelta(days=1)) == 0
+    assert FIGURES["supplies_disinfectant_handed_out"].value(village, D) == 2
+    assert FIGURES["disinfection_done"].value(village, D) == 1
+    assert FIGURES["disinfection_done"].value(village, D + dt.timedelta(days=1)) == 0
+    # Typed on its own day, it is dated that day and needs no reason.
+    same_day = services.disinfection_record(
+        by=users["cadre"], place=bins, agent=agent, quantity=1, store=store
+    )
+    assert (same_day.entry.day, same_day.entry.late_reason) == (D + dt.timedelta(days=1), "")

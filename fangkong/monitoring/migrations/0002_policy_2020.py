@@ -17,7 +17,7 @@ def seed(apps, schema_editor):
             "slot1_start": dt.time(6, 0),
             "slot1_end": dt.time(12, 0),
             "slot2_start": dt.time(12, 0),
-            "slot2_end": dt.time(20, 0),
+            "slot2_end": dt.time(22, 0),
             "fever_threshold": Decimal("37.3"),
         },
     )

@@ -138,3 +138,41 @@ def test_undo_end_page_and_api(client, users, case, clock):
     undone = api.post(undo, {"reason": "误操作"}, format="json")
     assert undone.status_code == 200 and undone.json()["status"] == "active"
     assert ObservationCase.objects.count() == 1
+
+
+def test_the_release_time_is_kept_and_filled_in_for_cases_released_before_it(
+    users, tree, case, clock
+):
+    """``released_today`` counts a release in the report day of when it was recorded: the time
+    is kept on the case, and the migration fills it in from the case's history for the cases
+    released before (one without a release event counts on the start of its date)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("fangkong.monitoring.migrations.0006_case_ended_at")
+    clock.set(local(case.planned_end, 18, 30))  # released after the 16:00 cut-off
+    services.case_release(by=users["doctor"], case=case)
+    case.refresh_from_db()
+    assert case.ended_at == local(case.planned_end, 18, 30)
+    village, day = tree["qianjin"], case.planned_end
+    released = FIGURES["released_today"]
+    assert (released.value(village, day), released.value(village, day + dt.timedelta(days=1))) == (
+        0,
+        1,
+    )
+    clock.set(local(D, 8))
+    bare = open_case(by=users["cadre"], area=tree["qianjin_g2"], start=D)
+    ObservationCase.objects.filter(pk=bare.pk).update(status=Status.RELEASED, ended_on=day)
+    ObservationCase.objects.filter(pk=case.pk).update(ended_at=None)  # as before the field
+    migration.ended_at_from_history(apps, None)
+    case.refresh_from_db()
+    bare.refresh_from_db()
+    assert case.ended_at == local(case.planned_end, 18, 30) and bare.ended_at is None
+    assert released.value(village, day) == 1  # the bare one, on the start of its date
+    assert released.value(village, day + dt.timedelta(days=1)) == 1
+    # An undone release forgets its time.
+    clock.set(local(day, 19))
+    services.case_end_undo(by=users["doctor"], case=case, reason="误操作")
+    case.refresh_from_db()
+    assert (case.ended_on, case.ended_at) == (None, None)

@@ -24,7 +24,7 @@ def test_missed_check_ins_are_right_with_no_command_run(users, tree, clock):
     assert figures.missed_checkins(tree["baiyun"], D) == 0  # another village's figure
     clock.set(local(D, 19))
     services.checkin_record(case=cases[1], by=users["doctor"], temperature="36.5", day=D, slot=2)
-    clock.set(local(D, 21))  # both slots closed: 14 due, 2 in
+    clock.set(local(D, 23))  # both slots closed: 14 due, 2 in
     assert figures.monitoring_figures(village, D).missed_checkins == 12
     # The figure of a past day is what it was, and the same when the alerts exist too.
     services.alerts_scan_missed(area=tree["county"])
@@ -35,8 +35,8 @@ def test_missed_check_ins_are_right_with_no_command_run(users, tree, clock):
 def test_a_case_opened_after_a_slot_closed_did_not_miss_it(users, tree, clock):
     clock.set(local(D, 13))
     open_case(by=users["cadre"], area=tree["qianjin_g1"], start=D)
-    clock.set(local(D, 21))
-    assert figures.missed_checkins(tree["qianjin"], D) == 1  # the afternoon only
+    clock.set(local(D, 23))
+    assert figures.missed_checkins(tree["qianjin"], D) == 1  # the evening only
 
 
 def test_the_fever_clinic_ends_the_home_check_ins(users, tree, clock):
@@ -49,7 +49,7 @@ def test_the_fever_clinic_ends_the_home_check_ins(users, tree, clock):
     case.refresh_from_db()
     assert case.status == Status.TRANSFERRED and case.ended_on == D
     assert case.events.filter(kind="ended_early", reason__contains="乡卫生院").exists()
-    clock.set(local(D, 21))
+    clock.set(local(D, 23))
     f = figures.monitoring_figures(tree["qianjin"], D)
     assert (f.monitored_now, f.checkins_due, f.missed_checkins) == (0, 0, 0)
     services.alerts_scan_missed(area=tree["county"])

@@ -17,8 +17,8 @@ def test_figures_for_an_area_and_a_day(users, tree, clock):
     open_case(by=users["stranger"], area=tree["baiyun_g1"], start=D)  # another village
     proposed = open_case(by=users["cadre"], area=tree["qianjin_g1"], start=D, proposed=True)
     services.checkin_record(case=home, by=users["cadre"], temperature="37.5", day=D, slot=1)
-    clock.set(local(D, 21))
-    services.alerts_scan_missed(area=tree["county"])  # central: 2 missed, home: afternoon missed
+    clock.set(local(D, 23))
+    services.alerts_scan_missed(area=tree["county"])  # central: 2 missed, home: evening missed
 
     qianjin = tree["qianjin"]
     f = figures.monitoring_figures(qianjin, D)

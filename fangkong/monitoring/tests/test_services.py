@@ -257,9 +257,9 @@ def test_missed_slots_raise_one_alert_each_and_the_scan_is_idempotent(case, user
 
 
 def test_no_missed_alert_for_slots_before_the_case_was_opened(users, tree, clock):
-    clock.set(local(D, 21))
+    clock.set(local(D, 22, 30))  # both slots of the seeded policy (12:00, 22:00) closed
     open_case(by=users["cadre"], area=tree["qianjin_g1"], start=D)
-    clock.set(local(D, 23))
+    clock.set(local(D, 23, 30))
     assert services.alerts_scan_missed(area=tree["county"]) == 0
 
 
@@ -275,7 +275,7 @@ def test_the_command_scans_every_county(case, clock):
 
     from django.core.management import call_command
 
-    clock.set(local(D, 21))
+    clock.set(local(D, 23))
     out = StringIO()
     call_command("scan_missed_checkins", stdout=out)
     assert "2 new" in out.getvalue()

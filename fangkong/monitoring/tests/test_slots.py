@@ -44,7 +44,7 @@ def test_slots_are_named_morning_and_evening_or_as_the_policy_says(db, evening_u
     seeded = ObservationPolicy.objects.in_force_on(D)
     with translation.override("zh-hans"):
         assert (seeded.slot_name(1), seeded.slot_name(2)) == ("早", "晚")
-        assert seeded.slot_label(2) == "晚 12:00–20:00"
+        assert seeded.slot_label(2) == "晚 12:00–22:00"
     with translation.override("en"):
         assert (seeded.slot_name(1), seeded.slot_name(2)) == ("Morning", "Evening")
     evening_until_22.slot2_name = "晚间(睡前)"
@@ -78,16 +78,16 @@ def test_self_report_walks_the_day(client, users, tree, clock, evening_until_22)
 
 def test_a_late_reading_closes_its_missed_alert_and_counts_as_late(client, users, tree, clock):
     clock.set(local(D, 7))
-    case = open_case(by=users["cadre"], area=tree["qianjin_g1"], start=D)  # seeded 6–12, 12–20
+    case = open_case(by=users["cadre"], area=tree["qianjin_g1"], start=D)  # seeded 6–12, 12–22
     link = _link(client, users, case)
-    clock.set(local(D, 20, 5))
+    clock.set(local(D, 22, 5))
     assert services.alerts_scan_missed(area=tree["county"]) == 2  # morning and evening
     village = tree["qianjin"]
     # Each slot counts in the report day in which it closed (cut-off 16:00): the morning (12:00)
-    # in D's report, the evening (20:00) in the next day's, so none falls between two reports.
+    # in D's report, the evening (22:00) in the next day's, so none falls between two reports.
     assert FIGURES["missed_checkins"].value(village, D) == 1
     assert FIGURES["missed_checkins"].value(village, D + dt.timedelta(days=1)) == 1
-    clock.set(local(D, 20, 40))  # the evening reading arrives by the link, late
+    clock.set(local(D, 22, 40))  # the evening reading arrives by the link, late
     assert client.post(link, {"temperature": "36.7"}).status_code == 302
     late = CheckIn.objects.get(slot=2)
     assert late.late and late.source == "self"
@@ -98,13 +98,36 @@ def test_a_late_reading_closes_its_missed_alert_and_counts_as_late(client, users
     assert FIGURES["missed_checkins"].value(village, D + dt.timedelta(days=1)) == 0
     assert FIGURES["late_checkins"].value(village, D) == 1
     assert figures.missed_checkins(village, D) == 1
-    clock.set(local(D, 21))  # the grid worker enters the morning one he took on paper
+    clock.set(local(D, 23))  # the grid worker enters the morning one he took on paper
     services.checkin_record(case=case, by=users["grid_worker"], temperature="36.4", day=D, slot=1)
     assert not Alert.objects.filter(kind=AlertKind.MISSED).open().exists()
     assert FIGURES["missed_checkins"].value(village, D) == 0
     assert FIGURES["missed_checkins"].value(village, D + dt.timedelta(days=1)) == 0
     assert FIGURES["late_checkins"].value(village, D) == 2
     assert FIGURES["checkins_done"].value(village, D) == 2
+
+
+def test_the_seeded_policy_takes_an_evening_self_report_after_20_on_time(
+    client, users, tree, clock
+):
+    """The 2020 rule: a morning and an evening reading. The seeded policy's evening window runs
+    until 22:00, so a reading sent by the link at 21:30 is the evening's, on time, and the
+    evening is not missed."""
+    clock.set(local(D, 7))
+    case = open_case(by=users["cadre"], area=tree["qianjin_g1"], start=D)
+    assert case.policy.effective_from == dt.date(2020, 1, 1) and case.policy.county is None
+    assert case.policy.slot2_end == dt.time(22)
+    link = _link(client, users, case)
+    clock.set(local(D, 21, 30))
+    context = client.get(link).context
+    assert (context["slot"], context["late"]) == (2, False)
+    assert client.post(link, {"temperature": "36.6"}).status_code == 302
+    evening = CheckIn.objects.get(case=case, slot=2)
+    assert (evening.date, evening.late, evening.source) == (D, False, "self")
+    clock.set(local(D, 22, 5))
+    services.alerts_scan_missed(area=tree["county"])
+    assert not Alert.objects.filter(kind=AlertKind.MISSED, slot=2).exists()
+    assert FIGURES["missed_checkins"].value(tree["qianjin"], D + dt.timedelta(days=1)) == 0
 
 
 def test_the_worker_form_keeps_the_round_chosen(client, users, tree, clock):
