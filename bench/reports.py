@@ -17,7 +17,10 @@ Measured in the same run, each the median of --repeat runs after one warm-up:
      township, rendered); baseline = hand-written SQL for the same figures.
   3. the number of queries for the county (300 villages), one township (30) and one village.
 
-Goals (issue 6): under 1 s, within 3× of the hand-written SQL, query count constant.
+Goals (issue 6): under 1 s, within 3× of the hand-written SQL, query count constant. Issue 19: the
+county dashboard ≤ 300 ms and a township's ≤ 100 ms (median). The hand-written SQL is over the
+schema as it was (cases and visits placed by joining the residents and households up to the
+area); ours counts cases and visits by the household's area kept on each (denormalised).
 
     python bench/reports.py [--residents 1000000] [--villages-per-township 30] [--repeat 5]
 """
@@ -225,10 +228,14 @@ def build(args: argparse.Namespace, day: dt.date) -> dict:
                  VALUES (%(county)s, %(county)s, '全面排查', %(start)s, %(first)s, %(by)s, %(now)s)
                  RETURNING id)
                INSERT INTO screening_householdvisit (county_id, round_id, household_id,
-                 visited_on, by_id, method, outcome, notes, is_latest, created_at)
+                 visited_on, by_id, method, outcome, notes, is_latest, created_at{AREA})
                SELECT %(county)s, round.id, h.id, %(start)s + (h.id %% 10)::int, %(by)s,
-                      'door', 'visited', '', true, %(now)s
+                      'door', 'visited', '', true, %(now)s{H_AREA}
                FROM registry_household h, round WHERE h.county_id = %(county)s""",
+        ),
+        (
+            "households' first day screened",
+            """{SCREENED}""",
         ),
         (
             "travellers checked",
@@ -248,26 +255,27 @@ def build(args: argparse.Namespace, day: dt.date) -> dict:
             "observation cases",
             """INSERT INTO monitoring_observationcase (county_id, resident_id, category, mode,
                  site_name, policy_id, period_days, start_date, planned_end, ended_on, status,
-                 grid_worker_id, doctor_id, source, source_ref, link_hash, opened_at)
+                 grid_worker_id, doctor_id, source, source_ref, link_hash, opened_at{AREA})
                SELECT %(county)s, r.id, 'returnee',
                       CASE WHEN k %% 10 = 0 THEN 'centralised' ELSE 'home' END,
                       CASE WHEN k %% 10 = 0 THEN '集中隔离点' ELSE '' END, %(policy)s,
                       %(case_days)s, s.d, s.d + %(case_days)s,
                       CASE WHEN s.d + %(case_days)s <= %(day)s THEN s.d + %(case_days)s END,
                       CASE WHEN s.d + %(case_days)s <= %(day)s THEN 'released' ELSE 'active' END,
-                      NULL, NULL, 'manual', '', NULL, %(now)s
+                      NULL, NULL, 'manual', '', NULL, %(now)s{HH_AREA}
                FROM generate_series(0, %(cases)s - 1) k
                JOIN registry_resident r
                  ON r.id = 1 + (k::bigint * 19 %% %(residents)s) AND r.county_id = %(county)s
+               JOIN registry_household hh ON hh.id = r.household_id
                CROSS JOIN LATERAL (SELECT %(start)s + (k %% %(spread)s)::int AS d) s""",
         ),
         (
             "check-ins",
             """INSERT INTO monitoring_checkin (county_id, case_id, date, slot, temperature,
-                 symptoms, source, by_id, at)
+                 symptoms, source, by_id, at, late)
                SELECT c.county_id, c.id, c.start_date + o, slot,
                       CASE WHEN c.id %% 97 = 0 AND o = 2 AND slot = 1 THEN 38.1 ELSE 36.5 END,
-                      '', 'self', NULL, %(now)s
+                      '', 'self', NULL, %(now)s, false
                FROM monitoring_observationcase c
                CROSS JOIN generate_series(0, %(case_days)s - 1) o
                CROSS JOIN generate_series(1, 2) slot
@@ -312,7 +320,31 @@ def build(args: argparse.Namespace, day: dt.date) -> dict:
         ),
     ]
     with connection.cursor() as cursor:
+        # Cases and visits keep their household's area (issue 19); the same bench runs on a
+        # checkout from before, whose tables have no such column.
+        columns = connection.introspection.get_table_description(
+            cursor, "monitoring_observationcase"
+        )
+        placed = any(c.name == "area_id" for c in columns)
+        console.print(f"  cases and visits keep the household's area: {placed}")
+        fill = (
+            {
+                "AREA": ", area_id",
+                "H_AREA": ", h.area_id",
+                "HH_AREA": ", hh.area_id",
+                "SCREENED": """UPDATE registry_household h SET screened_on = v.first
+                    FROM (SELECT household_id, min(visited_on) AS first
+                          FROM screening_householdvisit
+                          WHERE county_id = %(county)s AND outcome = 'visited'
+                          GROUP BY household_id) v
+                    WHERE h.id = v.household_id AND h.county_id = %(county)s""",
+            }
+            if placed
+            else {"AREA": "", "H_AREA": "", "HH_AREA": "", "SCREENED": "SELECT 1"}
+        )
         for label, sql in steps:
+            for key, value in fill.items():
+                sql = sql.replace("{" + key + "}", value)
             timed(label, lambda sql=sql: cursor.execute(sql, params))
         timed("ANALYZE", lambda: cursor.execute("ANALYZE"))
         for table in (
@@ -525,6 +557,10 @@ SQL_DASHBOARD = [
 ]
 
 
+# Issue 19: a command centre refreshes every two minutes on many screens.
+GOALS = {"county dashboard data request": 0.3, "township dashboard data request": 0.1}
+
+
 def run_sql(statements: list[str], params: dict) -> Callable[[], object]:
     from django.db import connection
 
@@ -584,11 +620,15 @@ def measure(objs: dict, day: dt.date, repeat: int) -> list[dict]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for what, fn in (("roll-up", ours_rollup()), ("dashboard", ours_dashboard())):
+    for what, fn in (
+        ("county roll-up", ours_rollup()),
+        ("county dashboard", ours_dashboard()),
+        ("township dashboard", ours_dashboard(objs["township"])),
+    ):
         with CaptureQueriesContext(connection) as captured:
             fn()
         slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:4]
-        console.print(f"slowest queries of the county {what}:")
+        console.print(f"slowest queries of the {what}:")
         for q in slowest:
             console.print(f"  {float(q['time']) * 1000:7.0f} ms  {q['sql'][:150]}")
     result = rollup.rollup(county, day)
@@ -602,11 +642,17 @@ def measure(objs: dict, day: dt.date, repeat: int) -> list[dict]:
     township_params = {"county": county.pk, "day": day, "prefix": township.path + "%"}
     for label, ours, sql, where in (
         ("county roll-up of one day", ours_rollup(), SQL_ROLLUP + SQL_LIVE, params),
-        ("dashboard data request", ours_dashboard(), SQL_DASHBOARD, params),
+        ("county dashboard data request", ours_dashboard(), SQL_DASHBOARD, params),
         (
             "township roll-up (30 villages)",
             ours_rollup(township),
             SQL_ROLLUP + SQL_LIVE_SUBTREE,
+            township_params,
+        ),
+        (
+            "township dashboard data request",
+            ours_dashboard(township),
+            SQL_DASHBOARD,
             township_params,
         ),
     ):
@@ -650,13 +696,18 @@ def main() -> None:
     for column in ("what", "fangkong", "hand-written SQL", "ratio", "goals"):
         table.add_column(column)
     for row in measured[:-1]:
-        met = row["ours"] < 1 and row["ratio"] <= 3
+        limit = GOALS.get(row["what"])
+        if limit is not None:  # issue 19: the dashboards against a fixed limit
+            goal = f"≤ {limit * 1000:.0f} ms: " + ("met" if row["ours"] <= limit else "NOT met")
+        else:  # issue 6: the roll-ups
+            met = row["ours"] < 1 and row["ratio"] <= 3
+            goal = "< 1 s, ≤ 3×: " + ("met" if met else "NOT met")
         table.add_row(
             row["what"],
             f"{row['ours'] * 1000:.0f} ms",
             f"{row['sql'] * 1000:.0f} ms",
             f"{row['ratio']:.2f}×",
-            "< 1 s, ≤ 3×: " + ("met" if met else "NOT met"),
+            goal,
         )
     console.print(table)
     counts = measured[-1]["counts"]

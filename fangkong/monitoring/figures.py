@@ -23,6 +23,7 @@ from fangkong.monitoring.models import (
     ObservationCase,
     ObservationPolicy,
     Status,
+    under_observation_on,
 )
 from fangkong.reports.figures import calendar_day, happened_before, happened_in
 
@@ -130,9 +131,7 @@ def _missed_aggregates(day: dt.date, now: dt.datetime, among: Q) -> dict[str, Co
 
 
 def _active_q(day: dt.date) -> Q:
-    return Q(status__in=OBSERVED_STATES, start_date__lte=day) & (
-        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
-    )
+    return under_observation_on(day)  # the one rule, shared with the dashboard and the lists
 
 
 def missed_checkins(area: Area, day: dt.date, now: dt.datetime | None = None) -> int:

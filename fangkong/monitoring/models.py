@@ -21,6 +21,7 @@ from fangkong.areas.models import Area
 from fangkong.core.clock import local_tz
 from fangkong.core.scoping import AreaScopedQuerySet
 from fangkong.core.tenancy import CountyScoped
+from fangkong.registry.models import household_area_id
 
 TEMPERATURE_MIN = Decimal("35.0")
 TEMPERATURE_MAX = Decimal("42.0")
@@ -200,18 +201,40 @@ class Source(models.TextChoices):
 OBSERVED_STATES = [Status.ACTIVE, Status.RELEASED, Status.ENDED_EARLY, Status.TRANSFERRED]
 
 
+def under_observation_on(day: dt.date) -> models.Q:
+    """The one rule for "under observation on ``day``" (the report's figures, the dashboard, the
+    lists): in an observed state, started by that day, and not yet released or ended."""
+    return models.Q(status__in=OBSERVED_STATES, start_date__lte=day) & (
+        models.Q(ended_on__isnull=True) | models.Q(ended_on__gt=day)
+    )
+
+
 class ObservationCaseQuerySet(AreaScopedQuerySet["ObservationCase"]):
     def in_area(self, area: Area) -> Self:
-        return self.under(area, "resident__household__area__path")
+        # ``area`` is the household's own area, kept on the case (see ``ObservationCase.area``).
+        return self.under(area, "area__path")
+
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        """Cases written in bulk take their household's area too (``save`` is not called)."""
+        objs = list(objs)
+        missing = {o.resident_id for o in objs if o.area_id is None}
+        if missing:
+            from fangkong.registry.models import Resident
+
+            areas = dict(
+                Resident.objects.filter(pk__in=missing).values_list("pk", "household__area_id")
+            )
+            for o in objs:
+                if o.area_id is None:
+                    o.area_id = areas[o.resident_id]
+        return super().bulk_create(objs, *args, **kwargs)
 
     def active(self) -> ObservationCaseQuerySet:
         return self.filter(status=Status.ACTIVE)
 
     def active_on(self, day: dt.date) -> ObservationCaseQuerySet:
         """Under observation on that day: started, and not yet released or ended."""
-        return self.filter(status__in=OBSERVED_STATES, start_date__lte=day).filter(
-            models.Q(ended_on__isnull=True) | models.Q(ended_on__gt=day)
-        )
+        return self.filter(under_observation_on(day))
 
 
 class ObservationCase(CountyScoped):
@@ -261,6 +284,13 @@ class ObservationCase(CountyScoped):
     source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
     link_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    # The area of the resident's household (a grid or a village), kept on the case so that the
+    # figures and the dashboard count cases by area without joining a million residents and
+    # their households. Set on creation (``save``, ``bulk_create``) and kept right by the
+    # register's moves (``registry.signals.places_changed``, received in ``receivers``).
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
 
     objects = ObservationCaseQuerySet.as_manager()
 
@@ -270,6 +300,7 @@ class ObservationCase(CountyScoped):
         ordering = ["-start_date", "-pk"]
         indexes = [
             models.Index(fields=["county", "status", "start_date"], name="case_county_status"),
+            models.Index(fields=["county", "area"], name="case_county_area"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -289,6 +320,11 @@ class ObservationCase(CountyScoped):
 
     def __str__(self) -> str:
         return f"{self.resident} · {self.get_category_display()}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.area_id is None:
+            self.area_id = household_area_id(self.resident)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def is_open(self) -> bool:
@@ -346,7 +382,7 @@ class CheckInSource(models.TextChoices):
 
 class CheckInQuerySet(AreaScopedQuerySet["CheckIn"]):
     def in_area(self, area: Area) -> Self:
-        return self.under(area, "case__resident__household__area__path")
+        return self.under(area, "case__area__path")
 
 
 class CheckIn(CountyScoped):
@@ -408,7 +444,7 @@ class AlertAction(models.TextChoices):
 
 class AlertQuerySet(AreaScopedQuerySet["Alert"]):
     def in_area(self, area: Area) -> Self:
-        return self.under(area, "case__resident__household__area__path")
+        return self.under(area, "case__area__path")
 
     def open(self) -> AlertQuerySet:
         return self.filter(handled_at__isnull=True)

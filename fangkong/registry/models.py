@@ -86,6 +86,11 @@ class Household(CountyScoped):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The first day a visit of this county's screening found someone at home or on the phone
+    # (None: never). Kept by ``HouseholdVisit.save`` / ``bulk_create`` (visits are only ever
+    # added) and set again when the household moves to another county, so the dashboard counts
+    # households and those screened in one pass over the households (issue 19).
+    screened_on = models.DateField(null=True, blank=True, editable=False)
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -93,13 +98,23 @@ class Household(CountyScoped):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["area__path", "address", "pk"]
-        indexes = [models.Index(fields=["county", "area"], name="household_county_area")]
+        indexes = [
+            models.Index(fields=["county", "area", "screened_on"], name="household_county_area_scr")
+        ]
 
     def __str__(self) -> str:
         return f"{self.head_name} · {self.address}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.phone_index = phone_index(self.phone)
+        if not self._state.adding and not args and kwargs.get("update_fields") is None:
+            # ``screened_on`` is the visits' to keep (a visit recorded while the household's
+            # page was open must not be undone by saving the page).
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "screened_on"
+            ]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -258,6 +273,14 @@ class Resident(CountyScoped):
     @property
     def vulnerable_labels(self) -> list[str]:
         return [str(label) for flag, label in VULNERABLE_FLAGS if getattr(self, flag)]
+
+
+def household_area_id(resident: Resident) -> int:
+    """The area of the resident's household (what cases keep as their own area), with no query
+    when the household is loaded and one small one otherwise."""
+    if Resident.household.is_cached(resident):
+        return resident.household.area_id
+    return Household.objects.values_list("area_id", flat=True).get(pk=resident.household_id)
 
 
 class ImportJobQuerySet(models.QuerySet["ImportJob"]):

@@ -21,7 +21,7 @@ from fangkong.registry.models import (
     Resident,
     id_index,
 )
-from fangkong.registry.signals import household_county_changed
+from fangkong.registry.signals import household_county_changed, places_changed
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -73,7 +73,8 @@ def household_update(*, by: User, household: Household, area: Area, **fields: An
 
 def _move(household: Household, *, area: Area, old_area: Area) -> None:
     """Save the household in ``area``; its residents carry its county (the tenant key), and the
-    other apps move their rows on ``household_county_changed``, in this transaction."""
+    other apps move their rows on ``household_county_changed`` and give them the household's new
+    area on ``places_changed``, in this transaction."""
     household.area = area
     household.save()
     if area.county_id != old_area.county_id:
@@ -84,6 +85,8 @@ def _move(household: Household, *, area: Area, old_area: Area) -> None:
             old_county_id=old_area.county_id,
             new_county_id=area.county_id,
         )
+    if area.pk != old_area.pk:
+        places_changed.send(sender=Household, households=[household.pk], residents=[])
 
 
 def household_for_move(id_number: str, *, into: Area) -> Household | None:

@@ -8,3 +8,10 @@ from django.dispatch import Signal
 # table carries ``county``, the tenant key) in the same transaction.
 # Arguments: household, old_county_id, new_county_id.
 household_county_changed = Signal()
+
+# Sent inside the register's transaction when households change area (an edit, a move to another
+# county) or residents change household (an edit, a re-import that moves them), after the
+# register's rows are written. The apps that keep the household's area on their own rows (cases,
+# visits) set it again from the register for those households and residents.
+# Arguments: households (ids whose area changed), residents (ids whose household changed).
+places_changed = Signal()

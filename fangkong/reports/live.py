@@ -2,8 +2,10 @@
 
 The command dashboard drills down county → township → village → grid; below a village there are
 no reports, so each row is computed from the records. Every count is one query grouped by the
-households' own area and summed up to the child areas by path prefix in Python: a fixed number of
-queries (6) whatever the number of children or records.
+records' own area (households, with the first day each was screened, and the household's area
+kept on each case) and summed up to the child areas by path prefix in Python: a fixed number of
+queries (6) whatever the number of children or records, none joining the residents, the
+households or the visits.
 """
 
 from __future__ import annotations
@@ -11,15 +13,32 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Model, Q, QuerySet
 
 from fangkong.areas.models import Area
-from fangkong.monitoring.models import OBSERVED_STATES, Alert, Mode, ObservationCase, Status
+from fangkong.monitoring.models import (
+    OBSERVED_STATES,
+    Alert,
+    Mode,
+    ObservationCase,
+    Status,
+    under_observation_on,
+)
 from fangkong.registry.models import Household
-from fangkong.reports.figures import report_day
+from fangkong.reports.figures import (
+    FIGURES,
+    Figure,
+    Number,
+    ReportForm,
+    own_part,
+    report_day,
+    with_parts,
+)
 from fangkong.reports.models import DailyReport
-from fangkong.screening.models import HouseholdVisit, VisitOutcome
+
+M = TypeVar("M", bound=Model)
 
 COUNTS = (
     "households",
@@ -87,33 +106,39 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
     )
     row_of = {pk: by_path.get(_child_path(area, path)) for pk, path, _expected in subtree}
 
+    ids = [pk for pk, _path, _expected in subtree]
+
+    def placed(rows: QuerySet[M], field: str = "area_id") -> QuerySet[M]:
+        """``rows`` of the area's subtree by their area's id (already read above): the
+        (county, area) indexes serve it, with no join up to the area table."""
+        rows = rows.filter(county_id=area.county_id)
+        return rows if area.pk == area.county_id else rows.filter(**{f"{field}__in": ids})
+
     def add(area_id: int, key: str, n: int) -> None:
         total.counts[key] += n
         row = row_of.get(area_id)
         if row is not None:
             row.counts[key] += n
 
-    # Households and those screened (someone found at home or on the phone by that day) in one
-    # pass over the households: a semi-join on the visits, no DISTINCT over the visits.
-    screened = HouseholdVisit.objects.filter(
-        household=OuterRef("pk"), outcome=VisitOutcome.VISITED, visited_on__lte=day
-    )
-    for where, n, visited in (
-        Household.objects.in_area(area)
+    # Households and those screened (someone found at home or on the phone by a visit of the
+    # county's screening by that day: ``Household.screened_on``, kept by the visits) in one pass
+    # over the households' (county, area, screened_on) index.
+    for where, n, screened in (
+        placed(Household.objects.all())
         .order_by()
         .values("area_id")
-        .annotate(n=Count("pk"), visited=Count("pk", filter=Q(Exists(screened))))
-        .values_list("area_id", "n", "visited")
+        .annotate(n=Count("pk"), screened=Count("pk", filter=Q(screened_on__lte=day)))
+        .values_list("area_id", "n", "screened")
     ):
         add(where, "households", n)
-        add(where, "screened", visited)
+        add(where, "screened", screened)
     start, end = report_day(area, day)  # "new today": since the cut-off the day before
-    observed = Q(status__in=OBSERVED_STATES, start_date__lte=day)
-    active = observed & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+    # "Under observation on the day": the one rule the report's figures use.
+    active = under_observation_on(day)
     for row in (
-        ObservationCase.objects.in_area(area)
+        placed(ObservationCase.objects.all())
         .order_by()
-        .values("resident__household__area_id")
+        .values("area_id")
         .annotate(
             monitored_now=Count("pk", filter=active),
             at_home=Count("pk", filter=active & Q(mode=Mode.HOME)),
@@ -125,17 +150,16 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
             released_total=Count("pk", filter=Q(status=Status.RELEASED, ended_on__lte=day)),
         )
     ):
-        where = int(row["resident__household__area_id"])
+        where = int(row["area_id"])
         for key in ("monitored_now", "at_home", "centralised", "new_today", "released_total"):
             add(where, key, int(row[key]))  # type: ignore[literal-required]
     for where, n in (
-        Alert.objects.in_area(area)
-        .open()
+        placed(Alert.objects.open(), "case__area_id")
         .filter(date__lte=day)
         .order_by()
-        .values("case__resident__household__area_id")
+        .values("case__area_id")
         .annotate(n=Count("pk"))
-        .values_list("case__resident__household__area_id", "n")
+        .values_list("case__area_id", "n")
     ):
         add(where, "open_alerts", n)
     for pk, _path, expected in subtree:
@@ -147,3 +171,43 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
         add(village_id, "submitted", 1)
         add(village_id, "late", int(late))
     return LiveTable(total=total, rows=list(by_path.values()))
+
+
+# The figures of the daily report that the live table counts by the same rule (a test holds
+# them equal): figure key → the table's count.
+FIGURE_COUNTS = {
+    "households": "households",
+    "households_screened": "screened",
+    "monitored_now": "monitored_now",
+    "at_home": "at_home",
+    "centralised": "centralised",
+    "new_today": "new_today",
+    "released_total": "released_total",
+}
+
+
+def own_figure(
+    table: LiveTable, figure: Figure, day: dt.date, below: list[Area]
+) -> dict[str, Number]:
+    """``figure`` (and its parts, for a percentage) for the table's area's own row (乡镇本级,
+    县本级): over the whole area less the areas ``below`` it, as ``figures.own_part`` computes
+    it. The figures the table counts come from it with no query; any other from the records,
+    once over the area and once per area below."""
+    keys = with_parts([figure.key])
+    rows = {row.area.pk: row for row in table.rows}
+    whole: dict[str, Number] = {}
+    parts: list[dict[str, Number]] = [{} for _child in below]
+    for key in keys:
+        if FIGURES[key].ratio_of is not None:
+            continue  # recomputed from its parts by ``own_part``
+        count = FIGURE_COUNTS.get(key)
+        if count is not None and all(child.pk in rows for child in below):
+            whole[key] = table.total.counts[count]
+            for part, child in zip(parts, below, strict=True):
+                part[key] = rows[child.pk].counts[count]
+        else:
+            whole[key] = FIGURES[key].value(table.total.area, day)
+            for part, child in zip(parts, below, strict=True):
+                part[key] = FIGURES[key].value(child, day)
+    form = ReportForm("own", figure.label, keys)
+    return own_part(whole, parts, form)

@@ -381,8 +381,15 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
         points, source = rollup.trend(area, figure, day, days), "reported"
     else:  # a grid: no reports below a village, the figure from its records day by day
         points, source = rollup.live_trend(area, figure, day, days), "live"
+    table = live.live_table(area, day) if not request.htmx else None
     if area.level in {Level.COUNTY, Level.TOWNSHIP}:
-        result = rollup.rollup(area, day, live=False)
+        # The own row's bar from the records: the charted figure only, from the live table
+        # when it counts that figure (no query), else from the records.
+        def own(below: list[Area]) -> dict[str, figures.Number]:
+            counted = table if table is not None else live.live_table(area, day)
+            return live.own_figure(counted, figure, day, below)
+
+        result = rollup.rollup(area, day, live=False, own=own)
         names = [row.label for row in result.rows]
         values = [row.figures.get(figure.key) for row in result.rows]
         bars_source = "reported"
@@ -415,7 +422,7 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "reports/dashboard.html#panel", context)
     trail = list(area.ancestors().filter(path__startswith=request.user.area.path))  # type: ignore[union-attr]
-    context |= {"live": live.live_table(area, day), "trail": trail}
+    context |= {"live": table, "trail": trail}
     return render(request, "reports/dashboard.html", context)
 
 

@@ -7,4 +7,7 @@ class ScreeningConfig(AppConfig):
     verbose_name = _("Screening")
 
     def ready(self) -> None:
-        from fangkong.screening import report_figures  # noqa: F401 - registers the figures
+        from fangkong.screening import (  # noqa: F401 - connects and registers
+            receivers,
+            report_figures,
+        )

@@ -149,9 +149,52 @@ class VisitOutcome(models.TextChoices):
     NOBODY_HOME = "nobody_home", _("Nobody home")
 
 
+def mark_screened(*, household_id: int, county_id: int, day: dt.date) -> None:
+    """A visit of ``county_id``'s screening found someone on ``day``: the household's first such
+    day (``Household.screened_on``) is that day if it had none or a later one, and the household
+    is (still) in that county."""
+    Household.objects.filter(pk=household_id, county_id=county_id).filter(
+        Q(screened_on__isnull=True) | Q(screened_on__gt=day)
+    ).update(screened_on=day)
+
+
+def screened_on(household_id: int, county_id: int) -> dt.date | None:
+    """The household's first day found by a visit of ``county_id``'s screening, from the visits."""
+    return (
+        HouseholdVisit.objects.filter(
+            household_id=household_id, county_id=county_id, outcome=VisitOutcome.VISITED
+        )
+        .order_by("visited_on")
+        .values_list("visited_on", flat=True)
+        .first()
+    )
+
+
 class HouseholdVisitQuerySet(AreaScopedQuerySet["HouseholdVisit"]):
     def in_area(self, area: Area) -> Self:
-        return self.under(area, "household__area__path")
+        """By the household's own area, kept on the visit (see ``HouseholdVisit.area``), even for
+        a whole county: a household taken in by another county leaves its visits in the round's
+        county (their tenant key), where they no longer count (nor in any area below it)."""
+        return self.filter(county_id=area.county_id, area__path__startswith=area.path)
+
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        """Visits written in bulk take their household's area too (``save`` is not called)."""
+        objs = list(objs)
+        missing = {o.household_id for o in objs if o.area_id is None}
+        if missing:
+            areas = dict(Household.objects.filter(pk__in=missing).values_list("pk", "area_id"))
+            for o in objs:
+                if o.area_id is None:
+                    o.area_id = areas[o.household_id]
+        created = super().bulk_create(objs, *args, **kwargs)
+        first: dict[tuple[int, int], dt.date] = {}
+        for o in objs:
+            if o.outcome == VisitOutcome.VISITED:
+                key = (o.household_id, o.county_id)
+                first[key] = min(first.get(key, o.visited_on), o.visited_on)
+        for (household_id, county_id), day in first.items():
+            mark_screened(household_id=household_id, county_id=county_id, day=day)
+        return created
 
     def current(self) -> HouseholdVisitQuerySet:
         """The visit that counts for each household in each round (its latest)."""
@@ -188,6 +231,13 @@ class HouseholdVisit(CountyScoped):
     notes = models.TextField(_("notes"), blank=True)
     is_latest = models.BooleanField(default=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The household's area (a grid or a village), kept on the visit so that coverage and the
+    # dashboard count visits by area without joining the households. Set on creation (``save``,
+    # ``bulk_create``) and kept right by the register's moves (``registry.signals.places_changed``,
+    # received in ``screening.receivers``).
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
 
     objects = HouseholdVisitQuerySet.as_manager()
 
@@ -205,15 +255,31 @@ class HouseholdVisit(CountyScoped):
         indexes = [
             models.Index(fields=["county", "round", "is_latest"], name="visit_round_latest"),
             models.Index(fields=["county", "visited_on"], name="visit_county_day"),
+            models.Index(fields=["county", "area"], name="visit_county_area"),
         ]
 
     def __str__(self) -> str:
         return f"{self.visited_on} {self.household_id} {self.outcome}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.area_id is None:
+            if HouseholdVisit.household.is_cached(self):
+                self.area_id = self.household.area_id
+            else:
+                self.area_id = Household.objects.values_list("area_id", flat=True).get(
+                    pk=self.household_id
+                )
+        adding = self._state.adding
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if adding and self.outcome == VisitOutcome.VISITED:
+            mark_screened(
+                household_id=self.household_id, county_id=self.county_id, day=self.visited_on
+            )
+
 
 class PersonCheckQuerySet(AreaScopedQuerySet["PersonCheck"]):
     def in_area(self, area: Area) -> Self:
-        return self.under(area, "visit__household__area__path")
+        return self.under(area, "visit__area__path")
 
     def travelled(self) -> PersonCheckQuerySet:
         return self.exclude(travel_from="")

@@ -52,6 +52,7 @@ from fangkong.registry.models import (
     id_index,
     phone_index,
 )
+from fangkong.registry.signals import places_changed
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -655,6 +656,7 @@ class _Importer:
         to_create: list[tuple[Any, ...]] = []
         to_update: list[Resident] = []
         update_fields: set[str] = set()
+        moved: list[int] = []  # residents who change household
         for row, person, target in placed:
             household_id = target if target is not None else self.households[row.household_key]
             assert household_id is not None
@@ -697,6 +699,7 @@ class _Importer:
             if person.household_id != household_id:
                 person.household_id = household_id
                 changed.append("household")
+                moved.append(person.pk)
             if not changed:
                 self.result.unchanged += 1
                 continue
@@ -715,6 +718,8 @@ class _Importer:
             )
         if to_update:
             Resident.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
+            if moved:  # the apps that keep the household's area on their rows follow them
+                places_changed.send(sender=Resident, households=[], residents=moved)
 
     def check_repeat(self, row: _Row) -> bool:
         """A repeated ID in the file: identical rows count once, conflicting ones are rejected."""
