@@ -8,7 +8,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: demo test setup uv env assets messages migrate serve run-server bench bench-checkins bench-reports bench-passages browser-test clean
+.PHONY: demo test setup uv env assets messages migrate serve run-server bench bench-checkins bench-reports bench-passages bench-visits browser-test clean
 
 demo: setup migrate
 	$(RUN) fangkong load_demo
@@ -27,7 +27,14 @@ serve: setup migrate
 	$(RUN) fangkong check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory run-server
 
+# The task worker (imports, large exports, the scheduled jobs) runs beside the web server and
+# stops with it (WORKER=0: the web server alone, e.g. when systemd runs `fangkong worker`).
+WORKER ?= 1
 run-server:
+	@if [ "$(WORKER)" != "0" ]; then \
+		$(RUN) fangkong worker & worker=$$!; \
+		trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	fi; \
 	$(RUN) gunicorn config.wsgi:application --bind $(BIND) \
 		--worker-class gthread --workers $(WEB_WORKERS) --threads $(WEB_THREADS) \
 		--max-requests 5000 --max-requests-jitter 500 --graceful-timeout 30 --timeout 120 \
@@ -84,6 +91,11 @@ bench-checkins: setup
 bench-passages: setup
 	$(UV) sync --frozen --group bench
 	$(UV) run --frozen --group bench python bench/passages.py $(PASSAGE_ARGS)
+
+# Household visits of a screening round under the same load; VISIT_ARGS="--skip-pg --seconds 5".
+bench-visits: setup
+	$(UV) sync --frozen --group bench
+	$(UV) run --frozen --group bench python bench/visits.py $(VISIT_ARGS)
 
 clean:
 	rm -rf .venv node_modules fangkong/static/vendor var/staticfiles

@@ -1,5 +1,7 @@
-"""The product's URLs plus the baseline: a bare Django view (no database), benchmark only."""
+"""The product's URLs plus the baselines, benchmark only: a bare Django view (no database) and the
+true limits (``limits``: the same database work by hand, no ORM or DRF)."""
 
+import limits
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
@@ -10,4 +12,10 @@ def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-urlpatterns = [path("bench/bare/", bare), path("", include("config.urls"))]
+urlpatterns = [
+    path("bench/bare/", bare),
+    path("bench/limit/checkins/", limits.checkin),
+    path("bench/limit/passages/", limits.passage),
+    path("bench/limit/visits/", limits.visit),
+    path("", include("config.urls")),
+]

@@ -4,13 +4,22 @@ worker.py fangkong FILE        our importer (DATABASE_URL decides SQLite or Post
 worker.py copy FILE            PostgreSQL COPY of the same CSV into an equivalent table
 worker.py executemany FILE     SQLite executemany of the same rows into an equivalent table
 worker.py import_export FILE   django-import-export importing the same rows
+worker.py compute FILE         the compute floor: validation, normalisation, encryption and HMAC of
+                               the same rows in the importer's number of worker processes, no
+                               database; also spools the rows as stored (untimed) beside FILE
+worker.py floor FILE           the write floor: COPY (PostgreSQL) / executemany (SQLite) of those
+                               rows as stored into the real household and resident tables
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import gc
 import json
+import multiprocessing
 import os
+import pickle
 import resource
 import sys
 import time
@@ -58,6 +67,14 @@ def _village():
     return village
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished workers (user + system): less sensitive than
+    the wall clock to the other processes of a shared machine (a database server's not counted)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _peak_mb() -> float:
     """Peak resident memory of this process plus the largest of its worker processes (an upper
     bound of what the import held at once)."""
@@ -71,14 +88,15 @@ def run_fangkong(path: Path) -> dict:
     from fangkong.registry.importing import residents_import
 
     village = _village()
+    cpu = _cpu_seconds()
     start = time.perf_counter()
-    workers = min(os.cpu_count() or 1, 4)  # as `fangkong import_residents` does
     result = residents_import(
-        source=path, filename=path.name, area=village, by=None, workers=workers
+        source=path, filename=path.name, area=village, by=None, workers=WORKERS
     )
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
+        "cpu_seconds": _cpu_seconds() - cpu,
         "rows": result.rows,
         "created": result.created,
         "rejected": result.rejected,
@@ -129,6 +147,280 @@ def run_executemany(path: Path) -> dict:
     conn.commit()
     seconds = time.perf_counter() - start
     rows = conn.execute("SELECT count(*) FROM bench_plain").fetchone()[0]
+    return {"seconds": seconds, "rows": rows, "peak_mb": _peak_mb()}
+
+
+WORKERS = min(os.cpu_count() or 1, 4)  # as `fangkong import_residents` and run_fangkong use
+FLOOR_CHUNK = 2000
+_FLOOR: dict = {}  # set in the parent before the pool forks
+
+
+def _spool_paths(path: Path) -> tuple[Path, Path, Path, Path]:
+    """(households COPY text, residents COPY text, households pickle, residents pickle)."""
+    return (
+        path.with_suffix(".households.copy"),
+        path.with_suffix(".residents.copy"),
+        path.with_suffix(".households.pickle"),
+        path.with_suffix(".residents.pickle"),
+    )
+
+
+def _floor_compute(chunk: list[list[str]]) -> list[tuple]:
+    """The least work a register row needs before it can be stored: the ID number checked and
+    normalised (GB 11643 check digit, birth date), name / phone / flags normalised, the grid
+    found, the ID and phone encrypted (AES-GCM) and blind-indexed (HMAC). Columns in the
+    generator's order; a bad ID rejects the row, an unreadable phone or flag is left empty."""
+    from django.core.exceptions import ValidationError
+
+    from fangkong.core import crypto
+    from fangkong.core.sheets.values import parse_flag, parse_id_number, parse_name, parse_phones
+    from fangkong.core.validators import id_birth_date, id_sex, normalise_text
+
+    grids, relationships, today = _FLOOR["grids"], _FLOOR["relationships"], _FLOOR["today"]
+    out: list[tuple] = []
+    for name_cell, id_cell, phone_cell, head_cell, rel, address, grid, low, alone in chunk:
+        name = parse_name(name_cell)[:50]
+        try:
+            number, _upgraded = parse_id_number(id_cell, today=today)
+        except ValidationError:
+            out.append(())
+            continue
+        try:
+            phone = parse_phones(phone_cell).phone if phone_cell else ""
+        except ValidationError:
+            phone = ""
+        flags = []
+        for cell in (low, alone):
+            try:
+                flags.append(parse_flag(cell))
+            except ValidationError:
+                flags.append(False)
+        head = parse_name(head_cell)[:50] or name
+        address = " ".join(address.split())[:200]
+        area_id = grids.get(normalise_text(grid), grids[""])
+        out.append(
+            (
+                (area_id, f"{head}|{address}"),
+                head,
+                address,
+                relationships.get(normalise_text(rel), "other"),
+                name,
+                crypto.encrypt(number),
+                crypto.blind_index(number, kind="id"),
+                id_sex(number),
+                id_birth_date(number),
+                crypto.encrypt(phone) if phone else "",
+                crypto.blind_index(phone, kind="phone") if phone else "",
+                flags[0],
+                flags[1],
+            )
+        )
+    return out
+
+
+def _copy_text(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+HOUSEHOLD_FLOOR_COLUMNS = (
+    "id, county_id, area_id, number, address, head_name, phone, phone_index, notes, "
+    "created_at, updated_at"
+)
+RESIDENT_FLOOR_COLUMNS = (
+    "county_id, household_id, relationship, name, id_type, id_number, id_number_index, sex, "
+    "birth_date, phone, phone_index, residence_status, low_income, elderly_alone, "
+    "chronic_illness, pregnant, disabled, notes, created_at, updated_at"
+)
+
+
+def run_compute(path: Path) -> dict:
+    """The compute floor (timed), then the rows as stored spooled for the write floor (untimed)."""
+    _django()
+    from fangkong.core.validators import normalise_text
+    from fangkong.registry.importing.importer import RELATIONSHIPS
+
+    village = _village()
+    grids = {
+        normalise_text(a.name.removeprefix(village.name)): a.pk for a in village.children.all()
+    }
+    grids[""] = village.pk
+    now = dt.datetime.now(dt.UTC)
+    _FLOOR.update(
+        grids=grids,
+        relationships={k: str(v.value) for k, v in RELATIONSHIPS.items()},
+        today=now.date(),
+    )
+    spools = _spool_paths(path)
+    write = not spools[0].exists()
+    files = [p.open("w" if i < 2 else "wb") for i, p in enumerate(spools)] if write else []
+    stamp_pg, stamp_sqlite = now.isoformat(sep=" "), now.replace(tzinfo=None).isoformat(sep=" ")
+    county = village.county_id
+    households: dict[tuple[int, str], int] = {}
+    rows = rejected = 0
+    spooling = spooling_cpu = 0.0
+
+    def chunks():
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader)
+            chunk: list[list[str]] = []
+            for row in reader:
+                chunk.append(row)
+                if len(chunk) >= FLOOR_CHUNK:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+
+    gc.disable()
+    cpu = _cpu_seconds()
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(WORKERS, initializer=gc.enable) as pool:
+        for done in pool.imap(_floor_compute, chunks()):
+            new_households: list[tuple] = []
+            residents: list[tuple] = []
+            for item in done:
+                rows += 1
+                if not item:
+                    rejected += 1
+                    continue
+                key = item[0]
+                household = households.get(key)
+                if household is None:
+                    household = households[key] = len(households) + 1
+                    new_households.append((household, item))
+                residents.append((household, item))
+            if write:  # the spool is not part of the floor
+                began, began_cpu = time.perf_counter(), time.process_time()
+                hh_pg, res_pg, hh_pickle, res_pickle = files
+                hh_rows = []
+                for pk, item in new_households:
+                    head, address, rel = item[1], item[2], item[3]
+                    phone = (item[9], item[10]) if rel == "head" else ("", "")
+                    hh_rows.append(
+                        (pk, county, item[0][0], "", address, head, *phone, "", None, None)
+                    )
+                res_rows = []
+                for pk, item in residents:
+                    res_rows.append(
+                        (county, pk, item[3], item[4], "resident_id", item[5], item[6], item[7])
+                        + (item[8].isoformat() if item[8] else None, item[9], item[10])
+                        + ("permanent", item[11], item[12], False, False, False, "", None, None)
+                    )
+                for out_rows, text in ((hh_rows, hh_pg), (res_rows, res_pg)):
+                    text.writelines(
+                        "\t".join(_copy_text(v) for v in r[:-2]) + f"\t{stamp_pg}\t{stamp_pg}\n"
+                        for r in out_rows
+                    )
+                pickle.dump([r[:-2] + (stamp_sqlite, stamp_sqlite) for r in hh_rows], hh_pickle)
+                pickle.dump([r[:-2] + (stamp_sqlite, stamp_sqlite) for r in res_rows], res_pickle)
+                spooling += time.perf_counter() - began
+                spooling_cpu += time.process_time() - began_cpu
+    seconds = time.perf_counter() - start - spooling
+    cpu = _cpu_seconds() - cpu - spooling_cpu
+    for fh in files:
+        fh.close()
+    if write:
+        path.with_suffix(".floor.json").write_text(
+            json.dumps({"county": county, "grids": grids, "households": len(households)})
+        )
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "rows": rows,
+        "rejected": rejected,
+        "households": len(households),
+        "workers": WORKERS,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def run_floor(path: Path) -> dict:
+    """The write floor: the spooled rows, as stored, into the real tables (every index and
+    constraint of the migrations), in one transaction."""
+    _django()
+    from django.db import connection
+
+    from fangkong.core.validators import normalise_text
+
+    village = _village()
+    grids = {
+        normalise_text(a.name.removeprefix(village.name)): a.pk for a in village.children.all()
+    }
+    grids[""] = village.pk
+    spooled = json.loads(path.with_suffix(".floor.json").read_text())
+    # The spool holds area ids: the same fresh schema must give the same ones.
+    assert spooled["county"] == village.county_id and spooled["grids"] == grids, spooled
+    hh_pg, res_pg, hh_pickle, res_pickle = _spool_paths(path)
+    connection.close()
+    if os.environ["DATABASE_URL"].startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"]) as conn, conn.cursor() as cur:
+            start = time.perf_counter()
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table, columns, spool in (
+                ("registry_household", HOUSEHOLD_FLOOR_COLUMNS, hh_pg),
+                ("registry_resident", RESIDENT_FLOOR_COLUMNS, res_pg),
+            ):
+                with (
+                    spool.open("rb") as fh,
+                    cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+                ):
+                    while chunk := fh.read(1 << 20):
+                        copy.write(chunk)
+            conn.commit()
+            seconds = time.perf_counter() - start
+            cur.execute("SELECT count(*) FROM registry_resident")
+            rows = cur.fetchone()[0]
+    else:
+        import sqlite3
+
+        db = os.environ["DATABASE_URL"].removeprefix("sqlite:///")
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")  # as Django's connections have them
+        loading = loading_cpu = 0.0
+        cpu = _cpu_seconds()
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        for table, columns, spool in (
+            ("registry_household", HOUSEHOLD_FLOOR_COLUMNS, hh_pickle),
+            ("registry_resident", RESIDENT_FLOOR_COLUMNS, res_pickle),
+        ):
+            marks = ", ".join("?" * len(columns.split(",")))
+            with spool.open("rb") as fh:
+                while True:
+                    began, began_cpu = time.perf_counter(), time.process_time()
+                    try:
+                        batch = pickle.load(fh)  # noqa: S301 - our own spool
+                    except EOFError:
+                        break
+                    finally:
+                        loading += time.perf_counter() - began  # reading the spool is not timed
+                        loading_cpu += time.process_time() - began_cpu
+                    conn.executemany(
+                        f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+                        batch,
+                    )
+        conn.execute("COMMIT")
+        seconds = time.perf_counter() - start - loading
+        cpu = _cpu_seconds() - cpu - loading_cpu
+        rows = conn.execute("SELECT count(*) FROM registry_resident").fetchone()[0]
+        return {"seconds": seconds, "cpu_seconds": cpu, "rows": rows, "peak_mb": _peak_mb()}
     return {"seconds": seconds, "rows": rows, "peak_mb": _peak_mb()}
 
 
@@ -187,5 +479,7 @@ if __name__ == "__main__":
         "copy": run_copy,
         "executemany": run_executemany,
         "import_export": run_import_export,
+        "compute": run_compute,
+        "floor": run_floor,
     }[mode]
     print(json.dumps(runner(file)))

@@ -48,3 +48,24 @@ def users(tree):
         "viewer": UserFactory(username="viewer", role=Role.VIEWER, area=tree["county"]),
         "stranger": UserFactory(username="stranger", role=Role.VILLAGE_CADRE, area=tree["baiyun"]),
     }
+
+
+@pytest.fixture(autouse=True)
+def _close_the_worker_board():
+    """The task worker's board (``core.board``) holds a connection of its own: closed after each
+    test, so PostgreSQL can drop the test database at the end."""
+    yield
+    from fangkong.core import board
+
+    board.close()
+
+
+@pytest.fixture(autouse=True)
+def _empty_process_caches():
+    """Per-process caches (``accounts.caching``) start empty in every test: a rolled-back test
+    sends no signal, and the next test reuses the same ids."""
+    from fangkong.accounts.caching import clear_all
+
+    clear_all(seconds=3600)
+    yield
+    clear_all()

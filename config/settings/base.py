@@ -43,6 +43,8 @@ def _load_keys() -> dict[str, str]:
             from django.core.exceptions import ImproperlyConfigured
 
             raise ImproperlyConfigured(
+                f"缺少 {key_file}，但 {database} 中已有数据：请从本数据库的备份中放回 keys.json"
+                "（或设置 FANGKONG_FIELD_KEY）。fangkong 不会在已有数据上生成新密钥。\n"
                 f"{key_file} is missing but {database} holds data: restore keys.json from the "
                 "backup of this database (or set FANGKONG_FIELD_KEY). fangkong does not make a "
                 "new key over existing data."
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_tasks_db",
     "fangkong.core",
     "fangkong.areas",
     "fangkong.accounts",
@@ -286,6 +289,10 @@ MIDDLEWARE.insert(
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 )
 MIDDLEWARE.append("fangkong.core.middleware.NoStoreMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+    "fangkong.core.middleware.RefuseNulMiddleware",  # a NUL byte is a clear 400, never a 500
+)
 
 # --- accounts: login throttle (django-axes) and API tokens -------------------------------------------
 # A login is refused for AXES_COOLOFF_TIME after FANGKONG_LOGIN_FAILURES failures for one account
@@ -304,3 +311,21 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_CLIENT_IP_CALLABLE = "fangkong.core.audit.client_ip"
 AXES_VERBOSE = False
 FANGKONG_API_TOKEN_DAYS = int(os.environ.get("FANGKONG_API_TOKEN_DAYS", "30"))
+
+# The task worker (`fangkong worker`, README "Running a county server"): Django's tasks framework,
+# stored in the database by django-tasks-db; imports and large exports run there.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+FANGKONG_WORKER_STALE_SECONDS = int(os.environ.get("FANGKONG_WORKER_STALE_SECONDS", "60"))
+# Periodic jobs' intervals in minutes, e.g. FANGKONG_SCHEDULE_MINUTES="missed-checkins=2,expired-uploads=30"
+FANGKONG_SCHEDULE_MINUTES = {
+    name.strip(): float(minutes)
+    for name, _, minutes in (
+        item.partition("=") for item in os.environ.get("FANGKONG_SCHEDULE_MINUTES", "").split(",")
+    )
+    if name.strip() and minutes.strip()
+}
+# pg_dump / pg_restore for `fangkong backup` on PostgreSQL: found on PATH, else in this directory
+# (e.g. /usr/lib/postgresql/15/bin), else in /usr/lib/postgresql/<version>/bin.
+FANGKONG_PG_BIN = os.environ.get("FANGKONG_PG_BIN", "")
+# An .xlsx export of the register of more rows than this is written by the task worker.
+FANGKONG_EXPORT_INLINE_ROWS = int(os.environ.get("FANGKONG_EXPORT_INLINE_ROWS", "20000"))

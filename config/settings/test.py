@@ -16,7 +16,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
-FANGKONG_IMPORT_IN_BACKGROUND = False
 STATIC_ROOT = None  # type: ignore[assignment]  # served from the finders (WhiteNoise and the live server)
 WHITENOISE_USE_FINDERS = True
 AXES_ENABLED = False  # the test client's login() has no request; the throttle's tests switch it on
+# Tasks run at once in the request that enqueues them (the pages' tests read the result at once);
+# the worker's own tests switch to the database backend and run real `fangkong worker` processes.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": []}}

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.access import Cap, Role, caps_of, may
 from fangkong.areas.models import Area
+from fangkong.core.fields import EncryptedTextField
+from fangkong.core.masking import mask_phone
 
 __all__ = ["ROLE_RANK", "Role", "User"]
 
@@ -45,7 +47,8 @@ class User(AbstractUser):
         related_name="users",
         help_text=_("The user sees this area and everything below it."),
     )
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Encrypted at rest like the residents' (AES-GCM, core.fields); lists show ``phone_masked``.
+    phone = EncryptedTextField(_("phone"), blank=True)
     must_change_password = models.BooleanField(
         _("must change the password"),
         default=False,
@@ -53,6 +56,10 @@ class User(AbstractUser):
     )
 
     objects = ScopedUserManager()  # type: ignore[misc]  # django-stubs declares it on the base
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
 
     class Meta:
         verbose_name = _("user")

@@ -10,7 +10,6 @@ each."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,14 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.core.clock import today_local
+from fangkong.core.ordering import natural_key
 
 LIMIT = 20
 PERSONAL = ("resident__id_number", "resident__phone", "resident__household__phone")
-
-
-def natural_key(text: str) -> list[Any]:
-    """1组2号 before 1组10号: numbers compare as numbers."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text or "")]
 
 
 @dataclass

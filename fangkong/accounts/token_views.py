@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fangkong.accounts.models import ApiToken
-from fangkong.accounts.tokens import api_token_issue, api_token_revoke
+from fangkong.accounts.tokens import MUST_CHANGE_PASSWORD, api_token_issue, api_token_revoke
 from fangkong.core.audit import client_ip
 from fangkong.core.http import AuthedRequest
 
@@ -52,6 +53,8 @@ class ObtainTokenView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Unable to log in with provided credentials.")]}
             )
+        if user.must_change_password:
+            raise PermissionDenied(MUST_CHANGE_PASSWORD)
         record, token = api_token_issue(user=user, ip=client_ip(request._request))  # type: ignore[arg-type]
         return Response({"token": token, "expires": record.expires_at})
 

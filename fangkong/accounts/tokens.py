@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
+MUST_CHANGE_PASSWORD = _("Choose your own password first: the one you were given works only once.")
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -86,6 +89,9 @@ class ApiTokenAuthentication(TokenAuthentication):
         )
         if record is None or not record.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
+        if record.user.must_change_password:
+            # the web pages send this user to the password form first; a token is no way round
+            raise exceptions.PermissionDenied(MUST_CHANGE_PASSWORD)
         now = timezone.now()
         if record.last_used_at is None or now - record.last_used_at > dt.timedelta(minutes=5):
             ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)

@@ -27,6 +27,7 @@ from fangkong.core.api import ScopedPrimaryKeyField
 from fangkong.core.clock import today_local
 from fangkong.core.forms import DayForm
 from fangkong.core.http import AuthedAPIRequest
+from fangkong.core.idempotency import IdempotentCreateMixin, idempotent
 from fangkong.registry.models import Household, Resident
 
 
@@ -116,6 +117,7 @@ class TotalsSerializer(serializers.Serializer):
 class ErrandViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    IdempotentCreateMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -163,6 +165,7 @@ class ErrandViewSet(
 
     @extend_schema(request=DoneSerializer, responses=ErrandSerializer)
     @action(detail=True, methods=["post"], serializer_class=DoneSerializer)
+    @idempotent
     def done(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         return self._do(request, services.errand_done, DoneSerializer)
 
@@ -173,6 +176,7 @@ class ErrandViewSet(
 
     @extend_schema(request=RepaySerializer, responses=ErrandSerializer)
     @action(detail=True, methods=["post"], serializer_class=RepaySerializer)
+    @idempotent
     def repay(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         return self._do(request, services.errand_repay, RepaySerializer)
 

@@ -25,6 +25,7 @@ from fangkong.checkpoints.models import (
     VehicleType,
 )
 from fangkong.core.http import AuthedAPIRequest
+from fangkong.core.idempotency import idempotent
 
 
 class CheckpointSerializer(serializers.ModelSerializer):
@@ -201,6 +202,21 @@ class ScanSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=Direction.choices)
 
 
+class VerifySerializer(serializers.Serializer):
+    checkpoint = ScopedCheckpointField()
+    code = serializers.CharField(max_length=200)
+
+
+class PassVerificationSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    problem = serializers.CharField(allow_blank=True)
+    village = serializers.CharField()
+    household_head = serializers.CharField(help_text="The surname only: 王某.")
+    valid_until = serializers.DateField()
+    rule = serializers.CharField(allow_blank=True)
+    home = serializers.BooleanField(help_text="True at one of the pass's own checkpoints.")
+
+
 class CheckpointViewSet(viewsets.ReadOnlyModelViewSet):
     """Checkpoints in the caller's scope."""
 
@@ -223,6 +239,7 @@ class PassageViewSet(
     serializer_class = PassageSerializer
     write_capability = Cap.CHECKPOINTS_WRITE
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().create(request, *args, **kwargs)
         if response.data.get("repeated"):
@@ -258,8 +275,19 @@ class PassViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=ScanSerializer, responses=PassageSerializer)
     @action(detail=False, methods=["post"], serializer_class=ScanSerializer)
+    @idempotent
     def scan(self, request: AuthedAPIRequest, **kwargs: Any) -> Response:
         serializer = ScanSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         passage = services.pass_scan(by=request.user, **serializer.validated_data)
         return Response(PassageSerializer(passage, context={"request": request}).data, status=201)
+
+    @extend_schema(request=VerifySerializer, responses=PassVerificationSerializer)
+    @action(detail=False, methods=["post"], serializer_class=VerifySerializer)
+    def verify(self, request: AuthedAPIRequest, **kwargs: Any) -> Response:
+        """Checks a pass at one of the caller's checkpoints without using it: how a checkpoint
+        outside the pass's village reads it (by its QR code; the head's surname only)."""
+        serializer = VerifySerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        verification = services.pass_verify(by=request.user, **serializer.validated_data)
+        return Response(PassVerificationSerializer(verification).data)

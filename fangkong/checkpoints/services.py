@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, require
+from fangkong.accounts.caching import ProcessCache
 from fangkong.areas.models import Area
 from fangkong.checkpoints.models import (
     Checkpoint,
@@ -44,7 +46,7 @@ from fangkong.monitoring import services as monitoring
 from fangkong.monitoring.models import Category, Mode, ObservationPolicy, Source
 from fangkong.registry.models import Household, Resident, id_index
 from fangkong.screening.models import RiskArea
-from fangkong.screening.risk import travel_assess
+from fangkong.screening.risk import risk_areas_all, travel_assess
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -245,8 +247,22 @@ def _clean_details(details: PassageDetails, *, outcome: str, day: dt.date) -> Pa
 
 
 def _fever_threshold(day: dt.date) -> Decimal:
-    policy = ObservationPolicy.objects.in_force_on(day)
-    return policy.fever_threshold if policy else DEFAULT_FEVER
+    """The fever threshold of the policy in force that day, from this process's copy (issue 19:
+    read on every passage; a policy saved here empties the copy, the other processes read it
+    again within ``caching.SECONDS``)."""
+
+    def load() -> Decimal:
+        policy = ObservationPolicy.objects.in_force_on(day)
+        return policy.fever_threshold if policy else DEFAULT_FEVER
+
+    return _fevers.get(day, load)
+
+
+_fevers: ProcessCache[Decimal] = ProcessCache()
+post_save.connect(_fevers.clear, sender=ObservationPolicy, dispatch_uid="checkpoints_fever_cache")
+post_delete.connect(
+    _fevers.clear, sender=ObservationPolicy, dispatch_uid="checkpoints_fever_cache_del"
+)
 
 
 @dataclass
@@ -352,7 +368,7 @@ def _clean_occupants(
 
 def risk_area_name(travel_from: str, day: dt.date) -> str:
     """The risk area someone coming from ``travel_from`` was in on that day, or ""."""
-    assessment = _risk((travel_from or "").strip(), day, list(RiskArea.objects.all()))
+    assessment = _risk((travel_from or "").strip(), day, risk_areas_all())
     if assessment and assessment.via_risk_area and assessment.risk_area is not None:
         return assessment.risk_area.name
     return ""
@@ -409,9 +425,15 @@ def passage_register(
     that repeats one made seconds before returns that passage (``passage.repeated`` is True)
     and writes nothing."""
     require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
-    # One registration at a time per checkpoint, so that a repeat sent twice at once is seen.
-    checkpoint = Checkpoint.objects.select_for_update().select_related("area").get(pk=checkpoint.pk)
-    if not checkpoint.active:
+    # One registration at a time per checkpoint, so that a repeat sent twice at once is seen: the
+    # row locked and its state read again by one light query (the area came with the checkpoint).
+    active = (
+        Checkpoint.objects.select_for_update()
+        .filter(pk=checkpoint.pk)
+        .values_list("active", flat=True)
+        .get()
+    )
+    if not active:
         raise ValidationError(_("This checkpoint is out of service."))
     at = at or timezone.now()
     day = local_day(at)
@@ -429,7 +451,7 @@ def passage_register(
                     % {"t": reading}
                 }
             )
-    risk_areas = list(RiskArea.objects.all()) if details.travel_from or details.occupants else []
+    risk_areas = risk_areas_all() if details.travel_from or details.occupants else []
     assessment = _risk(details.travel_from, day, risk_areas)
     via_risk = bool(assessment and assessment.via_risk_area)
     occupants = _clean_occupants(
@@ -525,6 +547,11 @@ def passage_register(
         row.save()
         if row.outcome == Outcome.REFERRED and row.resident is not None and by.can_write_register:
             _propose_case_for(occupant=row, passage=passage, by=by)
+    # ``passage.occupants.all()`` answers with the rows just written (the API reads them back).
+    listed = passage.occupants.all()
+    listed._result_cache = rows  # type: ignore[attr-defined]
+    listed._prefetch_done = True  # type: ignore[attr-defined]
+    passage._prefetched_objects_cache = {"occupants": listed}  # type: ignore[attr-defined]
     if outcome == Outcome.REFERRED and resident is not None and by.can_write_register:
         _propose_case(passage=passage, by=by)
     audit_record(
@@ -690,7 +717,10 @@ def pass_revoke(*, by: User, household_pass: HouseholdPass, reason: str) -> Hous
 
 
 def pass_find(*, checkpoint: Checkpoint, code: str) -> HouseholdPass | None:
-    """A pass of the checkpoint's county by the token in its QR code or its printed number."""
+    """A pass of the checkpoint's county by the token in its QR code or, at a checkpoint of its
+    own village, its printed number. The token (96 random bits) cannot be guessed; the number
+    (the village's code and six random digits) can be tried, so outside its village it finds
+    nothing: there a pass is checked by its QR code only."""
     code = (code or "").strip()
     if "/" in code:  # the whole URL of the QR code
         code = code.rstrip("/").rsplit("/", 1)[-1]
@@ -698,8 +728,67 @@ def pass_find(*, checkpoint: Checkpoint, code: str) -> HouseholdPass | None:
         return None
     return (
         HouseholdPass.objects.filter(county_id=checkpoint.county_id, token=code).first()
-        or HouseholdPass.objects.filter(county_id=checkpoint.county_id, number=code).first()
+        or HouseholdPass.objects.filter(
+            county_id=checkpoint.county_id,
+            number=code,
+            household__area__path__startswith=checkpoint.area.path,
+        ).first()
     )
+
+
+def pass_is_home(household_pass: HouseholdPass, checkpoint: Checkpoint) -> bool:
+    """The checkpoint is one of the pass's own (its area covers the household's): there a scan
+    uses the pass. Anywhere else it is only verified."""
+    return household_pass.household.area.is_within(checkpoint.area)
+
+
+@dataclass(frozen=True)
+class PassVerification:
+    """What a checkpoint outside the pass's village learns: whether it is valid today, for which
+    village, until when, and the head's surname only (王某). Nothing is recorded or used up."""
+
+    valid: bool
+    problem: str
+    village: str
+    household_head: str
+    valid_until: dt.date
+    rule: str
+    home: bool
+
+
+def pass_verify(*, by: User, checkpoint: Checkpoint, code: str) -> PassVerification:
+    require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
+    household_pass = pass_find(checkpoint=checkpoint, code=code)
+    if household_pass is None:
+        raise ValidationError({"code": _("No pass with this number or code.")})
+    household = household_pass.household
+    problem = pass_problem(household_pass, day=local_day(timezone.now()), direction="in")
+    area = household.area
+    village = next(
+        (a for a in [area, *reversed(list(area.ancestors()))] if a.level == "village"), area
+    )
+    return PassVerification(
+        valid=problem is None,
+        problem=problem or "",
+        village=village.name,
+        household_head=_surname(household.head_name),
+        valid_until=household_pass.valid_until,
+        rule=household_pass.rule_text(),
+        home=pass_is_home(household_pass, checkpoint),
+    )
+
+
+def _foreign_pass_message(verification: PassVerification) -> str:
+    verdict = (
+        _("valid until %(d)s") % {"d": verification.valid_until.isoformat()}
+        if verification.valid
+        else verification.problem
+    )
+    return _(
+        "This pass is of %(village)s (%(head)s): it is used only at that village's own "
+        "checkpoints. Here it is verified, not counted: %(verdict)s. Register the crossing as "
+        "an ordinary passage."
+    ) % {"village": verification.village, "head": verification.household_head, "verdict": verdict}
 
 
 def pass_problem(household_pass: HouseholdPass, *, day: dt.date, direction: str) -> str | None:
@@ -785,6 +874,13 @@ def pass_scan(
     household_pass = pass_find(checkpoint=checkpoint, code=code)
     if household_pass is None:
         raise ValidationError({"code": _("No pass with this number or code.")})
+    if not pass_is_home(household_pass, checkpoint):
+        # Another village's pass: its allowance is that village's to count, and its household's
+        # names are not this checkpoint's to read. Checked, nothing written.
+        verification = pass_verify(by=by, checkpoint=checkpoint, code=household_pass.token)
+        raise ValidationError(
+            {"code": ValidationError(_foreign_pass_message(verification), code="foreign")}
+        )
     # Serialise the uses of one pass (two checkpoints scanning at once must not both pass).
     household_pass = (
         HouseholdPass.objects.select_for_update()
@@ -924,3 +1020,38 @@ def pre_registration_dismiss(*, by: User, pre: PreRegistration) -> PreRegistrati
     pre.dismissed = True
     pre.save(update_fields=["dismissed"])
     return pre
+
+
+# --- a self-registration finished at the desk (issue 15) ---------------------------------------
+
+
+def pre_registration_needs_desk(pre: PreRegistration, day: dt.date) -> bool:
+    """A vehicle with more than one person, or from a risk area, needs each person's name and
+    phone: staff finish it in the desk form (prefilled) rather than with the one-tap confirm."""
+    return pre.subject == Subject.VEHICLE and (
+        pre.people > 1 or bool(risk_area_name(pre.travel_from, day))
+    )
+
+
+def pre_registration_fill(pre: PreRegistration, details: PassageDetails) -> PassageDetails:
+    """The numbers the visitor typed on their phone, where the desk left them blank: the driver's
+    phone and ID, and those of the person in the seat that carries the driver's name. The numbers
+    stay on the server (the desk form shows them masked)."""
+    if not details.phone and details.name == pre.name:
+        details.phone = pre.phone
+    if not details.id_number and details.name == pre.name:
+        details.id_number = pre.id_number
+    for occupant in details.occupants:
+        if (occupant.name or "").strip() == pre.name:
+            occupant.phone = occupant.phone or pre.phone
+            occupant.id_number = occupant.id_number or pre.id_number
+    return details
+
+
+@transaction.atomic
+def pre_registration_link(*, by: User, pre: PreRegistration, passage: Passage) -> None:
+    """The passage registered at the desk for this self-registration: it is handled."""
+    require(by, pre.checkpoint.area, Cap.CHECKPOINTS_WRITE)
+    PreRegistration.objects.filter(
+        pk=pre.pk, passage__isnull=True, dismissed=False, checkpoint_id=passage.checkpoint_id
+    ).update(passage=passage)

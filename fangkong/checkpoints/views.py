@@ -47,12 +47,14 @@ from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
-from fangkong.core.ratelimit import rate_limited
+from fangkong.core.ratelimit import public_rate_limited
 from fangkong.registry.models import Household, Resident
 from fangkong.workforce.models import ShiftAssignment
 
-# Self-registrations allowed per checkpoint poster and per address, per hour.
-SELF_REGISTRATION_LIMIT = 20
+# Self-registrations allowed per address (across all posters) and per poster, per hour. Only
+# posts from an address still within its own budget count against the poster's, so one source
+# cannot shut a poster for the visitors queueing at it (``core.ratelimit.public_rate_limited``).
+SELF_REGISTRATION_LIMIT = 300
 SELF_REGISTRATION_PER_ADDRESS = 5
 SELF_REGISTRATION_WINDOW = 3600
 
@@ -163,6 +165,9 @@ def _desk_context(request: AuthedRequest, checkpoint: Checkpoint, **extra: Any) 
         .filter(county_id=checkpoint.county_id, checkpoint=checkpoint)
         .order_by("created_at")[:30]
     )
+    day = today_local()
+    for pre in pending:
+        pre.needs_desk = services.pre_registration_needs_desk(pre, day)  # type: ignore[attr-defined]
     recent = list(
         Passage.objects.filter(county_id=checkpoint.county_id, checkpoint=checkpoint)
         .defer("phone", "id_number")
@@ -213,17 +218,23 @@ def _checkpoint(request: AuthedRequest, pk: int) -> Checkpoint:
 def desk(request: AuthedRequest, pk: int) -> HttpResponse:
     """The registration page at the barrier: one POST registers a passage."""
     checkpoint = _checkpoint(request, pk)
+    pre = _pending_pre(checkpoint, request.POST.get("pre") or request.GET.get("pre"))
     if request.method != "POST":
-        return render(request, "checkpoints/desk.html", _desk_context(request, checkpoint))
+        return render(
+            request, "checkpoints/desk.html", _desk_context(request, checkpoint, **_prefill(pre))
+        )
     _writer(request)
     form = PassageForm(request.POST)
     occupant_errors: list[str] = []
     if form.is_valid():
+        details = form.details()
+        if pre is not None:
+            details = services.pre_registration_fill(pre, details)
         try:
             passage = services.passage_register(
                 by=request.user,
                 checkpoint=checkpoint,
-                details=form.details(),
+                details=details,
                 outcome=form.cleaned_data["outcome"],
                 temperature=form.cleaned_data.get("temperature"),
             )
@@ -235,6 +246,8 @@ def desk(request: AuthedRequest, pk: int) -> HttpResponse:
             if not hasattr(error, "error_dict") or error.error_dict:
                 apply_errors(form, error)
         else:
+            if pre is not None:
+                services.pre_registration_link(by=request.user, pre=pre, passage=passage)
             who = passage.plate or passage.name or _("a person")
             if getattr(passage, "repeated", False):
                 messages.info(
@@ -252,9 +265,47 @@ def desk(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "checkpoints/desk.html",
-        _desk_context(request, checkpoint, form=form, occupant_errors=occupant_errors),
+        _desk_context(
+            request, checkpoint, form=form, occupant_errors=occupant_errors, pre_open=pre
+        ),
         status=400,
     )
+
+
+def _pending_pre(checkpoint: Checkpoint, pre_id: str | None) -> PreRegistration | None:
+    """A waiting self-registration of this checkpoint, named by the desk form's ``pre``."""
+    if not pre_id or not str(pre_id).isdigit():
+        return None
+    return (
+        PreRegistration.objects.pending()
+        .filter(county_id=checkpoint.county_id, checkpoint=checkpoint, pk=pre_id)
+        .first()
+    )
+
+
+def _prefill(pre: PreRegistration | None) -> dict[str, Any]:
+    """The desk form filled from a self-registration (issue 15): the vehicle, where from, and the
+    driver in the first seat; the phone and ID numbers are added on the server, never shown."""
+    if pre is None:
+        return {}
+    data = {
+        "direction": pre.direction,
+        "subject": pre.subject,
+        "plate": pre.plate,
+        "people": pre.people,
+        "name": pre.name,
+        "travel_from": pre.travel_from,
+        "destination": pre.destination,
+        "purpose": pre.purpose,
+    }
+    rows: dict[str, Any] = dict(data)
+    if pre.subject == Subject.VEHICLE:
+        rows.update({"occ-1-name": pre.name, "occ-1-destination": pre.destination})
+    return {
+        "form": PassageForm(initial={**data, "vehicle_type": "car"}),
+        "pre_open": pre,
+        **_occupants_context(rows),
+    }
 
 
 @scoped_login_required
@@ -281,17 +332,18 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
         holder = None
         if holder_id := form.cleaned_data.get("holder"):
             holder = Resident.objects.filter(county_id=checkpoint.county_id, pk=holder_id).first()
+        code = form.cleaned_data["code"]
         try:
             passage = services.pass_scan(
                 by=request.user,
                 checkpoint=checkpoint,
-                code=form.cleaned_data["code"],
+                code=code,
                 direction=form.cleaned_data["direction"],
                 holder=holder,
             )
         except ValidationError as error:
             apply_errors(form, error)
-            found = services.pass_find(checkpoint=checkpoint, code=form.cleaned_data["code"])
+            found = services.pass_find(checkpoint=checkpoint, code=code)
             refusals = getattr(error, "error_dict", {}).get("holder", [])
             if found is not None and any(e.code == "observed" for e in refusals):
                 choices = services.pass_users(found, day=today_local())[0]
@@ -333,6 +385,15 @@ def pending_confirm(request: AuthedRequest, pk: int, pre_pk: int) -> HttpRespons
                 outcome=form.cleaned_data["outcome"],
             )
         except ValidationError as error:
+            if "occupants" in getattr(error, "error_dict", {}):  # the people are needed
+                messages.warning(
+                    request,
+                    _("%(name)s: enter the people in the vehicle, then choose the outcome.")
+                    % {"name": pre.name},
+                )
+                return redirect(
+                    reverse("checkpoints:desk", args=[checkpoint.pk]) + f"?pre={pre.pk}"
+                )
             messages.error(request, f"{pre.name}: " + " ".join(error.messages))
         else:
             messages.success(request, _("Confirmed: %(name)s.") % {"name": pre.name})
@@ -615,12 +676,13 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
     form = SelfRegistrationForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        ip = client_ip(request) or "unknown"
-        window = SELF_REGISTRATION_WINDOW
-        if rate_limited(
-            f"selfregister:cp:{checkpoint.pk}", limit=SELF_REGISTRATION_LIMIT, window=window
-        ) | rate_limited(
-            f"selfregister:ip:{ip}", limit=SELF_REGISTRATION_PER_ADDRESS, window=window
+        if public_rate_limited(
+            scope="selfregister",
+            page=str(checkpoint.pk),
+            address=client_ip(request),
+            per_address=SELF_REGISTRATION_PER_ADDRESS,
+            per_page=SELF_REGISTRATION_LIMIT,
+            window=SELF_REGISTRATION_WINDOW,
         ):
             return render(
                 request,

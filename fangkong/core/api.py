@@ -3,6 +3,7 @@ field and the exception handler that turns a service's refusal into a 400."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -44,7 +45,9 @@ class ScopedPermission(BasePermission):
         user = request.user
         if not user or not user.is_authenticated or getattr(user, "area_id", None) is None:
             return False
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS or getattr(view, "action", None) in getattr(
+            view, "read_actions", ()
+        ):  # a read sent by POST (a search by a full number, kept out of the access log)
             read = getattr(view, "read_capability", None)
             return read is None or bool(user.may(read))
         write: Any = getattr(view, "write_capability", None) or "register.write"
@@ -75,3 +78,25 @@ class PhoneField(serializers.CharField):
             return validate_phone(value)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from error
+
+
+class FieldsBuiltOnce:
+    """For a ModelSerializer on a hot path (issue 19): its fields are worked out from the model
+    once per class, then copied for each serializer (DRF works them out again for every request:
+    model introspection, labels, validators — several milliseconds a request). Only for
+    serializers whose fields do not depend on the request (no ``get_fields`` of their own)."""
+
+    def get_fields(self) -> dict[str, Any]:
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()  # type: ignore[misc]
+            cls._fields_built_once = built  # type: ignore[attr-defined]
+        # A plain field is bound to this serializer by attributes of its own: a shallow copy
+        # will do. A nested serializer carries its own fields and context: a deep one.
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, serializers.BaseSerializer)
+            else copy.copy(field)
+            for name, field in built.items()
+        }

@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 
 
@@ -42,6 +43,14 @@ def _pg_env(db: dict[str, Any]) -> dict[str, str]:
 
 
 def _tool(name: str) -> str:
+    """``pg_dump``/``pg_restore``: from ``FANGKONG_PG_BIN`` when set (the server's major version,
+    e.g. /usr/lib/postgresql/15/bin), else on PATH, else Debian's /usr/lib/postgresql/*/bin."""
+    configured = getattr(settings, "FANGKONG_PG_BIN", "")
+    if configured:
+        candidate = Path(configured) / name
+        if not candidate.exists():
+            raise BackupError(f"{candidate} not found (FANGKONG_PG_BIN)")
+        return str(candidate)
     found = shutil.which(name)
     if found is None:
         for version in ("17", "16", "15"):

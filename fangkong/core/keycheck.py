@@ -15,6 +15,9 @@ from fangkong.core import crypto
 
 CHECK_TEXT = "fangkong field key check"
 MISMATCH = (
+    "字段加密密钥（FANGKONG_FIELD_KEY 或 {var}/keys.json）与写入本数据库时所用的密钥不符，"
+    "身份证号和手机号都无法读取。请放回与本数据库备份一同保存的 keys.json（或 FANGKONG_FIELD_KEY）；"
+    "如果刚刚误生成了新的 keys.json，请先删除它。密钥不对时 fangkong 不会启动。\n"
     "The field-encryption key (FANGKONG_FIELD_KEY or {var}/keys.json) does not match the one this "
     "database was written with, so no ID or phone number could be read. Restore the keys.json "
     "(or FANGKONG_FIELD_KEY) saved with the backup of this database; if a new keys.json was just "

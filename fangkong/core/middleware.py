@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 from collections.abc import Callable
 from functools import cached_property
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 
 class RealClientAddressMiddleware:
@@ -62,3 +65,57 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control"):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL character in any text a request brings (the path, the query string, a form's fields,
+    a JSON body) is refused with a clear 400 before any view sees it: PostgreSQL cannot store
+    it in a text column and would answer 500. File uploads are the importers' (a NUL in a sheet
+    is a row error there)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            return _nul_refused(request)
+        return self.get_response(request)
+
+
+def _contains_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    if _contains_nul(dict(request.GET.lists())):
+        return True
+    content_type = request.content_type or ""
+    if content_type == "application/x-www-form-urlencoded":
+        return _contains_nul(dict(request.POST.lists()))
+    if content_type == "application/json" or content_type.endswith("+json"):
+        try:
+            data = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return False  # the API answers a broken body with its own 400
+        return _contains_nul(data)
+    return False
+
+
+def _nul_refused(request: HttpRequest) -> HttpResponse:
+    message = _(
+        "The request contains a NUL character (\\x00), which no text field may hold: remove it "
+        "and send again."
+    )
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return render(
+        request, "core/refused.html", {"title": _("Not accepted"), "message": message}, status=400
+    )

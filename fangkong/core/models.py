@@ -86,3 +86,45 @@ class FieldKeyCheck(models.Model):
 
     def __str__(self) -> str:
         return f"field key {self.fingerprint}"
+
+
+class IdempotencyKey(models.Model):
+    """A write sent with a key (``Idempotency-Key`` on the API, a hidden field on a form): the
+    first answer is kept, a retry with the same key gets it back and writes nothing. One key per
+    user; the fingerprint of the request tells a retry from another request reusing the key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    path = models.CharField(max_length=200)
+    status_code = models.PositiveSmallIntegerField(default=0)
+    body = models.JSONField(null=True, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
+
+
+class ScheduledJob(models.Model):
+    """A periodic job of the task worker (``fangkong worker``): when it is next due. A worker's
+    scheduler claims a due job by moving ``next_run_at`` forward in the same transaction that
+    enqueues its task, so two workers never both run one turn."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,7 +10,9 @@ from django.http import HttpRequest
 PAGE_SIZES = (20, 50, 100)
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, default_size: int = 20) -> Page:
+def paginate(
+    request: HttpRequest, queryset: QuerySet | Sequence[Any], default_size: int = 20
+) -> Page:
     try:
         size = int(request.GET.get("size", default_size))
     except ValueError:

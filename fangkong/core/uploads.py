@@ -176,7 +176,7 @@ def cell_problem(cells: list[Any], columns: Iterable[int]) -> tuple[int, Rejecte
 
 def bounded_rows(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
     """Rows as the reader produced them, counted and checked; bad cells replaced."""
-    limit_rows, limit_cols = max_rows(), max_columns()
+    limit_rows, limit_cols, limit_chars = max_rows(), max_columns(), max_cell_chars()
     number = 0
     try:
         for row in rows:
@@ -193,7 +193,11 @@ def bounded_rows(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
                         % {"row": number, "n": limit_cols}
                     )
                 row = row[:limit_cols]
-            yield [_check_cell(c) for c in row]
+            try:  # a row of text cells with nothing to reject (a CSV's every row): as it is
+                clean = "\x00" not in "".join(row) and max(map(len, row), default=0) <= limit_chars
+            except TypeError:  # numbers, dates, None: an Excel row
+                clean = False
+            yield row if clean else [_check_cell(c) for c in row]
     except csv.Error as error:
         raise SheetError(
             _(

@@ -12,7 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from fangkong.accounts.models import Role, User
+from fangkong.core.api import FieldsBuiltOnce
 from fangkong.core.http import AuthedAPIRequest
+from fangkong.core.idempotency import IdempotentCreateMixin
 from fangkong.monitoring import services
 from fangkong.monitoring.forms import responsible_users
 from fangkong.monitoring.models import (
@@ -89,7 +91,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return services.case_open(by=self.context["request"].user, **validated_data)
 
 
-class CheckInSerializer(serializers.ModelSerializer):
+class CheckInSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     case = ScopedCaseField()
     resident_name = serializers.CharField(source="case.resident.name", read_only=True)
     temperature = serializers.DecimalField(
@@ -211,7 +213,12 @@ class CaseViewSet(
         return self._change(request, CaseUndoSerializer, services.case_end_undo)
 
 
-class CheckInViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class CheckInViewSet(
+    mixins.ListModelMixin,
+    IdempotentCreateMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Temperatures in the caller's scope; a fever raises an alert. ``?case=`` filters."""
 
     serializer_class = CheckInSerializer

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.models import Role, User
 from fangkong.core.clock import today_local
+from fangkong.core.validators import validate_phone
 from fangkong.monitoring.models import (
     SLOT_CHOICES,
     AlertAction,
@@ -142,3 +143,26 @@ class AlertHandleForm(forms.Form):
         label=_("what was done"), choices=AlertAction.choices, widget=forms.RadioSelect
     )
     note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+
+class VillageHelpForm(forms.Form):
+    """The village's number to call and its fever advice (issue 15)."""
+
+    phone = forms.CharField(
+        label=_("number to call"),
+        max_length=30,
+        required=False,
+        help_text=_("The village's duty phone. Empty: the phone of the village doctor or cadre."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    fever_advice = forms.CharField(
+        label=_("what to do with a fever"),
+        max_length=1000,
+        required=False,
+        help_text=_("Shown to a resident who reports a fever. Empty: the standard advice."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        return validate_phone(value) if value else ""

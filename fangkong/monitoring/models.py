@@ -496,3 +496,37 @@ class Alert(CountyScoped):
     @property
     def is_open(self) -> bool:
         return self.handled_at is None
+
+
+class VillageHelp(models.Model):
+    """What a village tells the people it observes (issue 15): the number to call, printed on the
+    self-report sheet and shown on the self-report page, and what to do when a reading is a fever
+    (shown to a resident who reports one). One row per village; a default text when none is set.
+    The number is the village's duty line, not a person's private number."""
+
+    area = models.OneToOneField(
+        Area, verbose_name=_("village"), on_delete=models.CASCADE, related_name="+"
+    )
+    phone = models.CharField(
+        _("number to call"),
+        max_length=30,
+        blank=True,
+        help_text=_("The village's duty phone, e.g. the village committee or the doctor."),
+    )
+    fever_advice = models.TextField(
+        _("what to do with a fever"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Shown to a resident who reports a fever. Empty: the standard advice."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("village self-report help")
+        verbose_name_plural = _("village self-report help")
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.phone}"

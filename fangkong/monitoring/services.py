@@ -6,9 +6,11 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,11 +18,11 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, require
 from fangkong.accounts.models import Role
-from fangkong.areas.models import Area
+from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
-from fangkong.core.ratelimit import rate_limited
+from fangkong.core.ratelimit import public_rate_limited
 from fangkong.core.signals import work_done
 from fangkong.monitoring.models import (
     TEMPERATURE_MAX,
@@ -38,6 +40,7 @@ from fangkong.monitoring.models import (
     ObservationPolicy,
     Source,
     Status,
+    VillageHelp,
 )
 from fangkong.registry.models import Resident
 
@@ -377,18 +380,25 @@ def case_link_issue(*, by: User, case: ObservationCase) -> str:
     return token
 
 
-# The budget of one personal link (and of one address), shared by everything posted through it:
-# temperatures here, errand requests in ``care``.
-SELF_REPORT_LIMIT = 10
+# The budgets of the personal links, shared by everything posted through one: temperatures here,
+# errand requests in ``care``. One address (a phone, or a carrier's NAT) may post ``_PER_ADDRESS``
+# times an hour across all links; a link takes ``SELF_REPORT_LIMIT`` posts an hour from addresses
+# still within theirs, so one source alone cannot shut a person's link.
+SELF_REPORT_PER_ADDRESS = 10
+SELF_REPORT_LIMIT = 30
 SELF_REPORT_WINDOW = 3600
 
 
 def case_link_rate_limited(*, case: ObservationCase, ip: str | None) -> bool:
-    """Count one post through the case's personal link; True once its budget (or that of the
-    address it comes from) is spent for the hour."""
-    budget = {"limit": SELF_REPORT_LIMIT, "window": SELF_REPORT_WINDOW}
-    return rate_limited(f"selfreport:link:{case.pk}", **budget) | rate_limited(
-        f"selfreport:ip:{ip or 'unknown'}", **budget
+    """Count one post through the case's personal link; True once the address it comes from has
+    spent its budget for the hour, or the link its own."""
+    return public_rate_limited(
+        scope="selfreport",
+        page=str(case.pk),
+        address=ip,
+        per_address=SELF_REPORT_PER_ADDRESS,
+        per_page=SELF_REPORT_LIMIT,
+        window=SELF_REPORT_WINDOW,
     )
 
 
@@ -397,7 +407,7 @@ def case_for_link(token: str) -> ObservationCase | None:
     if not token or len(token) > 64:
         return None
     return (
-        ObservationCase.objects.select_related("resident", "policy")
+        ObservationCase.objects.select_related("resident__household__area", "policy")
         .filter(link_hash=_link_hash(token), status=Status.ACTIVE)
         .first()
     )
@@ -468,7 +478,25 @@ def checkin_record(
             checkin=checkin,
             raised_at=at,
         )
-    # A late reading answers the missed-check-in alert of its slot: closed, counted as late.
+    # A late reading answers the missed-check-in alert of its slot: closed, counted as late. A
+    # missed alert is raised only once its slot has closed: before that there is none to close.
+    if checkin.late or timezone.now() > case.policy.slot_end(day, slot):
+        _close_missed(case=case, checkin=checkin, by=by, day=day, slot=slot, at=at)
+    if by is not None:
+        audit_record(user=by, action=AuditAction.CREATE, area=_area_of(case), obj=checkin)
+        work_done.send(sender=CheckIn, record=checkin, person=by, kind="checkin_taken", day=day)
+    return checkin
+
+
+def _close_missed(
+    *,
+    case: ObservationCase,
+    checkin: CheckIn,
+    by: User | None,
+    day: dt.date,
+    slot: int,
+    at: dt.datetime,
+) -> None:
     Alert.objects.filter(
         county_id=case.county_id,
         case=case,
@@ -484,10 +512,6 @@ def checkin_record(
         handled_by=by,
         handled_at=at,
     )
-    if by is not None:
-        audit_record(user=by, action=AuditAction.CREATE, area=_area_of(case), obj=checkin)
-        work_done.send(sender=CheckIn, record=checkin, person=by, kind="checkin_taken", day=day)
-    return checkin
 
 
 @transaction.atomic
@@ -606,3 +630,75 @@ def alerts_scan_missed(*, area: Area, now: dt.datetime | None = None, days: int 
     if new:
         Alert.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+# --- what a village tells the people it observes (issue 15) ------------------------------------
+
+# The most self-report sheets printed in one go (an area's active cases, a few dozen in practice).
+SHEETS_MAX = 300
+
+
+@dataclass(frozen=True)
+class Help:
+    """The number to call and the fever advice a resident of ``village`` sees."""
+
+    village: Area | None
+    phone: str
+    fever_advice: str
+    advice_is_default: bool
+
+
+def default_fever_advice() -> str:
+    return _(
+        "Stay at home: do not go out, and do not buy or take fever medicine on your own. Put on "
+        "a mask, keep to your own room, away from the others at home, and call the number below "
+        "now. The village doctor will call back and arrange your visit to the fever clinic; do "
+        "not take the bus or a taxi there."
+    )
+
+
+def village_of(area: Area) -> Area | None:
+    """The village (community) an area belongs to: the area itself, or its ancestor."""
+    if area.level == Level.VILLAGE:
+        return area
+    return area.ancestors().filter(level=Level.VILLAGE).first()
+
+
+def village_help(area: Area) -> Help:
+    """What the village of ``area`` set; when it set no number, the duty phone of its doctor or
+    cadre (a work number the village gave for this); the standard advice when it set none."""
+    village = village_of(area)
+    setting = VillageHelp.objects.filter(area=village).first() if village else None
+    phone = setting.phone if setting else ""
+    if not phone and village is not None:
+        staff = (
+            get_user_model()
+            .objects.filter(
+                area=village, is_active=True, role__in=[Role.DOCTOR, Role.VILLAGE_CADRE]
+            )
+            .exclude(phone="")
+            .order_by("role", "pk")  # "doctor" before "village_cadre"
+            .values_list("phone", flat=True)
+            .first()
+        )
+        phone = staff or ""
+    advice = setting.fever_advice.strip() if setting else ""
+    return Help(
+        village=village,
+        phone=phone,
+        fever_advice=advice or default_fever_advice(),
+        advice_is_default=not advice,
+    )
+
+
+@transaction.atomic
+def village_help_set(*, by: User, village: Area, phone: str, fever_advice: str) -> VillageHelp:
+    require(by, village, Cap.MONITORING_MANAGE)
+    if village.level != Level.VILLAGE:
+        raise ValidationError(_("Set this for a village or community."))
+    setting, _created = VillageHelp.objects.update_or_create(
+        area=village,
+        defaults={"phone": phone, "fever_advice": fever_advice.strip(), "updated_by": by},
+    )
+    audit_record(user=by, action=AuditAction.UPDATE, area=village, obj=setting)
+    return setting

@@ -19,3 +19,8 @@ urlpatterns = [
     path("alerts/", views.alert_list, name="alert_list"),
     path("alerts/<int:pk>/", views.alert_handle, name="alert_handle"),
 ]
+urlpatterns += [
+    path("sheets/", views.case_sheets, name="case_sheets"),
+    path("help/", views.my_village_help, name="my_village_help"),
+    path("help/<int:pk>/", views.village_help, name="village_help"),
+]

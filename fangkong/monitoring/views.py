@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import segno
@@ -21,11 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from fangkong.accounts.access import Cap
+from fangkong.areas.models import Area, Level
 from fangkong.core.audit import client_ip
 from fangkong.core.clock import local_tz, today_local
 from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.masking import first_name
+from fangkong.core.ordering import sorted_households
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import register_writer_required, scoped_login_required
 from fangkong.monitoring import services
@@ -40,6 +43,7 @@ from fangkong.monitoring.forms import (
     ReasonForm,
     ReleaseForm,
     SelfReportForm,
+    VillageHelpForm,
 )
 from fangkong.monitoring.models import (
     Alert,
@@ -48,6 +52,7 @@ from fangkong.monitoring.models import (
     ObservationCase,
     ObservationPolicy,
     Status,
+    VillageHelp,
 )
 from fangkong.registry.models import Resident
 
@@ -479,10 +484,118 @@ def case_link(request: AuthedRequest, pk: int) -> HttpResponse:
         token = perform(request, lambda: services.case_link_issue(by=request.user, case=case))
         if token is None:
             return redirect("monitoring:case_detail", pk=case.pk)
-        url = request.build_absolute_uri(reverse("self_report", kwargs={"token": token}))
-        context["url"] = url
-        context["qr"] = segno.make(url, error="m").svg_inline(scale=5)
+        context["sheet"] = _sheet(request, case, token, services.village_help(_area_of(case)))
+        context["url"] = context["sheet"]["url"]
     return render(request, "monitoring/case_link.html", context)
+
+
+def _area_of(case: ObservationCase) -> Area:
+    return case.resident.household.area
+
+
+def _sheet(
+    request: HttpRequest, case: ObservationCase, token: str, help_: services.Help
+) -> dict[str, Any]:
+    """What a printed self-report sheet says: whose it is, the house, the report hours, the
+    number to call, and the link with its QR code (inline SVG, no script, prints anywhere)."""
+    url = request.build_absolute_uri(reverse("self_report", kwargs={"token": token}))
+    policy = case.policy
+    return {
+        "case": case,
+        "name": case.resident.name,
+        "address": case.resident.household.address,
+        "hours": [policy.slot_label(1), policy.slot_label(2)],
+        "threshold": policy.fever_threshold,
+        "phone": help_.phone,
+        "url": url,
+        "qr": segno.make(url, error="m").svg_inline(scale=4),
+    }
+
+
+def _village_for(request: AuthedRequest, pk: int) -> Area:
+    return get_object_or_404(Area.objects.for_user(request.user), pk=pk, level=Level.VILLAGE)
+
+
+@scoped_login_required
+def my_village_help(request: AuthedRequest) -> HttpResponse:
+    """The menu's way in: the village of the user (or the list of them above a village)."""
+    area = request.user.area
+    assert area is not None
+    village = services.village_of(area)
+    if village is None:
+        villages = Area.objects.for_user(request.user).filter(level=Level.VILLAGE).order_by("path")
+        return render(request, "monitoring/village_help_choose.html", {"villages": villages[:500]})
+    return redirect("monitoring:village_help", pk=village.pk)
+
+
+@scoped_login_required
+def village_help(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The village's number to call and what to tell a resident who reports a fever (issue 15):
+    set by the village cadre (or anyone managing monitoring above it)."""
+    village = _village_for(request, pk)
+    if not request.user.may(Cap.MONITORING_MANAGE, village):
+        raise PermissionDenied
+    setting = VillageHelp.objects.filter(area=village).first()
+    initial = {"phone": setting.phone, "fever_advice": setting.fever_advice} if setting else {}
+    form = VillageHelpForm(request.POST or None, initial=initial)
+    done = submit(
+        request,
+        form,
+        lambda data: services.village_help_set(by=request.user, village=village, **data),
+    )
+    if done is not None:
+        messages.success(request, _("Saved: residents under observation see it now."))
+        return redirect("monitoring:village_help", pk=village.pk)
+    current = services.village_help(village)
+    return render(
+        request,
+        "monitoring/village_help.html",
+        {"village": village, "form": form, "current": current},
+    )
+
+
+@register_writer_required
+def case_sheets(request: AuthedRequest) -> HttpResponse:
+    """The self-report sheets of every active case of an area, to print in one go (issue 15).
+
+    A link is shown only once (only its hash is kept), so printing issues a new link for each
+    case and the earlier ones stop working: the page says so and asks first (a POST)."""
+    area = request.user.area
+    assert area is not None
+    if area_id := (request.POST.get("area") or request.GET.get("area", "")).strip():
+        if not area_id.isdigit():
+            return HttpResponse(_("Unknown area."), status=400)
+        area = get_object_or_404(Area.objects.for_user(request.user), pk=area_id)
+    per_page = 4 if (request.POST.get("per_page") or request.GET.get("per_page")) == "4" else 1
+    cases = sorted_households(
+        list(
+            _cases(request)
+            .filter(
+                status=Status.ACTIVE,
+                resident__household__area__path__startswith=area.path,
+            )
+            .order_by("pk")[: services.SHEETS_MAX]
+        ),
+        household="resident.household",
+    )
+    context: dict[str, Any] = {"area": area, "count": len(cases), "per_page": per_page}
+    if request.method == "POST" and cases:
+        helps: dict[int, services.Help] = {}
+        sheets = []
+        for case in cases:
+            token = perform(request, partial(services.case_link_issue, by=request.user, case=case))
+            if token is None:
+                continue
+            village_area = _area_of(case)
+            if village_area.pk not in helps:
+                helps[village_area.pk] = services.village_help(village_area)
+            sheets.append(_sheet(request, case, token, helps[village_area.pk]))
+        context["sheets"] = sheets
+    areas = Area.objects.for_user(request.user).filter(
+        level__in=[Level.TOWNSHIP, Level.VILLAGE, Level.GROUP, Level.GRID]
+    )
+    context["areas"] = areas.order_by("path")[:300]
+    return render(request, "monitoring/case_sheets.html", context)
 
 
 @never_cache
@@ -532,8 +645,15 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect(request.path + "?ok=1")
         else:
             status = 400
+    # A fever today (this reading or an earlier one): what to do and whom to call (issue 15).
+    last = CheckIn.objects.filter(case=case, date=day).order_by("-at", "-pk").first()
+    fever = last is not None and last.temperature >= case.policy.fever_threshold
+    help_ = services.village_help(case.resident.household.area)
     context = {
         "name": first_name(case.resident.name),
+        "fever": fever,
+        "fever_reading": last.temperature if fever and last else None,
+        "help": help_,
         "form": form,
         "slot": slot,
         "slot_label": case.policy.slot_label(slot) if slot else "",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, parsers, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fangkong.accounts.access import Cap
@@ -26,6 +30,8 @@ from fangkong.registry.models import (
     IdType,
     ImportProfile,
     Resident,
+    id_index,
+    phone_index,
 )
 
 
@@ -107,6 +113,35 @@ class ResidentSerializer(serializers.ModelSerializer):
         )
 
 
+class SearchSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100, help_text="Name, address, or a full ID/phone number.")
+
+
+_FULL_NUMBER = re.compile(r"\d{11,}|\d{17}[\dXx]")
+
+
+def refuse_full_number_in_url(query: str) -> None:
+    """A full ID or phone number in a query string ends up in access logs and browser history."""
+    if _FULL_NUMBER.search(re.sub(r"[\s\-+]", "", query)):
+        raise ValidationError(
+            {
+                "q": [
+                    _(
+                        "Full ID or phone numbers are not accepted in the URL (it is written to "
+                        "access logs): send them in the body of POST %(path)s."
+                    )
+                    % {"path": "/api/v1/households/search/"}
+                ]
+            }
+        )
+
+
+def _search_query(request: Request) -> str:
+    form = SearchSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    return str(form.validated_data["q"]).strip()
+
+
 class HouseholdViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -120,13 +155,32 @@ class HouseholdViewSet(
 
     serializer_class = HouseholdSerializer
 
+    read_actions = ("search",)
+
     def get_queryset(self):  # type: ignore[no-untyped-def]
         households = Household.objects.for_user(self.request.user)  # type: ignore[arg-type]
         if query := self.request.query_params.get("q", "").strip():
+            refuse_full_number_in_url(query)
             households = households.search(query[:100])
         if area := self.request.query_params.get("area", ""):
             households = households.filter(area_id=area) if area.isdigit() else households.none()
         return households.with_member_count().order_by("pk")
+
+    @extend_schema(request=SearchSerializer, responses=HouseholdSerializer(many=True))
+    @action(detail=False, methods=["post"], serializer_class=SearchSerializer)
+    def search(self, request: Request, **kwargs: Any) -> Response:
+        """Households by name, address or a full ID/phone number sent in the body (never in the
+        URL, which reaches access logs); paged like the list."""
+        query = _search_query(request)
+        households = (
+            Household.objects.for_user(request.user)  # type: ignore[arg-type]
+            .search(query)
+            .with_member_count()
+            .order_by("pk")
+        )
+        page = self.paginate_queryset(households)
+        data = HouseholdSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
 
 
 class ResidentViewSet(
@@ -153,6 +207,24 @@ class ResidentViewSet(
                 else residents.none()
             )
         return residents.order_by("pk")
+
+    read_actions = ("search",)
+
+    @extend_schema(request=SearchSerializer, responses=ResidentSerializer(many=True))
+    @action(detail=False, methods=["post"], serializer_class=SearchSerializer)
+    def search(self, request: Request, **kwargs: Any) -> Response:
+        """Residents by name or a full ID/phone number sent in the body (never in the URL)."""
+        query = _search_query(request)
+        residents = Resident.objects.for_user(request.user).select_related("household__area")  # type: ignore[arg-type]
+        token = normalise_text(query)
+        condition = Q(name__contains=query)
+        if len(token) >= 11:
+            condition |= Q(id_number_index=id_index(token)) | Q(
+                phone_index=phone_index(token.removeprefix("+86"))
+            )
+        page = self.paginate_queryset(residents.filter(condition).order_by("pk"))
+        data = ResidentSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
 
 
 class ImportRequestSerializer(serializers.Serializer):

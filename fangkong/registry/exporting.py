@@ -109,10 +109,34 @@ def export_prepare(
     fmt: str = "csv",
 ) -> Export:
     """Check the right to export, build the scoped queryset and write the audit event."""
+    if full and not reason.strip():
+        raise PermissionDenied
+    export = export_build(by=by, kind=kind, area=area, query=query, full=full)
+    with transaction.atomic():
+        rows = export.queryset.count()
+        audit_record(
+            user=by,
+            action=AuditAction.EXPORT,
+            area=area or by.area,
+            rows=rows,
+            ip=ip,
+            field="full" if full else "masked",
+            detail=f"{kind}.{fmt}"
+            + (f" q={query}" if query else "")
+            + (f"; reason: {reason.strip()}" if full else ""),
+        )
+    return Export(kind=kind, columns=export.columns, queryset=export.queryset, full=full, rows=rows)
+
+
+def export_build(
+    *, by: User, kind: str, area: Area | None = None, query: str = "", full: bool = False
+) -> Export:
+    """The scoped queryset and columns of an export, rights checked, not audited (``rows`` not
+    counted): ``export_prepare`` for the pages, the task worker for a queued export."""
     if kind not in {"residents", "households"}:
         raise ValueError(kind)
     require(by, area, Cap.REGISTER_EXPORT)
-    if full and (not by.may(Cap.REGISTER_REVEAL) or not reason.strip()):
+    if full and not by.may(Cap.REGISTER_REVEAL):
         raise PermissionDenied
     households = Household.objects.for_user(by)
     if area is not None:
@@ -133,20 +157,7 @@ def export_prepare(
             households.select_related("area").with_member_count().order_by("area__path", "pk")
         )
         columns = _household_columns()
-    with transaction.atomic():
-        rows = queryset.count()
-        audit_record(
-            user=by,
-            action=AuditAction.EXPORT,
-            area=area or by.area,
-            rows=rows,
-            ip=ip,
-            field="full" if full else "masked",
-            detail=f"{kind}.{fmt}"
-            + (f" q={query}" if query else "")
-            + (f"; reason: {reason.strip()}" if full else ""),
-        )
-    return Export(kind=kind, columns=columns, queryset=queryset, full=full, rows=rows)
+    return Export(kind=kind, columns=columns, queryset=queryset, full=full, rows=0)
 
 
 class _Echo:

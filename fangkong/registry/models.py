@@ -297,6 +297,7 @@ class ImportJob(models.Model):
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
+        QUEUED = "queued", _("Waiting for the task worker")
         RUNNING = "running", _("Importing")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
@@ -317,6 +318,9 @@ class ImportJob(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The task worker's run of it (django-tasks-db's result id) and the rows in the file.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    total_rows = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -361,3 +365,51 @@ class ImportProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportJobQuerySet(models.QuerySet["ExportJob"]):
+    def for_user(self, user: User) -> ExportJobQuerySet:
+        """A user's own large exports, in an area they still see."""
+        area = getattr(user, "area", None)
+        if not user.is_authenticated or area is None:
+            return self.none()
+        return self.filter(user=user, scope__path__startswith=area.path)
+
+
+class ExportJob(models.Model):
+    """A large export of the register written by the task worker: audited when asked for, the
+    file sealed with the field key until it expires (``FANGKONG_UPLOAD_TTL_HOURS``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the task worker")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    scope = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    kind = models.CharField(max_length=20, editable=False)
+    query = models.CharField(max_length=100, blank=True, editable=False)
+    full = models.BooleanField(default=False, editable=False)
+    filename = models.CharField(max_length=255, editable=False)
+    rows = models.PositiveIntegerField(default=0, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -14,18 +14,19 @@ from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area, Level
-from fangkong.core.audit import client_ip
+from fangkong.core.audit import audit_record, client_ip
 from fangkong.core.http import AuthedRequest
+from fangkong.core.models import AuditAction
 from fangkong.core.permissions import (
     capability_required,
     register_writer_required,
     scoped_login_required,
 )
-from fangkong.registry import exporting
+from fangkong.registry import export_jobs, exporting
 from fangkong.registry.forms import AreaChoiceField
 from fangkong.registry.importing import SheetError
 from fangkong.registry.importing import jobs as import_jobs
-from fangkong.registry.models import ImportJob
+from fangkong.registry.models import ExportJob, ImportJob
 
 IMPORT_AREA_LEVELS = {Level.TOWNSHIP, Level.VILLAGE, Level.GROUP, Level.GRID}
 
@@ -208,6 +209,16 @@ def export_page(request: AuthedRequest) -> HttpResponseBase:
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         area_name = (data.get("area") or request.user.area).name  # type: ignore[union-attr]
         name = f"{area_name}-{_('Residents') if data['kind'] == 'residents' else _('Households')}-{stamp}"
+        if data["format"] == "xlsx" and export.rows > export_jobs.inline_rows():
+            # A large workbook is written by the task worker; this page polls for it.
+            job = export_jobs.export_job_queue(
+                by=request.user,
+                export=export,
+                area=data.get("area"),
+                query=data.get("q", ""),
+                filename=f"{name}.xlsx",
+            )
+            return redirect("registry:export_status", token=job.token)
         if data["format"] == "csv":
             response = StreamingHttpResponse(
                 exporting.csv_stream(export), content_type="text/csv; charset=utf-8"
@@ -220,6 +231,38 @@ def export_page(request: AuthedRequest) -> HttpResponseBase:
             filename=f"{name}.xlsx",
         )
     return render(request, "registry/export.html", {"form": form})
+
+
+@capability_required(Cap.REGISTER_EXPORT)
+def export_status(request: AuthedRequest, token: str) -> HttpResponse:
+    job = get_object_or_404(ExportJob.objects.for_user(request.user), token=token)
+    template = "registry/export_status.html"
+    if request.htmx:
+        template += "#status"
+    return render(request, template, {"job": job})
+
+
+@capability_required(Cap.REGISTER_EXPORT)
+def export_download(request: AuthedRequest, token: str) -> HttpResponseBase:
+    job = get_object_or_404(ExportJob.objects.for_user(request.user), token=token)
+    data = export_jobs.export_job_file(job)
+    if data is None:
+        messages.error(request, _("This export is no longer kept; ask for it again."))
+        return redirect("registry:export")
+    audit_record(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        area=job.area or job.scope,
+        rows=job.rows,
+        ip=client_ip(request),
+        field="full" if job.full else "masked",
+        detail=f"{job.kind}.xlsx download (queued export)",
+    )
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = _attachment(job.filename)
+    return response
 
 
 def _attachment(filename: str) -> str:

@@ -22,6 +22,8 @@ urlpatterns = [
     path("import/<str:token>/status/", transfer_views.import_status, name="import_status"),
     path("import/<str:token>/errors.xlsx", transfer_views.import_errors, name="import_errors"),
     path("export/", transfer_views.export_page, name="export"),
+    path("export/<str:token>/", transfer_views.export_status, name="export_status"),
+    path("export/<str:token>/file/", transfer_views.export_download, name="export_download"),
     path(
         "reveal/<str:kind>/<int:pk>/<str:field>/",
         views.reveal,

@@ -18,6 +18,7 @@ from fangkong.areas.models import Area
 from fangkong.core.audit import client_ip
 from fangkong.core.forms import submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.ordering import in_house_order
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import (
     capability_required,
@@ -42,7 +43,7 @@ def household_list(request: AuthedRequest) -> HttpResponse:
     # history or the access log; name searches may come as ?q= from the page links.
     query = (request.POST.get("q") or request.GET.get("q", "")).strip()[:100]
     households = households.search(query).select_related("area").with_member_count()
-    page = paginate(request, households.order_by("area__path", "address", "pk"))
+    page = paginate(request, in_house_order(households))  # 1组2号 before 1组10号
     context = {
         "page": page,
         "query": query,
@@ -175,7 +176,7 @@ def reveal(request: AuthedRequest, kind: str, pk: int, field: str) -> HttpRespon
     if not request.user.can_reveal:
         raise PermissionDenied
     value = services.value_reveal(by=request.user, obj=obj, field=field, ip=client_ip(request))
-    return render(request, "registry/_revealed.html", {"value": value})
+    return render(request, "registry/_revealed.html", {"value": value, "field": field})
 
 
 @capability_required(Cap.REGISTER_MANAGE)

@@ -1,5 +1,7 @@
-"""Daily reports of 火车站乡 for the demo: the last week, every village but one on time, 新桥村
-late, 东风村 missing today, so the township page has completeness, timeliness and trends to show.
+"""Daily reports of 火车站乡 for the demo: the week before today, every village but one on time,
+新桥村 late, 东风村 missing yesterday, so the township page has completeness, timeliness and trends
+to show. Today's reports are left to the users: submitted at load time they would freeze the
+figures before the day's work (issue 15).
 
 Submitted through ``report_submit`` (figures frozen from the demo records). Idempotent: a report
 already there for a village and date is left as it is.
@@ -20,7 +22,7 @@ from fangkong.reports.services import deadline_of, report_submit
 
 DAYS = 7
 LATE = "新桥村"
-MISSING = "东风村"  # missing today only: it reported on the days before
+MISSING = "东风村"  # missing yesterday only: it reported on the days before
 
 
 def _submitters() -> dict[str, str]:
@@ -39,10 +41,11 @@ def build_reports(areas: dict[str, Area], *, now: dt.datetime | None = None) -> 
     users = User.objects.in_bulk(["township_officer", *submitters.values()], field_name="username")
     if "township_officer" not in users:
         return 0
-    start = today - dt.timedelta(days=DAYS - 1)
+    start = today - dt.timedelta(days=DAYS)
+    yesterday = today - dt.timedelta(days=1)
     existing = set(
         DailyReport.objects.in_area(township)
-        .filter(date__gte=start, date__lte=today)
+        .filter(date__gte=start, date__lte=yesterday)
         .values_list("area_id", "date")
     )
     added = 0
@@ -50,7 +53,7 @@ def build_reports(areas: dict[str, Area], *, now: dt.datetime | None = None) -> 
         day = start + dt.timedelta(days=offset)
         deadline = deadline_of(township, day)
         for village in villages:
-            if (village.pk, day) in existing or (day == today and village.name == MISSING):
+            if (village.pk, day) in existing or (day == yesterday and village.name == MISSING):
                 continue
             if village.name == LATE:
                 at = deadline + dt.timedelta(minutes=25)

@@ -418,3 +418,48 @@ def reminder_send(
             detail=f"report reminder {day.isoformat()}",
         )
     return len(recipients)
+
+
+REMINDER_LEAD = dt.timedelta(hours=1)
+
+
+def reminders_send_due(*, at: dt.datetime | None = None) -> int:
+    """The task worker's automatic 催报: in the hour before a county's deadline, every village
+    with no report of the day (and no reminder of it yet) gets a reminder, sent in the name of
+    the county's first active officer who may send it; returns how many were sent."""
+    at = at or timezone.now()
+    local = timezone.localtime(at, local_tz())
+    day = local.date()
+    sent = 0
+    for county in Area.objects.filter(level=Level.COUNTY):
+        deadline = dt.datetime.combine(
+            day, ReportDeadline.objects.for_county(county.pk), local_tz()
+        )
+        if not deadline - REMINDER_LEAD <= local < deadline:
+            continue
+        sender = next(
+            (
+                u
+                for u in User.objects.filter(
+                    area=county, is_active=True, role__in=roles_with(Cap.REPORTS_WRITE)
+                ).order_by("pk")
+            ),
+            None,
+        )
+        if sender is None:
+            continue
+        reported = DailyReport.objects.filter(county_id=county.pk, date=day).values("area_id")
+        reminded = Reminder.objects.filter(county_id=county.pk, date=day).values("area_id")
+        villages = (
+            Area.objects.filter(county_id=county.pk, level=Level.VILLAGE)
+            .exclude(pk__in=reported)
+            .exclude(pk__in=reminded)
+            .select_related("parent")
+            .order_by("path")
+        )
+        for village in villages:
+            try:
+                sent += reminder_send(by=sender, village=village, day=day, at=at)
+            except (PermissionDenied, ValidationError):
+                continue
+    return sent

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area, Level
 from fangkong.core.audit import audit_record, client_ip
-from fangkong.core.clock import today_local
+from fangkong.core.clock import local_tz, today_local
 from fangkong.core.forms import DayForm, apply_errors, submit
 from fangkong.core.http import AuthedRequest
 from fangkong.core.models import AuditAction
@@ -90,8 +90,17 @@ def village_report(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_report:
             raise PermissionDenied
-        if report is not None:
-            return redirect(reverse("reports:village_amend", args=[area.pk]) + f"?date={day}")
+        if report is not None:  # a second tap, another cadre, a resent form: say so (issue 15)
+            local_at = timezone.localtime(report.submitted_at, local_tz())
+            messages.warning(
+                request,
+                _(
+                    "The report of %(date)s was already submitted at %(time)s: it was not "
+                    "submitted again. To correct it, use “Amend” and give the reason."
+                )
+                % {"date": day.isoformat(), "time": local_at.strftime("%H:%M")},
+            )
+            return redirect(reverse("reports:village_report", args=[area.pk]) + f"?date={day}")
         if form.is_valid():
             try:
                 services.report_submit(

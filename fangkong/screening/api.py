@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from fangkong.accounts.access import Cap
 from fangkong.areas.models import Area
-from fangkong.core.api import ScopedPrimaryKeyField
+from fangkong.core.api import FieldsBuiltOnce, ScopedPrimaryKeyField
 from fangkong.core.audit import client_ip
 from fangkong.core.http import AuthedAPIRequest
 from fangkong.monitoring.models import Category
@@ -60,7 +60,7 @@ class ScopedResidentField(serializers.PrimaryKeyRelatedField):
         return Resident.objects.for_user(self.context["request"].user)
 
 
-class PersonCheckSerializer(serializers.ModelSerializer):
+class PersonCheckSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     resident = ScopedResidentField(required=False, allow_null=True)
     name = serializers.CharField(max_length=50, required=False, allow_blank=True)
 
@@ -84,9 +84,16 @@ class PersonCheckSerializer(serializers.ModelSerializer):
         read_only_fields = ["origin_name", "via_risk_area"]
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class ScopedHouseholdField(ScopedPrimaryKeyField):
+    """A household in the caller's scope, with its area (the visit's scope check reads it)."""
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return super().get_queryset().select_related("area")
+
+
+class VisitSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     round = ScopedRoundField()
-    household = ScopedPrimaryKeyField(Household)
+    household = ScopedHouseholdField(Household)
     household_name = serializers.CharField(source="household.head_name", read_only=True)
     people = PersonCheckSerializer(many=True, required=False)
     is_latest = serializers.BooleanField(read_only=True)

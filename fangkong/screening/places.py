@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # code (12 digits), full name, short names
 PROVINCES: list[tuple[str, str, tuple[str, ...]]] = [
@@ -227,8 +228,12 @@ def _tokens(text: str) -> list[list[tuple[str, str]]]:
     return found
 
 
+@lru_cache(maxsize=4096)
 def place_of(text: str) -> Place:
-    """The province, city and district a text names; an empty ``Place`` if none is known."""
+    """The province, city and district a text names; an empty ``Place`` if none is known.
+
+    Remembered per process (the table is fixed, a ``Place`` immutable): at a checkpoint the same
+    few origins are typed all day."""
     province = city = county = ""
     for meanings in _tokens(text or ""):
         kinds = dict(meanings)

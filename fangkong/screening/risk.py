@@ -6,6 +6,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models.signals import post_delete, post_save
+
+from fangkong.accounts.caching import ProcessCache
 from fangkong.screening.models import RiskArea, RiskLevel
 from fangkong.screening.places import Place, place_of, places_on_route
 
@@ -60,7 +63,22 @@ def travel_assess(
     if not travel_from.strip() and not route.strip():
         return TravelAssessment(origin=origin, risk_area=None)
     if risk_areas is None:
-        risk_areas = RiskArea.objects.all()
+        risk_areas = risk_areas_all()
     places = [p for p in [origin, *places_on_route(route)] if p.recognised]
     day = returned_on or visited_on
     return TravelAssessment(origin=origin, risk_area=risk_area_of(places, day, list(risk_areas)))
+
+
+# Per process (issue 19): every passage and every visit matched its places against all risk
+# areas, read again each time. A change here empties the copy at once; the other processes read
+# it again within ``caching.SECONDS``. The instances are shared: read them, never change them.
+_risk_areas: ProcessCache[list[RiskArea]] = ProcessCache()
+post_save.connect(_risk_areas.clear, sender=RiskArea, dispatch_uid="screening_risk_areas_cache")
+post_delete.connect(
+    _risk_areas.clear, sender=RiskArea, dispatch_uid="screening_risk_areas_cache_del"
+)
+
+
+def risk_areas_all() -> list[RiskArea]:
+    """Every risk area (with its dates), as ``RiskArea.objects.all()``, from this process's copy."""
+    return _risk_areas.get("all", lambda: list(RiskArea.objects.all()))

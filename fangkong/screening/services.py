@@ -37,7 +37,7 @@ from fangkong.screening.models import (
     VisitOutcome,
 )
 from fangkong.screening.reconciliation import list_read
-from fangkong.screening.risk import travel_assess
+from fangkong.screening.risk import risk_areas_all, travel_assess
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -284,11 +284,12 @@ def visit_record(
         raise ValidationError(
             _("Another visit of this household was saved at the same moment; try again.")
         ) from error
-    risk_areas = list(RiskArea.objects.all())
+    risk_areas = risk_areas_all()
     checks = [
         _person_check(visit, entry, household=household, risk_areas=risk_areas) for entry in people
     ]
     PersonCheck.objects.bulk_create(checks)
+    _known_people(visit, checks)
     _propose_cases(visit=visit, checks=checks, by=by)
     audit_record(
         user=by,
@@ -302,6 +303,17 @@ def visit_record(
         sender=HouseholdVisit, record=visit, person=by, kind="household_visited", day=visited_on
     )
     return visit
+
+
+def _known_people(visit: HouseholdVisit, checks: list[PersonCheck]) -> None:
+    """``visit.people.all()`` answers with the rows just written (ids set by the bulk insert on
+    PostgreSQL and SQLite), so the API's answer reads them back with no query."""
+    if any(check.pk is None for check in checks):
+        return
+    people = visit.people.all()
+    people._result_cache = sorted(checks, key=lambda c: c.pk)  # type: ignore[attr-defined]
+    people._prefetch_done = True  # type: ignore[attr-defined]
+    visit._prefetched_objects_cache = {"people": people}  # type: ignore[attr-defined]
 
 
 def _person_check(

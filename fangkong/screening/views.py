@@ -22,6 +22,7 @@ from fangkong.areas.models import Area
 from fangkong.core.audit import client_ip
 from fangkong.core.forms import apply_errors, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.ordering import in_house_order
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import (
     county_admin_required,
@@ -193,9 +194,8 @@ def unvisited(request: AuthedRequest, pk: int) -> HttpResponse:
         figures.unvisited_households(screening_round, area)
         .select_related("area")
         .annotate(nobody_home_on=Subquery(last_try.values("visited_on")[:1]))
-        .order_by("area__path", "address", "pk")
     )
-    page: Page = paginate(request, households, default_size=50)
+    page: Page = paginate(request, in_house_order(households), default_size=50)
     return render(
         request,
         "screening/unvisited.html",

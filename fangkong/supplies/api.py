@@ -17,6 +17,7 @@ from fangkong.accounts.fields import PersonField
 from fangkong.areas.models import Area
 from fangkong.core.api import ScopedPrimaryKeyField
 from fangkong.core.http import AuthedAPIRequest
+from fangkong.core.idempotency import IdempotentCreateMixin, idempotent
 from fangkong.registry.models import Household
 from fangkong.supplies import services
 from fangkong.supplies.models import (
@@ -235,16 +236,19 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=ReceiveSerializer, responses={201: EntrySerializer})
     @action(detail=False, methods=["post"], serializer_class=ReceiveSerializer)
+    @idempotent
     def receive(self, request: Request, **kwargs: Any) -> Response:
         return self._move(request, ReceiveSerializer, services.stock_receive)
 
     @extend_schema(request=HandOutSerializer, responses={201: EntrySerializer})
     @action(detail=False, methods=["post"], url_path="hand-out", serializer_class=HandOutSerializer)
+    @idempotent
     def hand_out(self, request: Request, **kwargs: Any) -> Response:
         return self._move(request, HandOutSerializer, services.stock_hand_out)
 
     @extend_schema(request=TransferSerializer, responses={201: EntrySerializer(many=True)})
     @action(detail=False, methods=["post"], serializer_class=TransferSerializer)
+    @idempotent
     def transfer(self, request: Request, **kwargs: Any) -> Response:
         def move(*, by: Any, store: Store, **data: Any) -> Any:
             return services.stock_transfer(by=by, source=store, **data)
@@ -253,11 +257,13 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=AdjustSerializer, responses={201: EntrySerializer})
     @action(detail=False, methods=["post"], serializer_class=AdjustSerializer)
+    @idempotent
     def adjust(self, request: Request, **kwargs: Any) -> Response:
         return self._move(request, AdjustSerializer, services.stock_adjust)
 
     @extend_schema(request=CorrectSerializer, responses={201: EntrySerializer(many=True)})
     @action(detail=True, methods=["post"], serializer_class=CorrectSerializer)
+    @idempotent
     def correct(self, request: AuthedAPIRequest, **kwargs: Any) -> Response:
         """Correct an entry (冲正): its reversal, then the right quantity if not 0."""
         entry = self.get_object()
@@ -306,6 +312,7 @@ class DonationSerializer(serializers.ModelSerializer):
 class DonationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    IdempotentCreateMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):

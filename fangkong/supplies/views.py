@@ -20,6 +20,7 @@ from fangkong.accounts.access import Cap, may_hand_out
 from fangkong.core.clock import today_local
 from fangkong.core.forms import submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.idempotency import idempotent_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import capability_required, scoped_login_required
 from fangkong.registry.models import Household
@@ -156,6 +157,7 @@ MOVEMENTS = {
 
 
 @capability_required(Cap.SUPPLIES_WRITE)
+@idempotent_page
 def movement(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     spec = MOVEMENTS.get(kind)
     if spec is None:
@@ -225,6 +227,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.SUPPLIES_WRITE)
+@idempotent_page
 def entry_correct(request: AuthedRequest, pk: int) -> HttpResponse:
     """Correct one ledger entry (冲正): a reversal, and the right quantity if there was one.
     Storekeepers; a hand-out also by the one who typed it (the service decides: 403)."""
@@ -257,6 +260,7 @@ def donation_list(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.SUPPLIES_MANAGE)
+@idempotent_page
 def donation_create(request: AuthedRequest) -> HttpResponse:
     form = DonationForm(request.POST or None, user=request.user)
     if donation := submit(request, form, lambda d: services.donation_record(by=request.user, **d)):
@@ -268,6 +272,7 @@ def donation_create(request: AuthedRequest) -> HttpResponse:
         {
             "title": _("Record a donation"),
             "form": form,
+            "idempotent": True,
             "cancel_url": reverse("supplies:donation_list"),
         },
     )

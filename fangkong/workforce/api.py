@@ -55,11 +55,20 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "clock_out_at",
             "late",
             "missed",
+            "left_early",
+            "worked_minutes",
         ]
         read_only_fields = fields
 
+    left_early = serializers.BooleanField(read_only=True)
+    worked_minutes = serializers.SerializerMethodField()
+
     def get_missed(self, obj: ShiftAssignment) -> bool:
         return obj.missed()
+
+    def get_worked_minutes(self, obj: ShiftAssignment) -> int | None:
+        worked = obj.worked
+        return None if worked is None else int(worked.total_seconds() // 60)
 
 
 class ShiftSerializer(serializers.ModelSerializer):

@@ -34,6 +34,9 @@ from fangkong.core.tenancy import CountyScoped
 LATE_AFTER = dt.timedelta(minutes=10)
 # Clock-in opens this long before the start.
 CLOCK_IN_OPENS = dt.timedelta(minutes=30)
+# Clocking out more than this long before the end is leaving early (issue 15): flagged, and the
+# shift's points are prorated to the time worked.
+EARLY_BEFORE = dt.timedelta(minutes=10)
 
 
 class WorkerKind(models.TextChoices):
@@ -391,6 +394,37 @@ class ShiftAssignment(CountyScoped):
         """No clock-in by the start plus the grace period."""
         now = now or timezone.now()
         return self.clock_in_at is None and now > self.shift.starts_at + LATE_AFTER
+
+    @property
+    def left_early(self) -> bool:
+        """Clocked out more than ``EARLY_BEFORE`` before the shift's end."""
+        return self.clock_out_at is not None and (
+            self.clock_out_at < self.shift.ends_at - EARLY_BEFORE
+        )
+
+    @property
+    def worked(self) -> dt.timedelta | None:
+        """The time worked within the shift (clock-in to clock-out), once clocked out."""
+        if self.clock_in_at is None or self.clock_out_at is None:
+            return None
+        start = max(self.clock_in_at, self.shift.starts_at)
+        end = min(self.clock_out_at, self.shift.ends_at)
+        return max(end - start, dt.timedelta(0))
+
+    @property
+    def worked_share(self) -> float:
+        """The share of the shift worked, for its points: 1 for a full shift (within the grace
+        periods at both ends: late by ``LATE_AFTER`` at most, out ``EARLY_BEFORE`` early at
+        most), otherwise the time worked over the shift's length."""
+        worked = self.worked
+        if worked is None:
+            return 0.0
+        full = not self.left_early and not (
+            self.clock_in_at and self.clock_in_at > self.shift.starts_at + LATE_AFTER
+        )
+        if full:
+            return 1.0
+        return min(1.0, worked / (self.shift.ends_at - self.shift.starts_at))
 
 
 class ShiftSwap(CountyScoped):

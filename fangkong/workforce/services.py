@@ -5,15 +5,18 @@ scheme, grants and adjustments. Pages, the API, the demo and the ``work_done`` r
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, require
+from fangkong.accounts.caching import ProcessCache
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
@@ -182,7 +185,8 @@ def clock_in(
 def clock_out(
     *, by: User, assignment: ShiftAssignment, at: dt.datetime | None = None
 ) -> ShiftAssignment:
-    """Clocking out closes the shift worked: it earns its points (``work_done``)."""
+    """Clocking out closes the shift worked: it earns its points (``work_done``), prorated to the
+    time worked when the person came late or leaves early (``ShiftAssignment.worked_share``)."""
     assignment = _own_assignment(by=by, assignment=assignment)
     at = at or timezone.now()
     if assignment.clock_in_at is None:
@@ -197,6 +201,7 @@ def clock_out(
         person=by,
         kind=SHIFT_WORKED,
         day=assignment.shift.day,
+        share=assignment.worked_share,
     )
     return assignment
 
@@ -234,53 +239,106 @@ def points_grant(
     day: dt.date,
     person: Any = None,
     worker: Worker | None = None,
+    share: float | None = None,
+    returning: bool = True,
 ) -> PointEntry | None:
     """Grant what the county's scheme says for ``kind``, once per (record, kind).
+
+    ``returning=False`` (the ``work_done`` receiver, which needs no answer) writes the entry with
+    one ``INSERT … ON CONFLICT DO NOTHING``: the unique constraint, not a savepoint, keeps it once.
 
     The rule, written down: the county is the record's (its ``county_id``), else the person's.
     A kind the scheme does not list (or lists as not in force) earns nothing and writes nothing.
     The entry goes to the person's worker record (linked by user) when there is one; a user with
     no worker record keeps the points on the user (shown under their login name) until a worker
-    record is linked; with neither, nothing is written."""
+    record is linked; with neither, nothing is written. ``share`` (0–1) prorates the rule's
+    points to the part of the work done (a shift left early), rounded down: never more than the
+    time worked."""
     if worker is None and person is not None:
-        worker = worker_of(person)
+        worker = _worker_for_points(person)
+    user_id = getattr(person, "pk", None) if person is not None else None
     if person is None and worker is not None:
-        person = worker.user
-    county_id = getattr(record, "county_id", None) or getattr(
-        getattr(person, "area", None), "county_id", None
-    )
+        user_id = worker.user_id
+    county_id = getattr(record, "county_id", None)
+    if county_id is None:
+        who = person if person is not None else (worker.user if worker is not None else None)
+        county_id = getattr(getattr(who, "area", None), "county_id", None)
     if county_id is None or (worker is None and person is None):
         return None
-    rule = PointRule.objects.filter(county_id=county_id, kind=kind, active=True).first()
-    if rule is None or rule.points == 0:
+    points = _rule_points(county_id, kind)
+    if not points:
         return None
-    area_id = worker.area_id if worker is not None else getattr(person, "area_id", None)
-    if area_id is None:
+    if share is not None and share < 1:
+        points = math.floor(points * max(share, 0.0))
+        if points == 0:
+            return None
+    area = worker.area if worker is not None else getattr(person, "area", None)
+    if area is None:
         return None
     entry = PointEntry(
-        county_id=county_id,
-        area_id=area_id,
-        worker=worker,
-        user=person if getattr(person, "pk", None) else None,
+        county_id=area.county_id or county_id,  # the area's tenant key (as CountyScoped.save)
+        area_id=area.pk,
+        worker_id=worker.pk if worker is not None else None,
+        user_id=user_id,
         kind=kind,
-        points=rule.points,
+        points=points,
         day=day,
         record_type=ContentType.objects.get_for_model(record),
         record_id=record.pk,
     )
+    if not returning:
+        PointEntry.objects.bulk_create([entry], ignore_conflicts=True)
+        return None
     try:
         with transaction.atomic():
-            entry.save()
+            # One INSERT (it returns the id on PostgreSQL and SQLite): the area is known already.
+            PointEntry.objects.bulk_create([entry])
     except IntegrityError:  # granted before: once per record and kind
         return None
     return entry
+
+
+# Per process (issue 19): the points of a kind of work in a county's scheme, and a user's worker
+# record, read on every write that earns points. A change here empties them at once; the other
+# processes see it within ``caching.SECONDS``.
+_rules: ProcessCache[int | None] = ProcessCache()
+_workers: ProcessCache[Worker | None] = ProcessCache()
+post_save.connect(_rules.clear, sender=PointRule, dispatch_uid="workforce_rules_cache")
+post_delete.connect(_rules.clear, sender=PointRule, dispatch_uid="workforce_rules_cache_del")
+post_save.connect(_workers.clear, sender=Worker, dispatch_uid="workforce_workers_cache")
+post_delete.connect(_workers.clear, sender=Worker, dispatch_uid="workforce_workers_cache_del")
+
+
+def _rule_points(county_id: int, kind: str) -> int | None:
+    return _rules.get(
+        (county_id, kind),
+        lambda: (
+            PointRule.objects.filter(county_id=county_id, kind=kind, active=True)
+            .values_list("points", flat=True)
+            .first()
+        ),
+    )
+
+
+def _worker_for_points(user: Any) -> Worker | None:
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return None
+    return _workers.get(user.pk, lambda: worker_of(user))
 
 
 def points_on_work_done(
     sender: Any, record: models.Model, kind: str, day: dt.date, person: Any = None, **kwargs: Any
 ) -> None:
     """The ``work_done`` receiver (connected in ``WorkforceConfig.ready``)."""
-    points_grant(record=record, kind=kind, day=day, person=person, worker=kwargs.get("worker"))
+    points_grant(
+        record=record,
+        kind=kind,
+        day=day,
+        person=person,
+        worker=kwargs.get("worker"),
+        share=kwargs.get("share"),
+        returning=False,
+    )
 
 
 work_done.connect(points_on_work_done, dispatch_uid="workforce_points_on_work_done")

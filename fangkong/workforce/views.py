@@ -15,9 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap
+from fangkong.core.audit import audit_record, client_ip
 from fangkong.core.clock import today_local
 from fangkong.core.forms import perform, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.models import AuditAction
+from fangkong.core.ordering import sorted_households
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import county_admin_required, scoped_login_required
 from fangkong.workforce import points as tables
@@ -60,12 +63,14 @@ def today(request: AuthedRequest) -> HttpResponse:
             .select_related("shift__post")
             .order_by("shift__starts_at")
         )
-        context["households"] = list(
-            HouseholdContact.objects.filter(county_id=worker.county_id, worker=worker)
-            .select_related("household__area")
-            .defer("household__phone")
-            .annotate(members=Count("household__residents"))
-            .order_by("household__address")
+        context["households"] = sorted_households(
+            list(
+                HouseholdContact.objects.filter(county_id=worker.county_id, worker=worker)
+                .select_related("household__area")
+                .defer("household__phone")
+                .annotate(members=Count("household__residents"))
+            ),
+            household="household",
         )
         context["points"] = (
             PointEntry.objects.filter(county_id=worker.county_id, worker=worker).aggregate(
@@ -92,6 +97,16 @@ def clock(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
         if action == "in":
             messages.success(
                 request, _("Clocked in late.") if done.late else _("Clocked in. Thank you.")
+            )
+        elif done.left_early:
+            worked = done.worked or dt.timedelta(0)
+            messages.warning(
+                request,
+                _(
+                    "Clocked out before the end of the shift: marked as leaving early; its points "
+                    "count only the %(minutes)d minutes worked."
+                )
+                % {"minutes": worked.total_seconds() // 60},
             )
         else:
             messages.success(request, _("Clocked out. Thank you for your shift."))
@@ -229,11 +244,27 @@ def worker_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     worker = get_object_or_404(
         Worker.objects.for_user(request.user).select_related("area", "user", "resident"), pk=pk
     )
-    households = list(
-        HouseholdContact.objects.filter(county_id=worker.county_id, worker=worker)
-        .select_related("household__area")
-        .defer("household__phone")
+    households = sorted_households(
+        list(
+            HouseholdContact.objects.filter(county_id=worker.county_id, worker=worker)
+            .select_related("household__area")
+            .defer("household__phone")
+        ),
+        household="household",
     )
+    # A colleague's number to call (issue 15): in full, as a tel: link, for who organises the duty
+    # (the viewing is audited); masked for everyone else.
+    phone, phone_full = worker.phone_masked, False
+    if worker.phone and request.method == "GET" and request.user.may(Cap.DUTY_MANAGE, worker.area):
+        phone, phone_full = worker.phone, True
+        audit_record(
+            user=request.user,
+            action=AuditAction.REVEAL,
+            area=worker.area,
+            obj=worker,
+            field="phone",
+            ip=client_ip(request),
+        )
     entries = list(
         PointEntry.objects.filter(county_id=worker.county_id, worker=worker)
         .select_related("by")
@@ -255,6 +286,8 @@ def worker_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "workforce/worker_detail.html",
         {
             "worker": worker,
+            "phone": phone,
+            "phone_full": phone_full,
             "households": households,
             "entries": entries,
             "total": sum(e.points for e in entries),

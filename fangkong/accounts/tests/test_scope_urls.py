@@ -211,6 +211,7 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "monitoring:checkin_create": lambda o: {"pk": o.case.pk},
     "monitoring:case_link": lambda o: {"pk": o.case.pk},
     "monitoring:alert_handle": lambda o: {"pk": o.alert.pk},
+    "monitoring:village_help": lambda o: {"pk": o.village.pk},
     "screening:list_detail": lambda o: {"pk": o.reconciliation_list.pk},
     "screening:list_feedback": lambda o: {"pk": o.reconciliation_list.pk},
     "screening:list_deadline": lambda o: {"pk": o.reconciliation_list.pk},

@@ -138,6 +138,45 @@ def test_self_registration_rejects_bad_input_and_is_rate_limited(client, checkpo
     assert not PreRegistration.objects.exists()
 
 
+def test_junk_from_one_address_does_not_shut_the_poster_for_others(client, checkpoint):
+    link = f"/k/{checkpoint.register_token}/"
+    junk = {"direction": "in", "subject": "person", "name": "x", "phone": "1"}
+    codes = [client.post(link, junk, REMOTE_ADDR="203.0.113.7").status_code for _ in range(20)]
+    assert codes == [400] * SELF_REGISTRATION_PER_ADDRESS + [429] * (
+        20 - SELF_REGISTRATION_PER_ADDRESS
+    )
+    visitor = {
+        "direction": "in",
+        "subject": "person",
+        "name": "访客甲",
+        "phone": "13800138000",
+        "travel_from": "长沙",
+    }
+    response = client.post(link, visitor, REMOTE_ADDR="198.51.100.1")
+    assert response.status_code == 200 and PreRegistration.objects.count() == 1
+
+
+def test_behind_the_proxy_each_visitor_has_their_own_budget(client, checkpoint, settings):
+    """Every request reaches fangkong from the county's proxy; the budget follows the address
+    the proxy saw, and a client cannot pick another one by sending the header itself."""
+    settings.FANGKONG_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    link = f"/k/{checkpoint.register_token}/"
+    junk = {"direction": "in", "subject": "person", "name": "x", "phone": "1"}
+    via_proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    for i in range(SELF_REGISTRATION_PER_ADDRESS + 3):
+        # the attacker forges a fresh left-most entry each time: the proxy appends the real one
+        forwarded = f"192.0.2.{i}, 203.0.113.7"
+        response = client.post(link, junk, HTTP_X_FORWARDED_FOR=forwarded, **via_proxy)
+    assert response.status_code == 429
+    other = client.post(link, junk, HTTP_X_FORWARDED_FOR="198.51.100.1", **via_proxy)
+    assert other.status_code == 400  # another visitor behind the same proxy is served
+    # not from the proxy: the header is ignored, the peer's own address is counted
+    for _ in range(SELF_REGISTRATION_PER_ADDRESS):
+        client.post(link, junk, HTTP_X_FORWARDED_FOR="198.51.100.2", REMOTE_ADDR="192.0.2.50")
+    spent = client.post(link, junk, HTTP_X_FORWARDED_FOR="198.51.100.3", REMOTE_ADDR="192.0.2.50")
+    assert spent.status_code == 429
+
+
 def test_an_unknown_or_closed_poster_is_gone(client, checkpoint):
     assert client.get("/k/nothing-here/").status_code == 404
     checkpoint.active = False

@@ -315,7 +315,10 @@ _SECTION = re.compile(r"[组栋楼网格村社区单元、：:]|人员|名单|^[
 def row_kind(cells: list[Any]) -> str:
     """'' for a row that may hold a person; 'total', 'footer' or 'section' for one that does not
     (合计 rows, 填表人/审核人 lines, a title such as 一组 or 一、返乡人员 alone on its row)."""
-    texts = [t for t in (cell_text(c) for c in cells) if t]
+    try:  # a row of text cells (every CSV row): str.strip is cell_text for them
+        texts = [t for t in map(str.strip, cells) if t]
+    except TypeError:
+        texts = [t for t in map(cell_text, cells) if t]
     if not texts:
         return "blank"
     first = unicodedata.normalize("NFKC", texts[0]).replace(" ", "")

@@ -13,6 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
@@ -42,13 +43,22 @@ print(json.dumps({
 """
 
 
-def fangkong(var: Path, *args: str, key: str = KEY, code: str | None = None, check: bool = True):
+def fangkong(
+    var: Path,
+    *args: str,
+    key: str = KEY,
+    code: str | None = None,
+    check: bool = True,
+    DATABASE_URL: str = "",  # noqa: N803 - the variable's name
+):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FANGKONG_", "DATABASE"))}
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "FANGKONG_VAR_DIR": str(var),
         "FANGKONG_SECRET_KEY": "s" * 50,
     }
+    if DATABASE_URL:
+        env["DATABASE_URL"] = DATABASE_URL
     if key:
         env["FANGKONG_FIELD_KEY"] = key
     command = (
@@ -119,3 +129,61 @@ def test_no_new_key_is_made_over_an_existing_database(tmp_path):
     refused = fangkong(var, "check", key="", check=False)
     assert refused.returncode != 0 and "does not make a new key" in refused.stderr
     assert not (var / "keys.json").exists()
+
+
+@pytest.mark.postgresql
+def test_postgresql_backup_restores_into_a_new_database(transactional_db, tmp_path):
+    """pg_dump of a loaded database (the test database itself), pg_restore into a new one by
+    ``fangkong restore``, then the counts and a decrypted ID number read there by fangkong."""
+    import psycopg
+    from django.db import connection
+
+    from fangkong.areas.models import Area
+    from fangkong.areas.tests.factories import build_tree
+    from fangkong.core import backup
+    from fangkong.registry.models import Household, Resident
+    from fangkong.registry.tests.factories import (
+        HouseholdFactory,
+        ResidentFactory,
+        make_id_number,
+    )
+
+    tree = build_tree()
+    for n in range(12):
+        household = HouseholdFactory(area=tree["qianjin_g1"])
+        ResidentFactory(household=household, id_number=make_id_number(region="430599", seq=30 + n))
+    first = Resident.objects.order_by("pk").first()
+    before = {
+        "areas": Area.objects.count(),
+        "households": Household.objects.count(),
+        "residents": Resident.objects.count(),
+        "first_id": first.id_number if first else None,
+    }
+    archive = tmp_path / "fangkong.pgdump"
+    backup.backup(archive)
+    assert oct(archive.stat().st_mode & 0o777) == "0o600"
+
+    db = connection.settings_dict
+    name = f"fangkong_restore_{secrets.token_hex(4)}"
+    admin = psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+        dbname="postgres",
+        autocommit=True,
+    )
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{name}"
+        var, key = tmp_path / "new", settings.FIELD_ENCRYPTION_KEY
+        restored = fangkong(var, "restore", str(archive), key=key, DATABASE_URL=url)
+        assert "field key check: ok" in restored.stdout
+        after = json.loads(fangkong(var, key=key, code=COUNTS, DATABASE_URL=url).stdout)
+        assert after == before  # counts and a decrypted ID number
+        wrong = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        refused = fangkong(var, "check", key=wrong, check=False, DATABASE_URL=url)
+        assert refused.returncode != 0 and "does not match" in refused.stderr
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -273,6 +273,14 @@ def test_unknown_link_is_404(client, db):
     assert client.get("/r/" + "x" * 100 + "/").status_code == 404
 
 
+def test_junk_from_one_address_does_not_shut_the_link(client, link, clock):
+    clock.set(local(D, 8))
+    for _ in range(25):
+        client.post(link, {"temperature": "99"}, REMOTE_ADDR="203.0.113.7")
+    assert client.post(link, {"temperature": "36.5"}, REMOTE_ADDR="198.51.100.1").status_code == 302
+    assert CheckIn.objects.count() == 1
+
+
 def test_case_list_filter_renders_only_the_results_for_htmx(client, users, case):
     client.force_login(users["cadre"])
     response = client.get(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import operator
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -29,6 +30,7 @@ from fangkong.core.models import AuditAction
 from fangkong.core.sheets import Sheet, SheetError, cell_text, read_sheet
 from fangkong.core.sheets.columns import ADDRESS_PARTS
 from fangkong.core.sheets.columns import REGISTER as ALIASES
+from fangkong.core.sheets.reading import SkippedRow, row_kind
 from fangkong.core.sheets.values import (
     GB11643_KINDS,
     DateColumn,
@@ -157,6 +159,10 @@ STATUSES = {
     "暂住": ResidenceStatus.INCOMING,
     "流动": ResidenceStatus.INCOMING,
 }
+# The defaults as plain strings (an enum member's ``.value`` is a descriptor call per row).
+RESIDENT_ID = IdType.RESIDENT_ID.value
+OTHER_RELATIONSHIP = Relationship.OTHER.value
+PERMANENT = ResidenceStatus.PERMANENT.value
 SEXES = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
 
 
@@ -237,6 +243,18 @@ class _Row:
     warnings: list[RowError] = field(default_factory=list)
     lost_name: bool = False  # the name holds ?/？/U+FFFD: never replaces a stored name
     place_given: bool = False  # the row names its grid or group
+    # Computed in the workers too: the repeated-ID check's hash of the row's content, and the new
+    # resident's database row after (county, household), as RESIDENT_COLUMNS has them.
+    signature: int = 0
+    record: tuple[Any, ...] = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A plain tuple through the workers' pipe (a slotted dataclass pickles its state as a
+        # dict per row: measured a fifth of the parent's time).
+        return (_Row, _row_state(self))
+
+
+_row_state = operator.attrgetter(*(f.name for f in fields(_Row)))
 
 
 class _RowRejected(Exception):
@@ -294,6 +312,10 @@ class _RowParser:
     (a second phone, an unknown choice, an unreadable date) becomes a warning, never a rejection."""
 
     def __init__(self, *, sheet: Sheet, area: Area) -> None:
+        assert area.county_id is not None
+        # One timestamp for every row of the import, as the database takes it.
+        self.stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.adapt_date = connection.ops.adapt_datefield_value
         self.mapping = sheet.mapping
         self.names = sheet.column_names
         self.fields = set(sheet.mapping.values())
@@ -307,9 +329,17 @@ class _RowParser:
     def column(self, key: str) -> str:
         return self.names.get(key, key)
 
-    def parse_many(self, chunk: list[tuple[int, list[Any]]]) -> list[_Row | RowError]:
-        out: list[_Row | RowError] = []
+    def parse_many(
+        self, chunk: list[tuple[int, list[Any]]]
+    ) -> list[_Row | RowError | tuple[int, str]]:
+        """Each row parsed; a row that holds no person (blank, 合计, a title, 填表人) is
+        ``(number, kind)``: the workers classify the rows, not the process that reads them."""
+        out: list[_Row | RowError | tuple[int, str]] = []
         for number, cells in chunk:
+            kind = row_kind(cells)
+            if kind:
+                out.append((number, kind))
+                continue
             try:
                 out.append(self.parse(number, cells))
             except _RowRejected as rejected:
@@ -364,10 +394,11 @@ class _RowParser:
             )
         values: dict[str, Any] = {"name": name}
 
-        id_type = IdType.RESIDENT_ID
+        # Choices as plain strings (not enum members): cheaper through the workers' pipe.
+        id_type: str = RESIDENT_ID
         if "id_type" in get:
             kind, known = id_type_of(get.get("id_type"))
-            id_type = IdType(kind)
+            id_type = IdType(kind).value
             if not known:
                 unknown("id_type", text("id_type"))
         values["id_type"] = id_type
@@ -423,7 +454,7 @@ class _RowParser:
                 relationship = Relationship.OTHER
                 if rel_text:
                     unknown("relationship", text("relationship"))
-            values["relationship"] = relationship
+            values["relationship"] = relationship.value
         if "residence_status" in get and text("residence_status"):
             status_text = normalise_text(text("residence_status"))
             status = STATUSES.get(status_text) or next(
@@ -432,7 +463,7 @@ class _RowParser:
             if status is None:
                 unknown("residence_status", text("residence_status"))
             else:
-                values["residence_status"] = status
+                values["residence_status"] = status.value
         for flag in FLAGS:
             if flag in get:
                 try:
@@ -510,16 +541,41 @@ class _RowParser:
             household_by = ""
             household_key = (area.pk, "", f"|{address}")
         assert area.pk is not None
+        id_cipher = crypto.encrypt(id_number)
+        id_index_ = id_index(id_number) or ""
+        phone_cipher = crypto.encrypt(phone) if phone else ""
+        phone_index_ = phone_index(phone)
+        v = values
+        record = (
+            v.get("relationship", OTHER_RELATIONSHIP),
+            v["name"],
+            v["id_type"],
+            id_cipher,
+            id_index_,
+            v.get("sex", ""),
+            self.adapt_date(v.get("birth_date")),
+            phone_cipher,
+            phone_index_,
+            v.get("residence_status", PERMANENT),
+            v.get("low_income", False),
+            v.get("elderly_alone", False),
+            v.get("chronic_illness", False),
+            v.get("pregnant", False),
+            v.get("disabled", False),
+            _Importer.notes(v.get("notes", ""), tuple(extra)),
+            self.stamp,
+            self.stamp,
+        )
         return _Row(
             number=number,
             name=name,
             id_type=id_type,
             id_number=id_number,
-            id_index=id_index(id_number) or "",
+            id_index=id_index_,
             phone=phone,
-            id_cipher=crypto.encrypt(id_number),
-            phone_cipher=crypto.encrypt(phone) if phone else "",
-            phone_index=phone_index(phone),
+            id_cipher=id_cipher,
+            phone_cipher=phone_cipher,
+            phone_index=phone_index_,
             household_key=household_key,
             household_number=household_number,
             head_name=head_name or name,
@@ -531,6 +587,8 @@ class _RowParser:
             warnings=warnings,
             lost_name=lost_name,
             place_given=place_given,
+            signature=hash((household_key, tuple(values.items()))),
+            record=record,
         )
 
 
@@ -541,16 +599,19 @@ class _Importer:
     another one (by household number, or by head + address); a household is created only for
     someone who moves into it."""
 
-    def __init__(self, *, sheet: Sheet, area: Area, by: User | None, result: ImportResult) -> None:
+    def __init__(
+        self, *, sheet: Sheet, area: Area, by: User | None, result: ImportResult, stamp: Any
+    ) -> None:
         self.area = area
         assert area.county_id is not None
         self.county_id: int = area.county_id
         self.by = by
         self.result = result
         self.names = sheet.column_names
-        # ID blind index → (row number, hash of the row's content): a million rows must not keep
-        # a million copies of their values (measured: 3.3 GB peak with them).
-        self.seen: dict[str, tuple[int, int]] = {}
+        # ID blind index → the hash of the row's content and the row number as one int (hash
+        # << 32 | row): a million rows must not keep a million copies of their values (measured:
+        # 3.3 GB peak with them), nor a million tuples.
+        self.seen: dict[str, int] = {}
         # Existing households under the area: (area pk, number, head|address) → pk, and
         # (area pk, "", |address) → pk when one household alone has that address.
         self.households: dict[tuple[int, str, str], int | None] = {}
@@ -566,8 +627,7 @@ class _Importer:
             self.households.setdefault((area_id, "", f"{head}|{address}"), pk)
             by_address = (area_id, "", f"|{address}")
             self.households[by_address] = None if by_address in self.households else pk
-        self.now = timezone.now()
-        self.now_db = connection.ops.adapt_datetimefield_value(self.now)
+        self.now_db = stamp
 
     def column(self, key: str) -> str:
         return self.names.get(key, key)
@@ -592,7 +652,7 @@ class _Importer:
         return self.households.get(row.household_key)
 
     @staticmethod
-    def _notes(base: str, extra: tuple[str, ...]) -> str:
+    def notes(base: str, extra: tuple[str, ...]) -> str:
         parts = [base] if base else []
         parts += [e for e in extra if e not in base]
         return "；".join(parts)[:1000]
@@ -657,44 +717,20 @@ class _Importer:
         to_update: list[Resident] = []
         update_fields: set[str] = set()
         moved: list[int] = []  # residents who change household
+        county = (self.county_id,)
         for row, person, target in placed:
             household_id = target if target is not None else self.households[row.household_key]
             assert household_id is not None
             self.result.warnings.extend(row.warnings)
             if person is None:
-                v = row.values
-                notes = self._notes(v.get("notes", ""), row.notes_extra)
-                to_create.append(
-                    (
-                        self.county_id,
-                        household_id,
-                        v.get("relationship", Relationship.OTHER),
-                        v["name"],
-                        v["id_type"],
-                        row.id_cipher,
-                        row.id_index,
-                        v.get("sex", ""),
-                        connection.ops.adapt_datefield_value(v.get("birth_date")),
-                        row.phone_cipher,
-                        row.phone_index,
-                        v.get("residence_status", ResidenceStatus.PERMANENT),
-                        v.get("low_income", False),
-                        v.get("elderly_alone", False),
-                        v.get("chronic_illness", False),
-                        v.get("pregnant", False),
-                        v.get("disabled", False),
-                        notes,
-                        self.now_db,
-                        self.now_db,
-                    )
-                )
+                to_create.append(county + (household_id,) + row.record)
                 self.result.created += 1
                 continue
             values = dict(row.values)
             if row.lost_name:
                 del values["name"]  # never replace a good name with one that lost characters
             if row.notes_extra or "notes" in values:
-                values["notes"] = self._notes(values.get("notes", person.notes), row.notes_extra)
+                values["notes"] = self.notes(values.get("notes", person.notes), row.notes_extra)
             changed = [k for k, v in values.items() if getattr(person, k) != v]
             if person.household_id != household_id:
                 person.household_id = household_id
@@ -723,13 +759,14 @@ class _Importer:
 
     def check_repeat(self, row: _Row) -> bool:
         """A repeated ID in the file: identical rows count once, conflicting ones are rejected."""
-        # Rows of one file are parsed by one code path, so equal rows give equal item orders.
-        signature = hash((row.household_key, tuple(row.values.items())))
+        # Rows of one file are parsed by one code path, so equal rows give equal item orders
+        # (the workers are forked, so they hash as this process does).
+        signature = row.signature & 0xFFFF_FFFF_FFFF_FFFF
         earlier = self.seen.get(row.id_index)
         if earlier is None:
-            self.seen[row.id_index] = (row.number, signature)
+            self.seen[row.id_index] = signature << 32 | row.number
             return True
-        if earlier[1] == signature:
+        if earlier >> 32 == signature:
             self.result.unchanged += 1
             return False
         self.reject(
@@ -737,7 +774,7 @@ class _Importer:
             self.column("id_number"),
             "id_repeated",
             _("This ID number is already in row %(row)d of the file with other details.")
-            % {"row": earlier[0]},
+            % {"row": earlier & 0xFFFF_FFFF},
         )
         return False
 
@@ -763,7 +800,15 @@ def residents_import(
     map (header → field, "" to ignore), e.g. a saved import profile."""
     if by is not None:
         require(by, area, Cap.REGISTER_WRITE)
-    sheet = read_sheet(source, filename, aliases=ALIASES, sheet_name=sheet_name, columns=columns)
+    # The rows are classified (blank, 合计, titles) by the parser, in the workers.
+    sheet = read_sheet(
+        source,
+        filename,
+        aliases=ALIASES,
+        sheet_name=sheet_name,
+        columns=columns,
+        row_filter=_every_row,
+    )
     result = ImportResult(
         unmapped_columns=sheet.unmapped, dry_run=dry_run, sheet_name=sheet.sheet_name
     )
@@ -803,10 +848,16 @@ def residents_import(
     return result
 
 
+def _every_row(cells: list[Any]) -> str:
+    return ""
+
+
 _WORKER_PARSER: _RowParser | None = None
 
 
-def _parse_in_worker(chunk: list[tuple[int, list[Any]]]) -> list[_Row | RowError]:
+def _parse_in_worker(
+    chunk: list[tuple[int, list[Any]]],
+) -> list[_Row | RowError | tuple[int, str]]:
     assert _WORKER_PARSER is not None  # set before the pool forks
     return _WORKER_PARSER.parse_many(chunk)
 
@@ -824,7 +875,7 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[A
 
 def _parsed_in_parallel(
     parser: _RowParser, chunks: Iterator[list[Any]], workers: int
-) -> Iterator[list[_Row | RowError]]:
+) -> Iterator[list[_Row | RowError | tuple[int, str]]]:
     """Parse chunks in forked workers, in order, with a bounded number in flight (memory)."""
     global _WORKER_PARSER
     _WORKER_PARSER = parser
@@ -854,7 +905,7 @@ def _import_rows(
 ) -> None:
     parser = _RowParser(sheet=sheet, area=area)
     bulk.check_constraints_now()
-    importer = _Importer(sheet=sheet, area=area, by=by, result=result)
+    importer = _Importer(sheet=sheet, area=area, by=by, result=result, stamp=parser.stamp)
     chunks = _chunks(sheet.rows, BATCH)
     parsed_chunks = (
         _parsed_in_parallel(parser, chunks, workers)
@@ -864,12 +915,18 @@ def _import_rows(
     for parsed in parsed_chunks:
         batch: list[_Row] = []
         for item in parsed:
+            if type(item) is tuple:
+                if item[1] != "blank":
+                    sheet.skipped.append(SkippedRow(item[0], item[1]))
+                continue
             result.rows += 1
             if isinstance(item, RowError):
                 result.rejected += 1
                 result.errors.append(item)
-            elif importer.check_repeat(item):
-                batch.append(item)
+            elif importer.check_repeat(
+                row := cast(_Row, item)
+            ):  # a tuple's exact type is checked above
+                batch.append(row)
         if batch:
             importer.write(batch)
         if progress:

@@ -5,32 +5,35 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import tempfile
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import close_old_connections, transaction
+from django.db import transaction
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, require
 from fangkong.areas.models import Area
-from fangkong.core import crypto, exports, uploads
+from fangkong.core import board, crypto, exports, uploads
 from fangkong.core.sheets import IGNORE, Sheet, SheetError, cell_text, count_rows, read_sheet
 from fangkong.core.sheets.columns import REGISTER as ALIASES
 from fangkong.core.sheets.reading import alias_lookup, normalise_header
+from fangkong.core.worker import tasks_interrupted
 from fangkong.registry.importing.fields import FIELD_LABELS
 from fangkong.registry.importing.importer import residents_import
 from fangkong.registry.models import ImportJob, ImportProfile
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 assert set(FIELD_LABELS) == set(ALIASES)
@@ -120,7 +123,7 @@ def import_job_map(
 ) -> ImportJob:
     """Record the user's choices for an upload: a worksheet, a use for each column (or a saved
     profile's), and optionally save them as a named profile of the job's area."""
-    if job.user_id != by.pk or job.status == ImportJob.Status.RUNNING:
+    if job.user_id != by.pk or job.status in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
         raise PermissionDenied
     if profile:
         found = ImportProfile.objects.for_area(job.area).filter(name=profile).first()
@@ -184,20 +187,40 @@ def read_column_map(path: Path) -> dict[str, str]:
 
 
 def _progress_key(job: ImportJob) -> str:
-    return f"import-progress:{job.token}"
+    return f"import:{job.token}"
 
 
 def import_job_progress(job: ImportJob) -> tuple[int, int]:
-    """(rows read so far, rows in the file) for the page's progress bar."""
-    return int(cache.get(_progress_key(job), 0)), int(cache.get(_total_key(job), 0))
+    """(rows read so far, rows in the file) for the page's progress bar: the worker writes the
+    count on the board (``core.board``) while the import's transaction is still open."""
+    done, total = board.progress_get(_progress_key(job))
+    return done, job.total_rows or total
 
 
-def _total_key(job: ImportJob) -> str:
-    return f"import-total:{job.token}"
-
-
-def _run(job_pk: int, dry_run: bool) -> None:
+@task
+def import_job_run(job_pk: int, dry_run: bool) -> str:
+    """The task the worker runs (``fangkong worker``): count the rows, import, record the result."""
     job = ImportJob.objects.select_related("user__area", "area").get(pk=job_pk)
+    if job.status not in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
+        return job.status  # failed meanwhile (a dead worker's turn): started again from its page
+    job.status = ImportJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    key = _progress_key(job)
+    try:
+        total = count_rows(Path(job.stored_path), job.sheet_name or None)
+    except Exception:  # the import below reports an unreadable file properly
+        total = 0
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
+    job.total_rows = total
+    board.progress_set(key, 0, total)
+    try:
+        _run(job, dry_run, progress=board.Throttled(key, total=total))
+    finally:
+        board.progress_clear(key)
+    return job.status
+
+
+def _run(job: ImportJob, dry_run: bool, *, progress: Callable[[int], None]) -> None:
     try:
         result = residents_import(
             source=Path(job.stored_path),
@@ -207,15 +230,13 @@ def _run(job_pk: int, dry_run: bool) -> None:
             dry_run=dry_run,
             sheet_name=job.sheet_name or None,
             columns=job.columns or None,
-            progress=lambda n: cache.set(_progress_key(job), n, 3600),
+            progress=progress,
         )
     except Exception as error:  # reported on the page; the import itself rolled back
         job.status = ImportJob.Status.FAILED
         job.error = str(error) if isinstance(error, SheetError) else _("The import failed.")
         if not isinstance(error, SheetError):
-            import logging
-
-            logging.getLogger(__name__).exception("import %s failed", job.token)
+            logger.exception("import %s failed", job.token)
     else:
         job.status = ImportJob.Status.DONE
         job.result = result.as_json() | {
@@ -247,52 +268,67 @@ def _import_over(job: ImportJob) -> None:
 
 
 def import_job_fail(job: ImportJob, *, reason: str = "") -> ImportJob:
-    """Mark a job whose process died (a server restart, a killed worker) as failed, so its owner
-    sees it and can start it again. The import itself ran in one transaction: nothing of it was
-    written. For the task worker or a start-up check; see ``import_jobs_fail_interrupted``."""
+    """Mark a job whose worker died (killed, a server restart) as failed, so its owner sees it
+    and can start it again from its page. The import itself ran in one transaction: nothing of
+    it was written, and the uploaded file is still there."""
     job.status = ImportJob.Status.FAILED
     job.error = reason or _("The import was interrupted (the server restarted); start it again.")
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error", "finished_at"])
+    board.progress_clear(_progress_key(job))
     return job
 
 
-def import_jobs_fail_interrupted() -> int:
-    """Mark every job still "running" as failed: call it when the server or the task worker
-    starts, before any import can run (no import survives its process)."""
+def import_jobs_fail_interrupted(task_ids: list[str] | None = None) -> int:
+    """Mark failed the jobs of ``task_ids`` (tasks of a dead worker) and every job still
+    "queued" or "running" whose task is over or gone (nothing will ever finish it). The worker
+    calls it through ``core.worker.tasks_interrupted`` when it starts and every half minute."""
+    from django_tasks_db.models import DBTaskResult
+
+    live = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    ).values_list("id", flat=True)
+    live_ids = {str(pk) for pk in live} - set(task_ids or [])
     count = 0
-    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING):
-        import_job_fail(job)
-        count += 1
+    pending = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]
+    )
+    for job in pending:
+        if job.task_id not in live_ids:
+            import_job_fail(job)
+            count += 1
     return count
 
 
+def _on_tasks_interrupted(sender: object, *, task_ids: list[str], **kwargs: object) -> None:
+    import_jobs_fail_interrupted(task_ids)
+
+
+tasks_interrupted.connect(_on_tasks_interrupted, dispatch_uid="registry-import-jobs")
+
+
 def import_job_start(*, by: User, job: ImportJob, dry_run: bool) -> ImportJob:
-    """Run the import: in a thread when configured (the page polls), else right away."""
-    if job.user_id != by.pk or job.status == ImportJob.Status.RUNNING:
+    """Queue the import for the task worker; the page polls its progress. A failed job (a bad
+    file, a dead worker) can be started again."""
+    if job.user_id != by.pk or job.status in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
         raise PermissionDenied
     if not Path(job.stored_path).exists():
         raise SheetError(_("The uploaded file has been removed; upload it again."))
     with transaction.atomic():
-        job.status = ImportJob.Status.RUNNING
+        job.status = ImportJob.Status.QUEUED
         job.dry_run = dry_run
         job.result = None
         job.error = ""
-        job.save(update_fields=["status", "dry_run", "result", "error"])
-    cache.set(_progress_key(job), 0, 3600)
-    cache.set(_total_key(job), count_rows(Path(job.stored_path), job.sheet_name or None), 3600)
-    if getattr(settings, "FANGKONG_IMPORT_IN_BACKGROUND", True):
-
-        def target() -> None:
-            try:
-                _run(job.pk, dry_run)
-            finally:
-                close_old_connections()
-
-        threading.Thread(target=target, name=f"import-{job.token}", daemon=True).start()
-    else:
-        _run(job.pk, dry_run)
-        job.refresh_from_db()
+        job.finished_at = None
+        job.total_rows = None
+        job.save(
+            update_fields=["status", "dry_run", "result", "error", "finished_at", "total_rows"]
+        )
+        # The task row is written in this transaction: a worker sees the job and its task
+        # together. (In tests the immediate backend runs the import right here.)
+        enqueued = import_job_run.enqueue(job.pk, dry_run)
+        ImportJob.objects.filter(pk=job.pk).update(task_id=str(enqueued.id))
+    job.refresh_from_db()
     return job
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 import xlsxwriter
@@ -128,6 +129,8 @@ def test_bad_rows_are_reported_with_row_column_and_code(tree):
         (8, "身份证号码", "id_checksum"),
         (11, "身份证号码", "id_repeated"),
     }
+    repeated = next(e for e in result.errors if e.code == "id_repeated")
+    assert re.search(r"(?<!\d)3(?!\d)", repeated.message)  # the earlier row, 3, is named
     # What the register can live without is a warning: the person is kept.
     warnings = {(w.row, w.column, w.code) for w in result.warnings}
     assert warnings == {
@@ -379,15 +382,14 @@ def test_worker_processes_give_the_same_result(tree, monkeypatch):
 
 
 def test_status_page_shows_a_progress_bar_while_running(client, tree, users):
-    from django.core.cache import cache
+    from fangkong.core import board
 
     client.login(username="cadre", password=PASSWORD)
     upload(client, tree["qianjin"], sheet_csv(GOOD))
     job = ImportJob.objects.get()
     job.status = ImportJob.Status.RUNNING
     job.save()
-    cache.set(f"import-progress:{job.token}", 2, 60)
-    cache.set(f"import-total:{job.token}", 5, 60)
+    board.progress_set(f"import:{job.token}", 2, 5)  # the worker writes it during the import
     response = client.get(f"/register/import/{job.token}/status/", HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert 'value="2" max="5"' in html and 'hx-trigger="every 1s"' in html

@@ -220,8 +220,12 @@ def test_village_cadre_submits_today_from_the_page(client, tree, users, now):
     assert response.status_code == 302
     report = DailyReport.objects.get()
     assert report.date == DAY and report.remarks == "无异常" and report.is_zero
-    # Submitting again goes to the amendment form.
-    assert "amend" in client.post(url, {"remarks": "again"}).url
+    # Submitting again says it was already submitted and points to the amendment (issue 15).
+    again = client.post(url, {"remarks": "again"}, follow=True)
+    assert again.redirect_chain[-1][0].startswith(url)
+    text = again.content.decode()
+    assert "已经提交" in text and "更正" in text, text
+    assert DailyReport.objects.get().remarks == "无异常" and DailyReport.objects.get().version == 1
     amend = reverse("reports:village_amend", args=[tree["qianjin"].pk]) + f"?date={DAY}"
     assert client.get(amend).status_code == 200
     assert client.post(amend, {"remarks": "更正", "reason": ""}).status_code == 200  # reason!

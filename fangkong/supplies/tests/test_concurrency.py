@@ -154,3 +154,33 @@ def test_parallel_corrections_of_one_transfer_make_one_reversal(users, tree):
     assert StockBalance.objects.get(store=store, item=item).quantity == 94
     assert StockBalance.objects.get(store=other, item=item).quantity == 6
     _ledger_agrees()
+
+
+def test_a_double_submit_with_one_key_is_one_hand_out(users, tree):
+    """The phone sends the same hand-out twice at once (a double tap, a retry racing the first):
+    one movement, both answers the same, the stock never below 0."""
+    store, item = store_and_item(by=users["cadre"], area=tree["qianjin"], stock=3)
+    body = {
+        "store": store.pk,
+        "item": item.pk,
+        "quantity": 2,
+        "recipient_kind": "staff",
+        "recipient_name": "志愿者",
+    }
+
+    def hand_out(i: int) -> tuple[int, object]:
+        api = APIClient()
+        api.force_authenticate(users["grid_worker"])
+        response = api.post(
+            "/api/v1/ledger/hand-out/", body, format="json", HTTP_IDEMPOTENCY_KEY="double-tap"
+        )
+        return response.status_code, response.json()
+
+    results = _parallel(6, hand_out)
+    assert all(isinstance(r, tuple) for r in results), results
+    assert {status for status, _body in results} == {201}  # type: ignore[misc]
+    bodies = [b for _s, b in results]  # type: ignore[misc]
+    assert all(b == bodies[0] for b in bodies), bodies
+    assert LedgerEntry.objects.handed_out().count() == 1
+    assert StockBalance.objects.get(store=store, item=item).quantity == 1
+    _ledger_agrees()

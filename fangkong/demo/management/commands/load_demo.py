@@ -75,7 +75,10 @@ class Command(BaseCommand):
                 f"{cared['plans']} care plans"
             )
         if reported := reports_demo.build_reports(areas):
-            console.print(f"demo: {reported} daily reports of the last {reports_demo.DAYS} days")
+            console.print(
+                f"demo: {reported} daily reports of the {reports_demo.DAYS} days before today "
+                "(today's are the cadres' to submit)"
+            )
         table = Table(title=f"Demo logins (password: {registry_demo.DEMO_PASSWORD})")
         table.add_column("user")
         table.add_column("role")
