@@ -181,6 +181,8 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "areas:area_add": lambda o: {"parent_pk": o.village.pk},
     "areas:area_edit": lambda o: {"pk": o.village.pk},
     "areas:children": lambda o: {"pk": o.village.pk},
+    # The county's settings (county administrator only: 403 for every other role).
+    "county_settings-detail": lambda o: {"pk": o.village.county_id},
     "accounts:user_edit": lambda o: {"pk": o.account.pk},  # type: ignore[union-attr]
     "accounts:user_active": lambda o: {"pk": o.account.pk},  # type: ignore[union-attr]
     "accounts:user_password": lambda o: {"pk": o.account.pk},  # type: ignore[union-attr]
