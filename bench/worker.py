@@ -269,7 +269,7 @@ def run_compute(path: Path) -> dict:
     county = village.county_id
     households: dict[tuple[int, str], int] = {}
     rows = rejected = 0
-    spooling = 0.0
+    spooling = spooling_cpu = 0.0
 
     def chunks():
         with path.open(encoding="utf-8", newline="") as fh:
@@ -303,7 +303,7 @@ def run_compute(path: Path) -> dict:
                     new_households.append((household, item))
                 residents.append((household, item))
             if write:  # the spool is not part of the floor
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 hh_pg, res_pg, hh_pickle, res_pickle = files
                 hh_rows = []
                 for pk, item in new_households:
@@ -327,8 +327,9 @@ def run_compute(path: Path) -> dict:
                 pickle.dump([r[:-2] + (stamp_sqlite, stamp_sqlite) for r in hh_rows], hh_pickle)
                 pickle.dump([r[:-2] + (stamp_sqlite, stamp_sqlite) for r in res_rows], res_pickle)
                 spooling += time.perf_counter() - began
+                spooling_cpu += time.process_time() - began_cpu
     seconds = time.perf_counter() - start - spooling
-    cpu = _cpu_seconds() - cpu - spooling
+    cpu = _cpu_seconds() - cpu - spooling_cpu
     for fh in files:
         fh.close()
     if write:
@@ -392,7 +393,8 @@ def run_floor(path: Path) -> dict:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")  # as Django's connections have them
-        loading = 0.0
+        loading = loading_cpu = 0.0
+        cpu = _cpu_seconds()
         start = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         for table, columns, spool in (
@@ -402,20 +404,23 @@ def run_floor(path: Path) -> dict:
             marks = ", ".join("?" * len(columns.split(",")))
             with spool.open("rb") as fh:
                 while True:
-                    began = time.perf_counter()
+                    began, began_cpu = time.perf_counter(), time.process_time()
                     try:
                         batch = pickle.load(fh)  # noqa: S301 - our own spool
                     except EOFError:
                         break
                     finally:
                         loading += time.perf_counter() - began  # reading the spool is not timed
+                        loading_cpu += time.process_time() - began_cpu
                     conn.executemany(
                         f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
                         batch,
                     )
         conn.execute("COMMIT")
         seconds = time.perf_counter() - start - loading
+        cpu = _cpu_seconds() - cpu - loading_cpu
         rows = conn.execute("SELECT count(*) FROM registry_resident").fetchone()[0]
+        return {"seconds": seconds, "cpu_seconds": cpu, "rows": rows, "peak_mb": _peak_mb()}
     return {"seconds": seconds, "rows": rows, "peak_mb": _peak_mb()}
 
 

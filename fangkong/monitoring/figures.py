@@ -206,6 +206,13 @@ class MonitoringFigures:
     late_checkins: int = 0
 
 
+def known_by(end: dt.datetime) -> Q:
+    """Cases recorded by ``end``: opened before it on their start day, or backdated to a start
+    day that began before it (a person missed in the report, added later, is in the amendment;
+    a case opened in the evening after the cut-off is not)."""
+    return happened_before(end, day="start_date", at="opened_at")
+
+
 def released_in(window: tuple[dt.datetime, dt.datetime]) -> Q:
     """Released in the window, by when the release was recorded (or the start of its date when
     it is dated another day than it was typed)."""
@@ -231,7 +238,7 @@ def monitoring_figures(
     cases = ObservationCase.objects.in_area(area)
     # As the report day ends (an amendment made in the evening still says how things stood at
     # the cut-off, not with the cases opened since).
-    known = Q(opened_at__lt=window[1])
+    known = known_by(window[1])
     observed = Q(status__in=OBSERVED_STATES, start_date__lte=day) & known
     active = _active_q(day) & known
     missed = _missed_aggregates(day, now or timezone.now(), _active_q(day))

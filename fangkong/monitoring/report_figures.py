@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.monitoring.figures import (
     SLOTS_PER_DAY,
     MonitoringFigures,
+    known_by,
     missed_checkin_cases,
     monitoring_figures,
     released_by,
@@ -74,7 +75,7 @@ def _case_rows(
     def rows(c: FigureContext) -> QuerySet:
         cases = (
             ObservationCase.objects.in_area(c.area)
-            .filter(opened_at__lt=c.window[1])  # as the report day ends
+            .filter(known_by(c.window[1]))  # as the report day ends
             .select_related("resident")
         )
         cases = cases.active_on(c.day) if active else cases

@@ -104,6 +104,7 @@ def today(request: AuthedRequest) -> HttpResponse:
     )
     ending = list(active.filter(planned_end__lte=day).order_by("planned_end", "pk")[:100])
     context = {
+        "can_set_help": user.may(Cap.MONITORING_MANAGE),
         "day": day,
         "slot": slot,
         "slot_label": policy.slot_label(slot) if policy and slot else "",

@@ -316,11 +316,13 @@ class CountySettingsViewSet(viewsets.ViewSet):
         data |= {"county": county.pk, "policy": values["policy"].name}
         return CountySettingsSerializer(data).data
 
-    def retrieve(self, request: AuthedAPIRequest, pk: str | None = None) -> Response:
+    def retrieve(self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any) -> Response:
         return Response(self._data(self._county(request, pk)))
 
     @extend_schema(request=CountySettingsSerializer, responses=CountySettingsSerializer)
-    def partial_update(self, request: AuthedAPIRequest, pk: str | None = None) -> Response:
+    def partial_update(
+        self, request: AuthedAPIRequest, pk: str | None = None, **kwargs: Any
+    ) -> Response:
         county = self._county(request, pk)
         serializer = CountySettingsSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

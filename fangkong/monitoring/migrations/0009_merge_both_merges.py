@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0008_merge_area_help_policy'),
+        ('monitoring', '0008_village_help'),
         ('monitoring', '0008_merge_case_area_and_evening_until_22'),
     ]
 

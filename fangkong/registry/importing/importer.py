@@ -608,9 +608,10 @@ class _Importer:
         self.by = by
         self.result = result
         self.names = sheet.column_names
-        # ID blind index → (row number, hash of the row's content): a million rows must not keep
-        # a million copies of their values (measured: 3.3 GB peak with them).
-        self.seen: dict[str, tuple[int, int]] = {}
+        # ID blind index → the hash of the row's content and the row number as one int (hash
+        # << 32 | row): a million rows must not keep a million copies of their values (measured:
+        # 3.3 GB peak with them), nor a million tuples.
+        self.seen: dict[str, int] = {}
         # Existing households under the area: (area pk, number, head|address) → pk, and
         # (area pk, "", |address) → pk when one household alone has that address.
         self.households: dict[tuple[int, str, str], int | None] = {}
@@ -760,12 +761,12 @@ class _Importer:
         """A repeated ID in the file: identical rows count once, conflicting ones are rejected."""
         # Rows of one file are parsed by one code path, so equal rows give equal item orders
         # (the workers are forked, so they hash as this process does).
-        signature = row.signature
+        signature = row.signature & 0xFFFF_FFFF_FFFF_FFFF
         earlier = self.seen.get(row.id_index)
         if earlier is None:
-            self.seen[row.id_index] = (row.number, signature)
+            self.seen[row.id_index] = signature << 32 | row.number
             return True
-        if earlier[1] == signature:
+        if earlier >> 32 == signature:
             self.result.unchanged += 1
             return False
         self.reject(
@@ -773,7 +774,7 @@ class _Importer:
             self.column("id_number"),
             "id_repeated",
             _("This ID number is already in row %(row)d of the file with other details.")
-            % {"row": earlier[0]},
+            % {"row": earlier & 0xFFFF_FFFF},
         )
         return False
 

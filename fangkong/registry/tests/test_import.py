@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 import xlsxwriter
@@ -128,6 +129,8 @@ def test_bad_rows_are_reported_with_row_column_and_code(tree):
         (8, "身份证号码", "id_checksum"),
         (11, "身份证号码", "id_repeated"),
     }
+    repeated = next(e for e in result.errors if e.code == "id_repeated")
+    assert re.search(r"(?<!\d)3(?!\d)", repeated.message)  # the earlier row, 3, is named
     # What the register can live without is a warning: the person is kept.
     warnings = {(w.row, w.column, w.code) for w in result.warnings}
     assert warnings == {

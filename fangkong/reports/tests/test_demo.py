@@ -145,12 +145,21 @@ def test_seed_002_every_figure_opens_exactly_its_records_and_the_sheet_tells_the
     listed = client.get(figures.FIGURES["monitored_total"].list_url(township, TODAY))
     assert listed.context["count"] == 49
 
-    # Today's reports are the villages' to submit (the demo leaves them): once every village
-    # has, the sheet sent upward is the records, every figure: each village's over its own report
-    # day (it reported before the 16:00 cut-off, so its report ends when it reported).
-    assert not DailyReport.objects.filter(date=TODAY).exists()
-    for _name, code, _h, _g in demo.VILLAGES:
-        services.report_submit(by=users["township"], area=areas[code], day=TODAY, at=now)
+    # Today's reports are the villages' to submit (the demo leaves them, issue 15): each village
+    # reports at the time the demo gives its earlier days (新桥村 late, 东风村 last, now). The
+    # sheet sent upward is the records, every figure: each village's over its own report day (it
+    # reported before the 16:00 cut-off, so its report ends when it reported, and what came after
+    # is in its next report), plus the township's own.
+    demo_villages = [areas[code] for _n, code, _h, _g in demo.VILLAGES]
+    assert not DailyReport.objects.filter(date=TODAY, area__in=demo_villages).exists()
+    deadline = services.deadline_of(township, TODAY)
+    for village_area in demo_villages:
+        at = min(now, deadline - dt.timedelta(minutes=50 + 7 * (village_area.pk % 9)))
+        if village_area.name == LATE:
+            at = deadline + dt.timedelta(minutes=25)
+        elif village_area.name == MISSING:
+            at = now
+        services.report_submit(by=users["township"], area=village_area, day=TODAY, at=at)
     result = rollup.rollup(township, TODAY)
     assert result.missing == []
     own = result.own

@@ -3,11 +3,12 @@ number of households, visits and risk areas around it; the per-process copy of t
 follows a change at once.
 
 Queries of one visit with one registered resident through ``/api/v1/visits/`` with a real token,
-counted on SQLite inside the test's transaction:
+counted on SQLite inside the test's transaction (main of 04:15 included: the household's
+``screened_on`` kept by each visit, one UPDATE):
 
 | before (main, 2026-11-30) | after |
 | --- | --- |
-| a household's first visit 22, a later one 23 (+1 the first time: the content type) | 14, 15 |
+| a household's first visit 23, a later one 24 (+1 the first time: the content type) | 15, 16 |
 
 Gone: the household's area (read with the household), the risk areas (per process), the worker
 record and the scheme's rule (per process), the points entry's area and its savepoint (``ON
@@ -29,7 +30,7 @@ from fangkong.screening.models import HouseholdVisit, PersonCheck
 from fangkong.screening.tests.factories import ROUND_START, RiskAreaFactory, RoundFactory
 from fangkong.workforce.models import PointEntry, PointRule
 
-VISIT = 14  # a household's first visit in the round
+VISIT = 15  # a household's first visit in the round
 AGAIN = VISIT + 1  # a later visit: the earlier one stops being the latest
 
 

@@ -9,7 +9,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0003_dated_areas'),
-        ('monitoring', '0005_slot_names_and_late_readings'),
+        # after both of main's leaves (it also joins them: main had two at the merge)
+        ('monitoring', '0006_case_household_area'),
+        ('monitoring', '0007_policy_2020_evening_until_22'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
