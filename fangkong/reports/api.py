@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -295,6 +295,15 @@ class CountySettingsSerializer(serializers.Serializer):
     policy = serializers.CharField(read_only=True)
 
 
+_COUNTY_ID = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="The county's id (one's own county only)."
+)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[_COUNTY_ID]),
+    partial_update=extend_schema(parameters=[_COUNTY_ID]),
+)
 class CountySettingsViewSet(viewsets.ViewSet):
     """``/api/v1/county-settings/<county id>/``: the county administrator reads (GET) and changes
     (PATCH) the county's report cut-off, due times, amendment limit, check-in slots and case-end
