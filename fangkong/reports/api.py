@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -18,6 +20,7 @@ from fangkong.areas.models import ADMINISTRATIVE_LEVELS, Area
 from fangkong.core.api import ScopedPrimaryKeyField
 from fangkong.core.audit import client_ip
 from fangkong.core.clock import today_local
+from fangkong.core.forms import FIRST_DAY, LAST_DAY
 from fangkong.core.http import AuthedAPIRequest
 from fangkong.reports import county_settings, live, rollup, services
 from fangkong.reports.models import DailyReport, ReportVersion
@@ -58,9 +61,20 @@ class DailyReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReportDayField(serializers.DateField):
+    """A report day: 2000–2099, as on the pages (``core.forms.DayForm``). Outside it a day has no
+    reports, and a far-past day's times fall in Asia/Shanghai's local mean time (+08:05:43)."""
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        day = super().to_internal_value(value)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationError(_("Enter a date between 2000 and 2099."))
+        return day
+
+
 class SubmitSerializer(serializers.Serializer):
     area = ScopedPrimaryKeyField(Area)
-    date = serializers.DateField(required=False)
+    date = ReportDayField(required=False)
     remarks = serializers.CharField(
         max_length=services.REMARKS_MAX, required=False, allow_blank=True, default=""
     )
@@ -75,7 +89,7 @@ class AmendSerializer(serializers.Serializer):
 
 class RollupQuerySerializer(serializers.Serializer):
     area = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-    date = serializers.DateField(required=False)
+    date = ReportDayField(required=False)
 
 
 class FigureSerializer(serializers.Serializer):

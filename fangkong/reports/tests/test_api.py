@@ -88,3 +88,19 @@ def test_rollup_endpoint(api, tree, users):
     assert refused.status_code == 400
     own = api.get(reverse("report-rollup"), {"date": DAY.isoformat()}).json()
     assert own["area_name"] == "白云村" and own["expected"] == 1
+
+
+def test_a_report_day_outside_2000_to_2099_is_refused_as_on_the_pages(api, tree, users):
+    """A far-past day (its deadline in local mean time, +08:05:43) is a 400 naming the field, in
+    the roll-up, the live table and a submit; nothing is written."""
+    api.force_authenticate(users["township"])
+    for name in ("report-rollup", "report-live"):
+        answer = api.get(reverse(name), {"date": "1900-01-01"})
+        assert answer.status_code == 400, name
+        assert "2000" in answer.json()["date"][0]
+    assert api.get(reverse("report-rollup"), {"date": "2099-12-31"}).status_code == 200
+    api.force_authenticate(users["cadre"])
+    refused = api.post(
+        reverse("report-submit"), {"area": tree["qianjin"].pk, "date": "1899-12-31"}, format="json"
+    )
+    assert refused.status_code == 400 and not DailyReport.objects.exists()
