@@ -61,3 +61,11 @@ def remove_old_task_results() -> int:
     cut = timezone.now() - TASK_RESULTS_KEEP
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cut).delete()
     return deleted
+
+
+@task
+def remove_old_idempotency_keys() -> int:
+    """The answers kept for retried writes (``core.idempotency``), after a week."""
+    from fangkong.core.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

@@ -58,6 +58,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("expired-uploads", "fangkong.core.periodic.remove_expired_uploads", dt.timedelta(hours=1)),
     Periodic("expired-tokens", "fangkong.core.periodic.remove_expired_tokens", dt.timedelta(hours=1)),
     Periodic("old-task-results", "fangkong.core.periodic.remove_old_task_results", dt.timedelta(days=1)),
+    Periodic("old-idempotency-keys", "fangkong.core.periodic.remove_old_idempotency_keys", dt.timedelta(hours=6)),
 )  # fmt: skip
 
 

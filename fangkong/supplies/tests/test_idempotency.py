@@ -154,3 +154,28 @@ def test_a_form_with_errors_keeps_its_key_and_keeps_nothing(client, users, stock
     assert not IdempotencyKey.objects.exists()
     assert client.post(url, {**data, "quantity": 1}).status_code == 302
     assert StockBalance.objects.get().quantity == 5
+
+
+def test_the_scheduled_purge_forgets_keys_after_a_week_only(users, stock):
+    """The worker's "old-idempotency-keys" job (``core.periodic``) removes keys older than 7
+    days; a key of today still answers its retry."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fangkong.core import periodic, worker
+
+    store, item = stock
+    api = _api(users["grid_worker"])
+    body = _hand_out(store, item)
+    api.post(HAND_OUT, body, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    api.post(HAND_OUT, body, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyKey.objects.filter(key="old").update(
+        created_at=timezone.now() - dt.timedelta(days=8)
+    )
+    assert "old-idempotency-keys" in {p.name for p in worker.SCHEDULE}
+    assert periodic.remove_old_idempotency_keys.call() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+    again = api.post(HAND_OUT, body, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert StockBalance.objects.get().quantity == 2
