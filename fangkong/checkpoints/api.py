@@ -24,6 +24,7 @@ from fangkong.checkpoints.models import (
     Subject,
     VehicleType,
 )
+from fangkong.core.api import FieldsBuiltOnce
 from fangkong.core.http import AuthedAPIRequest
 from fangkong.core.idempotency import idempotent
 
@@ -54,7 +55,7 @@ class ScopedCheckpointField(serializers.PrimaryKeyRelatedField):
         return Checkpoint.objects.for_user(self.context["request"].user).select_related("area")
 
 
-class OccupantSerializer(serializers.ModelSerializer):
+class OccupantSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """One person in a vehicle: ID and phone written in full, read back masked."""
 
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, default="")
@@ -88,7 +89,7 @@ class OccupantSerializer(serializers.ModelSerializer):
         extra_kwargs = {"travel_from": {"required": False}, "destination": {"required": False}}
 
 
-class PassageSerializer(serializers.ModelSerializer):
+class PassageSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     checkpoint = ScopedCheckpointField()
     occupants = OccupantSerializer(many=True, required=False, default=list)
     notes = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
