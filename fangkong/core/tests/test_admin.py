@@ -71,8 +71,9 @@ def test_the_pages_of_read_only_records_are_labelled_in_chinese(rf):
 def test_admin_labels_are_chinese_and_an_area_has_no_person_name():
     with translation.override("zh-hans"):
         for model, model_admin in admin.site._registry.items():
-            # Django's and django-axes' own operator tables (login lock-outs) keep their labels.
-            if model._meta.app_label in {"auth", "authtoken", "axes"}:
+            # Django's, django-axes' (lock-outs) and django-tasks-db's (task results) tables
+            # keep their own labels.
+            if model._meta.app_label in {"auth", "authtoken", "axes", "django_tasks_database"}:
                 continue
             label = str(model._meta.verbose_name)
             assert not LATIN_WORD.search(label), (model, label)
