@@ -7,6 +7,8 @@ schemathesis conformance run) finds each status it meets in the schema.
 - 403: a role that may not, or a password to change first;
 - 404: an object outside the caller's area (never a 403 that would confirm it exists), or a
   page past the last;
+- 415: a body whose media type cannot be read (a malformed multipart body has none), on the
+  operations that take a body;
 - 422: an ``Idempotency-Key`` reused with another body (where the header is taken);
 - 429: the API's own throttles, where they apply (none today: not added).
 """
@@ -82,6 +84,11 @@ def add_shared_refusals(
             shared["404"] = _response(
                 "Not found in the caller's area (or no such page).", "ErrorDetail"
             )
+            if "requestBody" in operation:
+                shared["415"] = _response(
+                    "The body's media type cannot be read (JSON, a form or multipart).",
+                    "ErrorDetail",
+                )
             if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
                 shared["422"] = _response(
                     "The Idempotency-Key was already used with another request.", "ErrorDetail"
