@@ -231,6 +231,7 @@ R_HEAD_PHONE = 4  # (phone cipher, phone index) when the row is the head's and h
 R_RECORD = 5  # the new resident's database row after (county, household), as RESIDENT_COLUMNS
 R_WARNINGS = 6  # RowErrors of a kept row (something left out); usually ()
 R_DETAIL = 7  # pickled (values, lost_name, notes_extra): only read for a person already stored
+# (None when the county had nobody registered when the import began: no row can be an update)
 # The place: (household key (area pk, number, head|address), what the sheet says about the
 # household ("number", "head" (head + address) or "" (only an address: a person already
 # registered stays in their household)), the area pk, the address, the household number, the
@@ -310,6 +311,8 @@ class _RowParser:
         # Cells read once per process: (column kind, cell) → value, and head cells → names.
         self.known_cells: dict[tuple[str, Any], Any] = {}
         self.heads: dict[Any, str] = {}
+        # Whether rows carry what an update needs (not when nobody of the county is stored yet).
+        self.details = True
         _choice_words()
 
     def column(self, key: str) -> str:
@@ -617,7 +620,9 @@ class _RowParser:
             head_phone,
             record,
             tuple(warnings) if warnings else NO_WARNINGS,
-            pickle.dumps((values, lost_name, tuple(extra)), protocol=pickle.HIGHEST_PROTOCOL),
+            pickle.dumps((values, lost_name, tuple(extra)), protocol=pickle.HIGHEST_PROTOCOL)
+            if self.details
+            else None,
         )
 
 
@@ -950,6 +955,7 @@ def _import_rows(
     parser = _RowParser(sheet=sheet, area=area)
     bulk.check_constraints_now()
     importer = _Importer(sheet=sheet, area=area, by=by, result=result, stamp=parser.stamp)
+    parser.details = importer.county_has_residents  # before the workers fork
     chunks = _chunks(sheet.rows, BATCH)
     parsed_chunks = (
         _parsed_in_parallel(parser, chunks, workers)
