@@ -534,9 +534,9 @@ class _RowParser:
         for flag in FLAGS:
             if flag in get:
                 flag_cell = get[flag]
-                known = self.known_cells.get((FLAGS[0], flag_cell))
-                if known is not None:
-                    values[flag] = known
+                flag_known = self.known_cells.get((FLAGS[0], flag_cell))
+                if flag_known is not None:
+                    values[flag] = flag_known
                     continue
                 try:
                     values[flag] = parse_flag(flag_cell)
@@ -699,7 +699,7 @@ class _Importer:
     # -- a batch of rows -------------------------------------------------------------------
     def write(self, batch: list[_Row]) -> None:
         households = self.households
-        existing: dict[str, Resident] = {}
+        existing: dict[str | None, Resident] = {}
         if self.county_has_residents:
             found = bulk.existing_residents(self.county_id, [row[R_INDEX] for row in batch])
             if found:
@@ -965,7 +965,7 @@ def _import_rows(
     for parsed in parsed_chunks:
         batch: list[_Row] = []
         for item in parsed:
-            if type(item) is RowError:
+            if isinstance(item, RowError):
                 result.rows += 1
                 result.rejected += 1
                 result.errors.append(item)
