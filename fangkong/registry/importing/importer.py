@@ -962,6 +962,20 @@ def _import_rows(
         if workers > 1
         else map(parser.parse_many, chunks)
     )
+    with bulk.roomy_cache():
+        _write_chunks(
+            parsed_chunks, sheet=sheet, importer=importer, result=result, progress=progress
+        )
+
+
+def _write_chunks(
+    parsed_chunks: Iterator[list[_Row | RowError | tuple[int, str]]],
+    *,
+    sheet: Sheet,
+    importer: _Importer,
+    result: ImportResult,
+    progress: Callable[[int], None] | None,
+) -> None:
     for parsed in parsed_chunks:
         batch: list[_Row] = []
         for item in parsed:
