@@ -45,6 +45,7 @@ from fangkong.core.audit import client_ip
 from fangkong.core.clock import today_local
 from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.idempotency import idempotent_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
 from fangkong.core.ratelimit import public_rate_limited
@@ -215,6 +216,7 @@ def _checkpoint(request: AuthedRequest, pk: int) -> Checkpoint:
 
 
 @scoped_login_required
+@idempotent_page
 def desk(request: AuthedRequest, pk: int) -> HttpResponse:
     """The registration page at the barrier: one POST registers a passage."""
     checkpoint = _checkpoint(request, pk)
@@ -301,6 +303,10 @@ def _prefill(pre: PreRegistration | None) -> dict[str, Any]:
     rows: dict[str, Any] = dict(data)
     if pre.subject == Subject.VEHICLE:
         rows.update({"occ-1-name": pre.name, "occ-1-destination": pre.destination})
+        for seat, other in enumerate(pre.other_people, start=2):  # their numbers stay here
+            rows.update(
+                {f"occ-{seat}-name": other["name"], f"occ-{seat}-destination": pre.destination}
+            )
     return {
         "form": PassageForm(initial={**data, "vehicle_type": "car"}),
         "pre_open": pre,
@@ -320,6 +326,7 @@ def desk_check(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @scoped_login_required
+@idempotent_page
 def scan(request: AuthedRequest, pk: int) -> HttpResponse:
     """A pass scanned (or its number typed): checked and recorded in one request."""
     checkpoint = _checkpoint(request, pk)
@@ -362,6 +369,7 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @scoped_login_required
+@idempotent_page
 def pending_confirm(request: AuthedRequest, pk: int, pre_pk: int) -> HttpResponse:
     checkpoint = _checkpoint(request, pk)
     pre = get_object_or_404(
@@ -491,6 +499,7 @@ def referral_list(request: AuthedRequest) -> HttpResponse:
 
 
 @scoped_login_required
+@idempotent_page
 def referral_propose(request: AuthedRequest, pk: int) -> HttpResponse:
     passage = get_object_or_404(
         Passage.objects.for_user(request.user).select_related("checkpoint"), pk=pk
@@ -547,6 +556,7 @@ def pass_list(request: AuthedRequest) -> HttpResponse:
 
 
 @scoped_login_required
+@idempotent_page
 def pass_create(request: AuthedRequest, household_pk: int) -> HttpResponse:
     _manager(request)
     household = get_object_or_404(
@@ -674,6 +684,7 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
     if checkpoint is None:
         return render(request, "checkpoints/self_register_gone.html", status=404)
     form = SelfRegistrationForm(request.POST or None)
+    occupant_errors: list[str] = []
     status = 200
     if request.method == "POST":
         if public_rate_limited(
@@ -693,10 +704,15 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             try:
                 pre = services.pre_registration_submit(
-                    checkpoint=checkpoint, details=form.details()
+                    checkpoint=checkpoint, details=form.details(), others=form.others()
                 )
             except ValidationError as error:
-                apply_errors(form, error)
+                if hasattr(error, "error_dict"):
+                    occupant_errors = [
+                        m for e in error.error_dict.pop("occupants", []) for m in e.messages
+                    ]
+                if not hasattr(error, "error_dict") or error.error_dict:
+                    apply_errors(form, error)
                 status = 400
             else:
                 return render(
@@ -709,6 +725,11 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "checkpoints/self_register.html",
-        {"checkpoint": checkpoint, "form": form},
+        {
+            "checkpoint": checkpoint,
+            "form": form,
+            "others": form.other_rows(),
+            "occupant_errors": occupant_errors,
+        },
         status=status,
     )
