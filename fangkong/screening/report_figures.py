@@ -4,9 +4,10 @@ the coverage, and people with travel through a risk area. Registered in ``Screen
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -14,11 +15,14 @@ from fangkong.registry.models import Household
 from fangkong.reports.figures import (
     HOUSEHOLDS,
     PEOPLE,
+    Areas,
     Figure,
     FigureContext,
     Records,
+    Window,
     percent,
     register,
+    shared_below,
 )
 from fangkong.screening import figures
 from fangkong.screening.models import HouseholdVisit, PersonCheck, ScreeningRound, VisitOutcome
@@ -36,6 +40,44 @@ def _screened(ctx: FigureContext) -> int:
 
 def _travellers(ctx: FigureContext) -> int:
     return ctx.shared("risk_area_travellers", figures.risk_area_travellers)
+
+
+# The same computations for a roll-up's area and every area below it at once (one grouped
+# query each: ``figures.compute_below``).
+
+
+@shared_below("households")
+def _households_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    rows = Household.objects.in_area(areas.area)
+    return {key: v["n"] for key, v in areas.aggregate(rows, "area", n=Count("pk")).items()}
+
+
+@shared_below("households_screened")
+def _screened_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    """The visits' households, grouped by the visit's area: the household's own (kept on each
+    of its visits), so a household is counted in one area only."""
+    rows = HouseholdVisit.objects.in_area(areas.area).filter(
+        outcome=VisitOutcome.VISITED, visited_on__lte=day
+    )
+    return {
+        key: v["n"]
+        for key, v in areas.aggregate(rows, "area", n=Count("household", distinct=True)).items()
+    }
+
+
+@shared_below("risk_area_travellers")
+def _travellers_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    rows = (
+        PersonCheck.objects.in_area(areas.area)
+        .travelled()
+        .filter(via_risk_area=True, visit__visited_on__lte=day)
+    )
+    return {
+        key: v["n"]
+        for key, v in areas.aggregate(
+            rows, "visit__area", n=Count("person_key", distinct=True)
+        ).items()
+    }
 
 
 def _latest_round(ctx: FigureContext) -> ScreeningRound | None:

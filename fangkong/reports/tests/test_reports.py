@@ -187,11 +187,9 @@ def test_rollup_runs_a_constant_number_of_queries(tree, users):
     with CaptureQueriesContext(connection) as many:
         result = rollup.rollup(tree["township"], DAY)
     assert result.expected == 8 and len(result.missing) == 4
-    # The township's own row costs one figure computation per village (its figures over the
-    # township less each village's); nothing else grows with the villages.
-    with CaptureQueriesContext(connection) as one:
-        figures.compute(tree["qianjin"], DAY)
-    assert len(many.captured_queries) == len(few.captured_queries) + 6 * len(one.captured_queries)
+    # Every figure of the township and of each village (for its own row) from the same grouped
+    # queries: nothing grows with the villages.
+    assert len(many.captured_queries) == len(few.captured_queries)
 
 
 def test_trend_from_the_snapshots(tree, users):
