@@ -93,7 +93,7 @@ Window = tuple[dt.datetime, dt.datetime]
 
 def _additive(aggregate: Aggregate) -> bool:
     """A count or a sum of rows: the sums of its parts add up to it."""
-    return isinstance(aggregate, Count | Sum) and not aggregate.distinct
+    return isinstance(aggregate, Count | Sum) and not getattr(aggregate, "distinct", False)
 
 
 def _empty(aggregate: Aggregate) -> object:
@@ -117,10 +117,17 @@ class Areas:
 
     def __init__(self, area: Area) -> None:
         self.area = area
+        self._once: dict[str, object] = {}
 
     @property
     def keys(self) -> list[int]:
         return [self.area.pk]
+
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()`` made once for these areas: one query that serves several figures."""
+        if name not in self._once:
+            self._once[name] = compute()
+        return self._once[name]  # type: ignore[return-value]
 
     def aggregate(self, rows: QuerySet, field: str, **aggregates: Aggregate) -> dict[int, dict]:
         """``rows`` (of ``self.area``'s subtree) aggregated for each area, by key: ``field``

@@ -32,6 +32,7 @@ from fangkong.reports.figures import (
     Figure,
     Number,
     ReportForm,
+    compute_below,
     own_part,
     report_day,
     with_parts,
@@ -197,6 +198,7 @@ def own_figure(
     rows = {row.area.pk: row for row in table.rows}
     whole: dict[str, Number] = {}
     parts: list[dict[str, Number]] = [{} for _child in below]
+    from_records = []
     for key in keys:
         if FIGURES[key].ratio_of is not None:
             continue  # recomputed from its parts by ``own_part``
@@ -206,8 +208,14 @@ def own_figure(
             for part, child in zip(parts, below, strict=True):
                 part[key] = rows[child.pk].counts[count]
         else:
-            whole[key] = FIGURES[key].value(table.total.area, day)
+            from_records.append(key)
+    if from_records:  # the area's and every area's below from the same grouped queries
+        values, by_child = compute_below(
+            table.total.area, below, day, ReportForm("own", figure.label, from_records)
+        )
+        for key in from_records:
+            whole[key] = values[key]
             for part, child in zip(parts, below, strict=True):
-                part[key] = FIGURES[key].value(child, day)
+                part[key] = by_child[child.pk][key]
     form = ReportForm("own", figure.label, keys)
     return own_part(whole, parts, form)

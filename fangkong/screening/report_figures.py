@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from django.db.models import Count, Exists, Min, OuterRef, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -46,23 +46,30 @@ def _travellers(ctx: FigureContext) -> int:
 # query each: ``figures.compute_below``).
 
 
+def _households_counts(areas: Areas, day: dt.date) -> dict[int, dict]:
+    """Households in the register and those screened by ``day`` (``Household.screened_on``,
+    the first day a visit of the county's screening found someone, kept by the visits: the
+    same households as the visits' count, which a test holds), of each of ``areas``: one pass
+    over the households' (county, area, screened_on) index."""
+    return areas.once(
+        "households",
+        lambda: areas.aggregate(
+            Household.objects.in_area(areas.area),
+            "area",
+            n=Count("pk"),
+            screened=Count("pk", filter=Q(screened_on__lte=day)),
+        ),
+    )
+
+
 @shared_below("households")
 def _households_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
-    rows = Household.objects.in_area(areas.area)
-    return {key: v["n"] for key, v in areas.aggregate(rows, "area", n=Count("pk")).items()}
+    return {key: v["n"] for key, v in _households_counts(areas, day).items()}
 
 
 @shared_below("households_screened")
 def _screened_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
-    """The visits' households, grouped by the visit's area: the household's own (kept on each
-    of its visits), so a household is counted in one area only."""
-    rows = HouseholdVisit.objects.in_area(areas.area).filter(
-        outcome=VisitOutcome.VISITED, visited_on__lte=day
-    )
-    return {
-        key: v["n"]
-        for key, v in areas.aggregate(rows, "area", n=Count("household", distinct=True)).items()
-    }
+    return {key: v["screened"] for key, v in _households_counts(areas, day).items()}
 
 
 @shared_below("risk_area_travellers")
