@@ -661,6 +661,7 @@ def measure(
     dashboards_only: bool = False,
     old_schema: bool = False,
     explain: bool = False,
+    profile: bool = False,
 ) -> list[dict]:
     from django.test import Client
     from django.urls import reverse
@@ -690,9 +691,23 @@ def measure(
 
     for what, fn in (
         *([] if dashboards_only else [("county roll-up", ours_rollup())]),
+        *([] if dashboards_only else [("township roll-up", ours_rollup(objs["township"]))]),
         ("county dashboard", ours_dashboard()),
         ("township dashboard", ours_dashboard(objs["township"])),
     ):
+        if profile:  # where the time goes besides the database (cProfile, cumulative)
+            import cProfile
+            import io
+            import pstats
+
+            fn()
+            profiler = cProfile.Profile()
+            profiler.enable()
+            fn()
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
+            console.print(f"profile of the {what}:\n{out.getvalue()}", markup=False)
         with CaptureQueriesContext(connection) as captured:
             fn()
         slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:4]
@@ -793,6 +808,9 @@ def main() -> None:
     parser.add_argument(
         "--explain", action="store_true", help="print EXPLAIN ANALYZE of the slowest queries"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="print a cProfile of each measured path"
+    )
     args = parser.parse_args()
     with pgcluster.cluster() as url:
         setup_django(url)
@@ -805,7 +823,13 @@ def main() -> None:
         objs = build(args, day)
         console.print(f"built in {time.perf_counter() - started:.0f} s")
         measured = measure(
-            objs, day, args.repeat, args.dashboards_only, args.old_schema, args.explain
+            objs,
+            day,
+            args.repeat,
+            args.dashboards_only,
+            args.old_schema,
+            args.explain,
+            args.profile,
         )
     table = Table(title=f"Reports at county size (PostgreSQL 15, median of {args.repeat})")
     columns = ["what", "fangkong", "hand-written SQL (today's schema)", "ratio", "goals"]
