@@ -44,6 +44,7 @@ from fangkong.core.audit import client_ip
 from fangkong.core.clock import today_local
 from fangkong.core.forms import DayForm, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.idempotency import idempotent_page
 from fangkong.core.masking import first_name
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import capability_required, scoped_login_required
@@ -110,6 +111,7 @@ def errand_list(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.CARE_WRITE)
+@idempotent_page
 def errand_create(request: AuthedRequest) -> HttpResponse:
     """A request taken on the phone or at the door: find the household, then what it needs."""
     households = Household.objects.for_user(request.user).select_related("area").defer("phone")
@@ -203,6 +205,7 @@ def _errand_form(
 
 
 @capability_required(Cap.CARE_WRITE)
+@idempotent_page
 def errand_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     errand = get_object_or_404(_errands(request), pk=pk)
     return _errand_form(
@@ -218,6 +221,7 @@ def errand_assign(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.CARE_WRITE)
+@idempotent_page
 def errand_done(request: AuthedRequest, pk: int) -> HttpResponse:
     return _errand_form(
         request,
@@ -230,6 +234,7 @@ def errand_done(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.CARE_WRITE)
+@idempotent_page
 def errand_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     return _errand_form(
         request,
@@ -242,6 +247,7 @@ def errand_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.CARE_WRITE)
+@idempotent_page
 def errand_repay(request: AuthedRequest, pk: int) -> HttpResponse:
     return _errand_form(
         request,
@@ -349,6 +355,7 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.CARE_MANAGE)
+@idempotent_page
 def plan_create(request: AuthedRequest) -> HttpResponse:
     residents = (
         Resident.objects.for_user(request.user)
@@ -415,6 +422,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.CARE_WRITE)
+@idempotent_page
 def plan_visit(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(_plans(request), pk=pk)
     form = VisitForm(request.POST or None)
@@ -440,6 +448,7 @@ def plan_visit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.CARE_MANAGE)
+@idempotent_page
 def plan_end(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(_plans(request), pk=pk)
     form = EndForm(request.POST or None)

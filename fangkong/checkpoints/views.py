@@ -45,6 +45,7 @@ from fangkong.core.audit import client_ip
 from fangkong.core.clock import today_local
 from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.idempotency import idempotent_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import scoped_login_required
 from fangkong.core.ratelimit import public_rate_limited
@@ -215,6 +216,7 @@ def _checkpoint(request: AuthedRequest, pk: int) -> Checkpoint:
 
 
 @scoped_login_required
+@idempotent_page
 def desk(request: AuthedRequest, pk: int) -> HttpResponse:
     """The registration page at the barrier: one POST registers a passage."""
     checkpoint = _checkpoint(request, pk)
@@ -320,6 +322,7 @@ def desk_check(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @scoped_login_required
+@idempotent_page
 def scan(request: AuthedRequest, pk: int) -> HttpResponse:
     """A pass scanned (or its number typed): checked and recorded in one request."""
     checkpoint = _checkpoint(request, pk)
@@ -362,6 +365,7 @@ def scan(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @scoped_login_required
+@idempotent_page
 def pending_confirm(request: AuthedRequest, pk: int, pre_pk: int) -> HttpResponse:
     checkpoint = _checkpoint(request, pk)
     pre = get_object_or_404(
@@ -491,6 +495,7 @@ def referral_list(request: AuthedRequest) -> HttpResponse:
 
 
 @scoped_login_required
+@idempotent_page
 def referral_propose(request: AuthedRequest, pk: int) -> HttpResponse:
     passage = get_object_or_404(
         Passage.objects.for_user(request.user).select_related("checkpoint"), pk=pk
@@ -547,6 +552,7 @@ def pass_list(request: AuthedRequest) -> HttpResponse:
 
 
 @scoped_login_required
+@idempotent_page
 def pass_create(request: AuthedRequest, household_pk: int) -> HttpResponse:
     _manager(request)
     household = get_object_or_404(

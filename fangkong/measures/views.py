@@ -18,6 +18,7 @@ from fangkong.accounts.access import Cap
 from fangkong.core.clock import today_local
 from fangkong.core.forms import DayForm, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.idempotency import idempotent_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import capability_required, scoped_login_required
 from fangkong.measures import figures, services
@@ -113,6 +114,7 @@ def disinfection(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.MEASURES_MANAGE)
+@idempotent_page
 def place_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request,
@@ -125,6 +127,7 @@ def place_create(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.MEASURES_WRITE)
+@idempotent_page
 def disinfection_record(request: AuthedRequest, pk: int) -> HttpResponse:
     place = get_object_or_404(KeyPlace.objects.for_user(request.user).select_related("area"), pk=pk)
     return _form_page(
@@ -156,6 +159,7 @@ def gathering_list(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.MEASURES_WRITE)
+@idempotent_page
 def gathering_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request,
@@ -168,6 +172,7 @@ def gathering_create(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.MEASURES_WRITE)
+@idempotent_page
 def gathering_outcome(request: AuthedRequest, pk: int) -> HttpResponse:
     gathering = get_object_or_404(Gathering.objects.for_user(request.user), pk=pk)
     return _form_page(
@@ -214,6 +219,7 @@ def venue_list(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.MEASURES_WRITE)
+@idempotent_page
 def venue_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request,
@@ -226,6 +232,7 @@ def venue_create(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.MEASURES_WRITE)
+@idempotent_page
 def venue_check(request: AuthedRequest, pk: int) -> HttpResponse:
     venue = get_object_or_404(Venue.objects.for_user(request.user), pk=pk)
     checks = list(venue.checks.select_related("by").order_by("-day", "-pk")[:10])
@@ -266,6 +273,7 @@ def publicity_list(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.MEASURES_WRITE)
+@idempotent_page
 def publicity_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request,
@@ -303,6 +311,7 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
 
 
 @capability_required(Cap.INSPECTIONS_WRITE)
+@idempotent_page
 def inspection_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request,
@@ -337,6 +346,7 @@ def inspection_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.INSPECTIONS_WRITE)
+@idempotent_page
 def finding_add(request: AuthedRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(_inspections(request), pk=pk)
     back = reverse("measures:inspection_detail", args=[inspection.pk])
@@ -352,6 +362,7 @@ def finding_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.FINDINGS_WRITE)
+@idempotent_page
 def finding_close(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(
         Finding.objects.for_user(request.user).select_related("inspection__area"), pk=pk
@@ -368,6 +379,7 @@ def finding_close(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.INSPECTIONS_WRITE)
+@idempotent_page
 def accountability_add(request: AuthedRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(_inspections(request), pk=pk)
     return _form_page(

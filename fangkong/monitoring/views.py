@@ -27,6 +27,7 @@ from fangkong.core.audit import client_ip
 from fangkong.core.clock import local_tz, today_local
 from fangkong.core.forms import apply_errors, perform, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.idempotency import idempotent_page
 from fangkong.core.masking import first_name
 from fangkong.core.ordering import sorted_households
 from fangkong.core.pagination import paginate
@@ -130,6 +131,7 @@ def _batch_slot(request: AuthedRequest) -> tuple[ObservationPolicy | None, int |
 
 
 @register_writer_required
+@idempotent_page
 def checkin_batch(request: AuthedRequest) -> HttpResponse:
     """Everyone due in the slot on one screen: a number each, one save. A fever raises its alert
     as a single entry does; an error stays beside its row and nothing is saved until all are
@@ -250,6 +252,7 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @register_writer_required
+@idempotent_page
 def case_create(request: AuthedRequest) -> HttpResponse:
     form = CaseOpenForm(request.POST or None, user=request.user)
     picked: Resident | None = None
@@ -404,6 +407,7 @@ def _slot_to_preselect(case: ObservationCase, chosen: str | None) -> int:
 
 
 @register_writer_required
+@idempotent_page
 def checkin_create(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(_cases(request), pk=pk)
     form = CheckInForm(

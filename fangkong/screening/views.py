@@ -22,6 +22,7 @@ from fangkong.areas.models import Area
 from fangkong.core.audit import client_ip
 from fangkong.core.forms import apply_errors, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.idempotency import idempotent_page
 from fangkong.core.ordering import in_house_order
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import (
@@ -209,6 +210,7 @@ def unvisited(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @register_writer_required
+@idempotent_page
 def visit_create(request: AuthedRequest, pk: int, household_pk: int) -> HttpResponse:
     """The phone form at the door: who is home, where from, symptoms; or 'nobody home'."""
     screening_round = _get_round(request, pk)

@@ -272,7 +272,6 @@ def donation_create(request: AuthedRequest) -> HttpResponse:
         {
             "title": _("Record a donation"),
             "form": form,
-            "idempotent": True,
             "cancel_url": reverse("supplies:donation_list"),
         },
     )

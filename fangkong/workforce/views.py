@@ -19,6 +19,7 @@ from fangkong.core.audit import audit_record, client_ip
 from fangkong.core.clock import today_local
 from fangkong.core.forms import perform, submit
 from fangkong.core.http import AuthedRequest
+from fangkong.core.idempotency import idempotent_page
 from fangkong.core.models import AuditAction
 from fangkong.core.ordering import sorted_households
 from fangkong.core.pagination import paginate
@@ -240,6 +241,7 @@ def people(request: AuthedRequest) -> HttpResponse:
 
 
 @scoped_login_required
+@idempotent_page
 def worker_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     worker = get_object_or_404(
         Worker.objects.for_user(request.user).select_related("area", "user", "resident"), pk=pk

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from fangkong.accounts.access import Cap
 from fangkong.accounts.models import Role
 
 register = template.Library()
@@ -20,6 +21,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "monitoring": (N_("Monitoring"), "monitoring:today"),
     "temperatures": (N_("Temperatures"), "monitoring:checkin_batch"),
     "alerts": (N_("Alerts"), "monitoring:alert_list"),
+    "sheets": (N_("Self-report sheets"), "monitoring:case_sheets"),
+    "village_help": (N_("Number to call and fever advice"), "monitoring:my_village_help"),
     "checkpoints": (N_("Checkpoints"), "checkpoints:list"),
     "duty": (N_("Duty"), "workforce:today"),
     "errands": (N_("Errands"), "care:errand_list"),
@@ -43,7 +46,7 @@ PRIMARY: dict[str, list[str]] = {
     Role.INSPECTOR: ["measures", "reports"],
     Role.VIEWER: ["reports"],
 }
-WRITERS_ONLY = {"temperatures", "import"}
+WRITERS_ONLY = {"temperatures", "import", "sheets"}
 
 
 @register.simple_tag(takes_context=True)
@@ -58,6 +61,8 @@ def role_menu(context: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         hidden.add("export")
     if not user.is_county_admin:
         hidden |= {"audit", "accounts"}
+    if not user.may(Cap.MONITORING_MANAGE, user.area):
+        hidden.add("village_help")
     keys = [k for k in keys if k not in hidden]
     primary = [k for k in PRIMARY.get(user.role, []) if k in keys]
 

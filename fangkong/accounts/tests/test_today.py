@@ -68,3 +68,27 @@ def test_the_stranger_does_not_see_another_villages_people(client, users, tree, 
     client.force_login(users["stranger"])
     page = client.get(reverse("home")).content.decode()
     assert case.resident.name not in page
+
+
+def test_the_sheets_and_the_fever_advice_are_in_the_menu_of_those_who_use_them(
+    client, users, tree, clock
+):
+    """The self-report sheets are printed by whoever writes the register; the number to call and
+    the fever advice are set by those who manage monitoring (the cadre, the doctor, above): both
+    are one tap from the phone menu, and absent where the page would refuse."""
+    clock.set(local(D, 8))
+    sheets = reverse("monitoring:case_sheets")
+    help_page = reverse("monitoring:my_village_help")
+    for role, has_sheets, has_help in [
+        ("cadre", True, True),
+        ("doctor", True, True),
+        ("grid_worker", True, False),
+        ("viewer", False, False),
+    ]:
+        client.force_login(users[role])
+        page = client.get(reverse("home")).content.decode()
+        assert (f'href="{sheets}"' in page) is has_sheets, role
+        assert (f'href="{help_page}"' in page) is has_help, role
+        for url, shown in ((sheets, has_sheets), (help_page, has_help)):
+            if shown:
+                assert client.get(url, follow=True).status_code == 200, (role, url)
