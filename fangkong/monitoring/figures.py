@@ -121,11 +121,21 @@ def _missed_filters(day: dt.date, now: dt.datetime) -> dict[int, Q]:
     return filters
 
 
+def _recorded(day: dt.date, slot: int) -> Exists:
+    """The case has a reading for (day, slot): one probe of the check-ins' unique
+    (county, case, date, slot) index (the case's county named, so that the index serves)."""
+    return Exists(
+        CheckIn.objects.filter(
+            county_id=OuterRef("county_id"), case=OuterRef("pk"), date=day, slot=slot
+        )
+    )
+
+
 def _missed_aggregates(day: dt.date, now: dt.datetime, among: Q) -> dict[str, Count]:
     """One count per slot closed by ``now``: cases ``among`` those given, due, with no reading."""
     aggregates: dict[str, Count] = {}
     for slot, due in _missed_filters(day, now).items():
-        recorded = Exists(CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot))
+        recorded = _recorded(day, slot)
         aggregates[f"missed_{slot}"] = Count("pk", filter=among & due & ~Q(recorded))
     return aggregates
 
@@ -168,7 +178,7 @@ def missed_checkin_cases(
                 closed = policy.slot_end(day, slot)
                 if not start <= closed < stop:
                     continue
-                recorded = Exists(CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot))
+                recorded = _recorded(day, slot)
                 missed = (
                     Q(policy_id=policy.pk, opened_at__lt=closed) & _active_q(day) & ~Q(recorded)
                 )

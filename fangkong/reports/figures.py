@@ -29,7 +29,18 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TypeVar
 
-from django.db.models import Aggregate, Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    IntegerField,
+    Model,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +50,7 @@ from fangkong.core.clock import local_tz
 
 Number = int | float
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 class FigureContext:
@@ -138,6 +150,12 @@ class Areas:
         """Items read once for the whole area, each with its area's id: the items of each key."""
         return {self.area.pk: [item for _area_id, item in items]}
 
+    def placed(self, rows: QuerySet[M], field: str) -> QuerySet[M]:
+        """``rows`` of the area's subtree by the id of their area (``field``): for the rows of
+        a table that carries its area, the (county, area) indexes serve it with no join up to
+        the area table. One area: its ``in_area``."""
+        return rows.in_area(self.area)  # type: ignore[attr-defined]
+
 
 class Below(Areas):
     """An area and the areas one level below it (a township's villages, a county's townships):
@@ -152,7 +170,9 @@ class Below(Areas):
         self.children = children
         paths = {child.path: child.pk for child in children}
         self.child_of: dict[int, int] = {}
+        self.ids: list[int] = []
         for pk, path in Area.objects.subtree(area).values_list("pk", "path"):
+            self.ids.append(pk)
             parts = path.split("/")
             for n in range(1, len(parts)):
                 child = paths.get("/".join(parts[:n]) + "/")
@@ -192,6 +212,12 @@ class Below(Areas):
                     result[child].update(row)
         result[self.area.pk] = rows.aggregate(**aggregates)
         return result
+
+    def placed(self, rows: QuerySet[M], field: str) -> QuerySet[M]:
+        rows = rows.filter(county_id=self.area.county_id)
+        if self.area.pk == self.area.county_id:  # every row of the county carries it
+            return rows
+        return rows.filter(**{f"{field}_id__in": self.ids})
 
     def split(self, items: Iterable[tuple[int, T]]) -> dict[int, list[T]]:
         result: dict[int, list[T]] = {key: [] for key in self.keys}

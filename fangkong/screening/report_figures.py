@@ -54,10 +54,11 @@ def _households_counts(areas: Areas, day: dt.date) -> dict[int, dict]:
     return areas.once(
         "households",
         lambda: areas.aggregate(
-            Household.objects.in_area(areas.area),
+            areas.placed(Household.objects.all(), "area"),
             "area",
-            n=Count("pk"),
-            screened=Count("pk", filter=Q(screened_on__lte=day)),
+            # COUNT(*) and screened_on alone: the (county, area, screened_on) index covers it.
+            n=Count("*"),
+            screened=Count("screened_on", filter=Q(screened_on__lte=day)),
         ),
     )
 
@@ -74,17 +75,18 @@ def _screened_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object
 
 @shared_below("risk_area_travellers")
 def _travellers_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
-    rows = (
+    """Each person once in each area: the distinct (area, person) pairs read once (one join of
+    the checks to their visits), counted per area here."""
+    pairs = (
         PersonCheck.objects.in_area(areas.area)
         .travelled()
         .filter(via_risk_area=True, visit__visited_on__lte=day)
+        .order_by()
+        .values_list("visit__area_id", "person_key")
+        .distinct()
     )
-    return {
-        key: v["n"]
-        for key, v in areas.aggregate(
-            rows, "visit__area", n=Count("person_key", distinct=True)
-        ).items()
-    }
+    people = areas.split((area_id, person) for area_id, person in pairs)
+    return {key: len(set(found)) for key, found in people.items()}
 
 
 def _latest_round(ctx: FigureContext) -> ScreeningRound | None:
