@@ -861,8 +861,11 @@ def main() -> None:
     villages = TOWNSHIPS * args.villages_per_township
     for name, (big, small) in counts.items():
         constant = "same" if big == small else "NOT the same"
-        if big + 1 == small:
-            constant += " (the small county's missing village adds the query for its cadre's phone)"
+        if name.endswith("village") and 0 < small - big <= 2:
+            constant += (
+                " (the small county's village has not reported: its cadres' phones and the "
+                "reminders sent are looked up)"
+            )
         console.print(
             f"queries, {name}: {big} in the big county ({villages} villages), {small} in a "
             f"county of 2 villages → {constant}"

@@ -78,7 +78,7 @@ def _travellers_of(areas: Areas, day: dt.date, window: Window) -> dict[int, obje
     """Each person once in each area: the distinct (area, person) pairs read once (one join of
     the checks to their visits), counted per area here."""
     pairs = (
-        PersonCheck.objects.in_area(areas.area)
+        areas.placed(PersonCheck.objects.all(), "visit__area")
         .travelled()
         .filter(via_risk_area=True, visit__visited_on__lte=day)
         .order_by()
