@@ -18,7 +18,12 @@ from fangkong.checkpoints.models import (
     Subject,
     VehicleType,
 )
-from fangkong.checkpoints.services import MAX_PEOPLE_PER_VEHICLE, OccupantDetails, PassageDetails
+from fangkong.checkpoints.services import (
+    MAX_PEOPLE_PER_VEHICLE,
+    SELF_REGISTRATION_OTHERS,
+    OccupantDetails,
+    PassageDetails,
+)
 from fangkong.registry.models import Resident
 
 _NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
@@ -130,8 +135,12 @@ class PassageForm(_Details):
         self.fields["people"].required = False
 
 
+SELF_OTHER_FIELDS = ("name", "phone", "id_number")
+
+
 class SelfRegistrationForm(_Details):
-    """Only what is needed, on the visitor's own phone."""
+    """Only what is needed, on the visitor's own phone; in a vehicle, the other people too
+    (rows ``occ-<seat>-name|phone|id_number``, seats 2 to 5), so the desk only checks them."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -139,6 +148,24 @@ class SelfRegistrationForm(_Details):
             self.fields[name].required = True
         self.fields["people"].required = False
         self.fields["id_number"].help_text = _("Optional; speeds up the check.")
+
+    def others(self) -> list[OccupantDetails]:
+        """The other people's rows as typed (blank rows included), seat 2 first."""
+        data = self.data or {}
+        return [
+            OccupantDetails(
+                **{
+                    f: str(data.get(f"occ-{seat}-{f}", "") or "").strip()[:50]
+                    for f in SELF_OTHER_FIELDS
+                }
+            )
+            for seat in range(2, 2 + SELF_REGISTRATION_OTHERS)
+        ]
+
+    def other_rows(self) -> list[dict[str, Any]]:
+        """What the page shows: one row per seat, with what was typed (numbers kept only when
+        the form comes back with errors, on the visitor's own phone)."""
+        return [{"seat": seat, **vars(other)} for seat, other in enumerate(self.others(), start=2)]
 
 
 class ScanForm(forms.Form):

@@ -8,6 +8,7 @@ area on write. ID and phone numbers are encrypted with a blind index, as in the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from typing import Self
 
@@ -414,6 +415,9 @@ class PreRegistration(CountyScoped):
     travel_from = models.CharField(_("where from"), max_length=100)
     destination = models.CharField(_("where to"), max_length=100, blank=True)
     purpose = models.CharField(_("why"), max_length=100, blank=True)
+    # The other people in the vehicle as the visitor typed them (issue 15): a JSON list of
+    # {"name", "phone", "id_number"}, encrypted whole (names too), gone with the registration.
+    others = EncryptedTextField(_("other people in the vehicle"), blank=True, default="")
     passage = models.OneToOneField(
         Passage, on_delete=models.SET_NULL, null=True, blank=True, related_name="pre_registration"
     )
@@ -439,3 +443,15 @@ class PreRegistration(CountyScoped):
     @property
     def id_masked(self) -> str:
         return mask_id(self.id_number)
+
+    @property
+    def other_people(self) -> list[dict[str, str]]:
+        """The other people the visitor listed, in seat order (seat 2 on): name, phone, ID."""
+        if not self.others:
+            return []
+        rows = json.loads(self.others)
+        return [
+            {k: str(row.get(k, "")) for k in ("name", "phone", "id_number")}
+            for row in rows
+            if isinstance(row, dict)
+        ]

@@ -7,8 +7,10 @@ queries whatever the size of the county (see ``tests/test_speed.py``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -936,9 +938,56 @@ def checkpoint_for_token(token: str) -> Checkpoint | None:
     )
 
 
+# The other people a visitor may list on their own phone (seats 2 to 5: a car); more are added
+# by the staff at the desk.
+SELF_REGISTRATION_OTHERS = 4
+
+
+def _clean_others(others: Sequence[OccupantDetails], day: dt.date) -> tuple[list[dict], list[str]]:
+    """The other people of a self-registration: a name for each row typed, the numbers checked.
+    Returns (rows as stored, errors as "Person n: ..." with the seat number, the driver being 1)."""
+    rows: list[dict] = []
+    errors: list[str] = []
+    for seat, other in enumerate(others, start=2):
+        if other.is_blank():
+            continue
+        problems: list[str] = []
+        name = (other.name or "").strip()[:50]
+        phone = (other.phone or "").strip()
+        id_number = (other.id_number or "").strip()
+        if not name:
+            problems.append(_("name missing"))
+        if phone:
+            try:
+                phone = validate_phone(phone)
+            except ValidationError as error:
+                problems += error.messages
+        if id_number:
+            try:
+                id_number = validate_id_number(id_number, today=day)
+            except ValidationError as error:
+                problems += error.messages
+        if problems:
+            errors.append(
+                _("Person %(n)d: %(problems)s.") % {"n": seat, "problems": "; ".join(problems)}
+            )
+        else:
+            rows.append({"name": name, "phone": phone, "id_number": id_number})
+    return rows, errors
+
+
 @transaction.atomic
-def pre_registration_submit(*, checkpoint: Checkpoint, details: PassageDetails) -> PreRegistration:
-    """A visitor's own entry from the poster: name, phone and where from are required."""
+def pre_registration_submit(
+    *,
+    checkpoint: Checkpoint,
+    details: PassageDetails,
+    others: Sequence[OccupantDetails] = (),
+) -> PreRegistration:
+    """A visitor's own entry from the poster: name, phone and where from are required. In a
+    vehicle the visitor may list the other people (``others``, seats 2 on, at most
+    ``SELF_REGISTRATION_OTHERS``: name, and phone and ID if they have them); the number of people
+    is then at least the driver and those listed. Errors are named by field (``occupants`` for
+    the other people, each with its seat); nothing is stored unless all is right."""
     errors: dict[str, Any] = {}
     if not (details.name or "").strip():
         errors["name"] = _("Enter your name.")
@@ -952,8 +1001,16 @@ def pre_registration_submit(*, checkpoint: Checkpoint, details: PassageDetails) 
         for field, messages in error.message_dict.items():
             errors.setdefault(field, messages)
         clean = details
+    listed: list[dict] = []
+    if details.subject == Subject.VEHICLE and others:
+        listed, problems = _clean_others(
+            list(others)[:SELF_REGISTRATION_OTHERS], local_day(timezone.now())
+        )
+        if problems:
+            errors["occupants"] = problems
     if errors:
         raise ValidationError(errors)
+    people = max(clean.people, 1 + len(listed)) if listed else clean.people
     return PreRegistration.objects.create(
         county_id=checkpoint.county_id,
         checkpoint=checkpoint,
@@ -961,13 +1018,14 @@ def pre_registration_submit(*, checkpoint: Checkpoint, details: PassageDetails) 
         direction=clean.direction,
         subject=clean.subject,
         plate=clean.plate,
-        people=clean.people,
+        people=people,
         name=clean.name,
         phone=clean.phone,
         id_number=clean.id_number,
         travel_from=clean.travel_from,
         destination=clean.destination,
         purpose=clean.purpose,
+        others=json.dumps(listed, ensure_ascii=False) if listed else "",
     )
 
 
@@ -1035,16 +1093,21 @@ def pre_registration_needs_desk(pre: PreRegistration, day: dt.date) -> bool:
 
 def pre_registration_fill(pre: PreRegistration, details: PassageDetails) -> PassageDetails:
     """The numbers the visitor typed on their phone, where the desk left them blank: the driver's
-    phone and ID, and those of the person in the seat that carries the driver's name. The numbers
-    stay on the server (the desk form shows them masked)."""
+    phone and ID, and those of each person in a seat that carries the name of the driver or of
+    one of the other people the visitor listed. The numbers stay on the server (the desk form
+    shows them masked)."""
     if not details.phone and details.name == pre.name:
         details.phone = pre.phone
     if not details.id_number and details.name == pre.name:
         details.id_number = pre.id_number
+    listed = [{"name": pre.name, "phone": pre.phone, "id_number": pre.id_number}]
+    listed += pre.other_people
     for occupant in details.occupants:
-        if (occupant.name or "").strip() == pre.name:
-            occupant.phone = occupant.phone or pre.phone
-            occupant.id_number = occupant.id_number or pre.id_number
+        name = (occupant.name or "").strip()
+        typed = next((row for row in listed if row["name"] == name), None)
+        if typed is not None:
+            occupant.phone = occupant.phone or typed["phone"]
+            occupant.id_number = occupant.id_number or typed["id_number"]
     return details
 
 

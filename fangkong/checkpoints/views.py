@@ -303,6 +303,10 @@ def _prefill(pre: PreRegistration | None) -> dict[str, Any]:
     rows: dict[str, Any] = dict(data)
     if pre.subject == Subject.VEHICLE:
         rows.update({"occ-1-name": pre.name, "occ-1-destination": pre.destination})
+        for seat, other in enumerate(pre.other_people, start=2):  # their numbers stay here
+            rows.update(
+                {f"occ-{seat}-name": other["name"], f"occ-{seat}-destination": pre.destination}
+            )
     return {
         "form": PassageForm(initial={**data, "vehicle_type": "car"}),
         "pre_open": pre,
@@ -680,6 +684,7 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
     if checkpoint is None:
         return render(request, "checkpoints/self_register_gone.html", status=404)
     form = SelfRegistrationForm(request.POST or None)
+    occupant_errors: list[str] = []
     status = 200
     if request.method == "POST":
         if public_rate_limited(
@@ -699,10 +704,15 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             try:
                 pre = services.pre_registration_submit(
-                    checkpoint=checkpoint, details=form.details()
+                    checkpoint=checkpoint, details=form.details(), others=form.others()
                 )
             except ValidationError as error:
-                apply_errors(form, error)
+                if hasattr(error, "error_dict"):
+                    occupant_errors = [
+                        m for e in error.error_dict.pop("occupants", []) for m in e.messages
+                    ]
+                if not hasattr(error, "error_dict") or error.error_dict:
+                    apply_errors(form, error)
                 status = 400
             else:
                 return render(
@@ -715,6 +725,11 @@ def self_register(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "checkpoints/self_register.html",
-        {"checkpoint": checkpoint, "form": form},
+        {
+            "checkpoint": checkpoint,
+            "form": form,
+            "others": form.other_rows(),
+            "occupant_errors": occupant_errors,
+        },
         status=status,
     )
