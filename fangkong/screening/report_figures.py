@@ -78,8 +78,7 @@ def _travellers_of(areas: Areas, day: dt.date, window: Window) -> dict[int, obje
     """Each person once in each area: the distinct (area, person) pairs read once (one join of
     the checks to their visits), counted per area here."""
     pairs = (
-        areas.placed(PersonCheck.objects.all(), "visit__area")
-        .travelled()
+        areas.placed(PersonCheck.objects.travelled(), "visit__area")
         .filter(via_risk_area=True, visit__visited_on__lte=day)
         .order_by()
         .values_list("visit__area_id", "person_key")
