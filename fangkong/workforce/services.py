@@ -406,3 +406,85 @@ def point_rule_set(
     )
     audit_record(user=by, action=AuditAction.UPDATE, area=by.area, obj=rule, detail=kind)
     return rule
+
+
+# --- who is on duty with me (issue 15, left over: call a shift partner) ------------------------
+
+DUTY_WINDOW_BEFORE = dt.timedelta(hours=12)
+DUTY_WINDOW_AFTER = dt.timedelta(days=2)
+
+
+def duty_partners(
+    mine: list[ShiftAssignment],
+) -> dict[int, list[tuple[str, ShiftAssignment]]]:
+    """For each of a worker's assignments (``mine``, with ``shift`` loaded): the others on the
+    same shift ("same"), those whose shift at the same post ends when it starts ("before": they
+    hand over) and those whose shift starts when it ends ("after": they take over). One query.
+    Returns ``{my assignment id: [(relation, their assignment with worker and shift)]}``."""
+    if not mine:
+        return {}
+    worker_id = mine[0].worker_id
+    posts = {a.shift.post_id for a in mine}
+    start = min(a.shift.starts_at for a in mine)
+    end = max(a.shift.ends_at for a in mine)
+    theirs = list(
+        ShiftAssignment.objects.filter(
+            county_id=mine[0].county_id,
+            shift__post_id__in=posts,
+            shift__ends_at__gte=start,
+            shift__starts_at__lte=end,
+        )
+        .exclude(worker_id=worker_id)
+        .select_related("worker", "shift")
+        .order_by("shift__starts_at", "worker__name", "pk")
+    )
+    partners: dict[int, list[tuple[str, ShiftAssignment]]] = {a.pk: [] for a in mine}
+    for a in mine:
+        for other in theirs:
+            if other.shift.post_id != a.shift.post_id:
+                continue
+            if other.shift_id == a.shift_id:
+                partners[a.pk].append(("same", other))
+            elif other.shift.ends_at == a.shift.starts_at:
+                partners[a.pk].append(("before", other))
+            elif other.shift.starts_at == a.shift.ends_at:
+                partners[a.pk].append(("after", other))
+    return partners
+
+
+def duty_partner_for_call(user: Any, assignment_id: int) -> ShiftAssignment | None:
+    """A partner's assignment whose phone ``user`` may call: on a shift of the user's own (the
+    same shift, or the one before or after at the same post) within the duty page's window, or
+    anyone's when the user organises duty in the worker's area. None otherwise (the caller says
+    404: another's colleague is not found)."""
+    other = (
+        ShiftAssignment.objects.filter(pk=assignment_id)
+        .select_related("worker__area", "shift__post")
+        .first()
+    )
+    if other is None:
+        return None
+    if user.may(Cap.DUTY_MANAGE, other.worker.area):
+        return other
+    me = worker_of(user)
+    if me is None or me.pk == other.worker_id:
+        return None
+    now = timezone.now()
+    if not (
+        other.shift.ends_at > now - DUTY_WINDOW_BEFORE
+        and other.shift.starts_at < now + DUTY_WINDOW_AFTER
+    ):
+        return None
+    mine = list(
+        ShiftAssignment.objects.filter(
+            county_id=other.county_id, worker=me, shift__post_id=other.shift.post_id
+        ).select_related("shift")
+    )
+    for a in mine:
+        if (
+            a.shift_id == other.shift_id
+            or a.shift.starts_at == other.shift.ends_at
+            or a.shift.ends_at == other.shift.starts_at
+        ):
+            return other
+    return None

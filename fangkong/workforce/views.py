@@ -8,11 +8,12 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, Sum
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fangkong.accounts.access import Cap
 from fangkong.core.audit import audit_record, client_ip
@@ -64,6 +65,9 @@ def today(request: AuthedRequest) -> HttpResponse:
             .select_related("shift__post")
             .order_by("shift__starts_at")
         )
+        partners = services.duty_partners(context["assignments"])
+        for mine in context["assignments"]:
+            mine.partners = partners[mine.pk]  # type: ignore[attr-defined]
         context["households"] = sorted_households(
             list(
                 HouseholdContact.objects.filter(county_id=worker.county_id, worker=worker)
@@ -112,6 +116,28 @@ def clock(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
         else:
             messages.success(request, _("Clocked out. Thank you for your shift."))
     return redirect("workforce:today")
+
+
+@scoped_login_required
+@require_POST
+def call_partner(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A shift partner's number to call (issue 15): a POST from the duty page (never a link a
+    browser may prefetch) shows it in full as a ``tel:`` link; each viewing is audited. Only for
+    those on the same shift or the one before or after at the same post, or who organise duty
+    there; anyone else 404."""
+    other = services.duty_partner_for_call(request.user, pk)
+    if other is None:
+        raise Http404
+    if other.worker.phone:
+        audit_record(
+            user=request.user,
+            action=AuditAction.REVEAL,
+            area=other.worker.area,
+            obj=other.worker,
+            field="phone",
+            ip=client_ip(request),
+        )
+    return render(request, "workforce/call.html", {"other": other, "phone": other.worker.phone})
 
 
 @scoped_login_required

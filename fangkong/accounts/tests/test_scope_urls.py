@@ -244,6 +244,7 @@ OBJECT_KWARGS: dict[str, KwargsFor] = {
     "workforce:clock_in": lambda o: {"pk": o.assignment.pk},
     "workforce:clock_out": lambda o: {"pk": o.assignment_in.pk},
     "workforce:swap": lambda o: {"pk": o.assignment.pk},
+    "workforce:call_partner": lambda o: {"pk": o.assignment.pk},
     "workforce:shift_assign": lambda o: {"pk": o.shift.pk},
     "workforce:worker_detail": lambda o: {"pk": o.worker.pk},
     # Clocking out needs a clock-in: the assignment already clocked in.

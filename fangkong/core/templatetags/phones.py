@@ -14,6 +14,7 @@ register = template.Library()
 _DIALABLE = re.compile(r"^\+?[\d\-\s()]{3,30}$")
 
 
+@register.filter
 def tel_href(number: str) -> str:
     """``0739-555 1234`` → ``tel:07395551234`` (a leading + kept); "" when not dialable."""
     text = (number or "").strip()

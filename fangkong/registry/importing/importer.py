@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import operator
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -163,6 +163,8 @@ STATUSES = {
 RESIDENT_ID = IdType.RESIDENT_ID.value
 OTHER_RELATIONSHIP = Relationship.OTHER.value
 PERMANENT = ResidenceStatus.PERMANENT.value
+# The cells that decide a row's place (besides its head's name).
+PLACE_CELLS = ("grid", "group", "address", "household_number", *ADDRESS_PARTS)
 SEXES = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
 
 
@@ -218,43 +220,25 @@ class ImportResult:
         }
 
 
-@dataclass(slots=True)
-class _Row:
-    number: int
-    name: str
-    id_type: str
-    id_number: str
-    id_index: str
-    phone: str
-    # Ready for the database (computed in the parser, so in the worker processes).
-    id_cipher: str
-    phone_cipher: str
-    phone_index: str
-    household_key: tuple[int, str, str]  # (area pk, number, head|address)
-    household_number: str
-    head_name: str
-    address: str
-    area_id: int
-    values: dict[str, Any]  # the resident fields this file sets
-    # What the sheet says about the household: "number", "head" (head + address) or "" (only an
-    # address: a person already registered stays in their household).
-    household_by: str = ""
-    notes_extra: tuple[str, ...] = ()  # notes the import adds (a second phone, an unknown value)
-    warnings: list[RowError] = field(default_factory=list)
-    lost_name: bool = False  # the name holds ?/？/U+FFFD: never replaces a stored name
-    place_given: bool = False  # the row names its grid or group
-    # Computed in the workers too: the repeated-ID check's hash of the row's content, and the new
-    # resident's database row after (county, household), as RESIDENT_COLUMNS has them.
-    signature: int = 0
-    record: tuple[Any, ...] = ()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # A plain tuple through the workers' pipe (a slotted dataclass pickles its state as a
-        # dict per row: measured a fifth of the parent's time).
-        return (_Row, _row_state(self))
-
-
-_row_state = operator.attrgetter(*(f.name for f in fields(_Row)))
+# A parsed row as it crosses the workers' pipe: a plain tuple of few objects, because the one
+# process that writes unpickles every row (measured: 450 bytes and 17 µs a row as a dataclass
+# with the values dict, the plaintext and the ciphertexts twice). Its items:
+R_NUMBER = 0  # the row number in the sheet
+R_INDEX = 1  # the ID number's blind index
+R_SIGNATURE = 2  # the repeated-ID check's hash of the row's content
+R_PLACE = 3  # where its household is (below); one object for a household's rows in a chunk
+R_HEAD_PHONE = 4  # (phone cipher, phone index) when the row is the head's and has a phone
+R_RECORD = 5  # the new resident's database row after (county, household), as RESIDENT_COLUMNS
+R_WARNINGS = 6  # RowErrors of a kept row (something left out); usually ()
+R_DETAIL = 7  # pickled (values, lost_name, notes_extra): only read for a person already stored
+# (None when the county had nobody registered when the import began: no row can be an update)
+# The place: (household key (area pk, number, head|address), what the sheet says about the
+# household ("number", "head" (head + address) or "" (only an address: a person already
+# registered stays in their household)), the area pk, the address, the household number, the
+# head's name, whether the row names its grid or group).
+P_KEY, P_BY, P_AREA, P_ADDRESS, P_NUMBER, P_HEAD, P_GIVEN = range(7)
+_Row = tuple[Any, ...]
+NO_WARNINGS: tuple[RowError, ...] = ()
 
 
 class _RowRejected(Exception):
@@ -324,10 +308,82 @@ class _RowParser:
         self.today = timezone.localdate()
         self.dates = DateColumn(self.today)
         self.has_parts = any(p in self.fields for p in ADDRESS_PARTS)
+        # Cells read once per process: (column kind, cell) → value, and head cells → names.
+        self.known_cells: dict[tuple[str, Any], Any] = {}
+        self.heads: dict[Any, str] = {}
+        # Whether rows carry what an update needs (not when nobody of the county is stored yet).
+        self.details = True
         _choice_words()
 
     def column(self, key: str) -> str:
         return self.names.get(key, key)
+
+    def _place(
+        self,
+        get: dict[str, Any],
+        text: Callable[[str], str],
+        unknown: Callable[[str, str], None],
+        head_name: str,
+        name: str,
+    ) -> tuple[tuple[Any, ...], bool]:
+        """(the row's place, whether it gave no warning: then rows with the same cells share
+        it); raises ``_RowRejected``."""
+        clean = True
+        area = self.area
+        place_given = False
+        place_key = "grid" if text("grid") else "group" if text("group") else ""
+        if place_key:
+            found_area = self.finder.find(text(place_key))
+            if found_area is not None:
+                area = found_area
+                place_given = True
+            elif area.level in HOUSEHOLD_LEVELS:
+                unknown(place_key, text(place_key))
+                clean = False
+            else:
+                raise _RowRejected(
+                    self.column(place_key),
+                    "area_unknown",
+                    _("“%(value)s” is not a grid or group of %(area)s.")
+                    % {"value": text(place_key), "area": self.area.name},
+                )
+        elif area.level not in HOUSEHOLD_LEVELS:
+            raise _RowRejected(
+                self.column("grid"),
+                "area_required",
+                _("Name the village grid or group: %(area)s is above village level.")
+                % {"area": self.area.name},
+            )
+        address = text("address")
+        if self.has_parts:
+            composed = compose_address(
+                text("address_estate"),
+                text("address_building"),
+                text("address_unit"),
+                text("address_room"),
+            )
+            if composed and composed not in address:
+                address = f"{address}{composed}"
+        address = " ".join(address.split())[:200]
+        household_number = normalise_text(text("household_number"))[:30]
+        if not household_number and not address:
+            raise _RowRejected(
+                self.column("address"),
+                "address_required",
+                _("Give the address (or the household number) so the person has a household."),
+            )
+        if household_number:
+            household_by = "number"
+            household_key = (area.pk, household_number, "")
+        elif head_name:
+            household_by = "head"
+            household_key = (area.pk, "", f"{head_name}|{address}")
+        else:
+            household_by = ""
+            household_key = (area.pk, "", f"|{address}")
+        assert area.pk is not None
+        place = (household_key, household_by, area.pk, address or household_number)
+        return place + (household_number, head_name or name, place_given), clean
 
     def parse_many(
         self, chunk: list[tuple[int, list[Any]]]
@@ -335,19 +391,23 @@ class _RowParser:
         """Each row parsed; a row that holds no person (blank, 合计, a title, 填表人) is
         ``(number, kind)``: the workers classify the rows, not the process that reads them."""
         out: list[_Row | RowError | tuple[int, str]] = []
+        places: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.heads = {}
         for number, cells in chunk:
             kind = row_kind(cells)
             if kind:
                 out.append((number, kind))
                 continue
             try:
-                out.append(self.parse(number, cells))
+                out.append(self.parse(number, cells, places))
             except _RowRejected as rejected:
                 out.append(RowError(number, rejected.column, rejected.code, rejected.message))
         return out
 
     # -- one row ---------------------------------------------------------------------------
-    def parse(self, number: int, cells: list[Any]) -> _Row:
+    def parse(
+        self, number: int, cells: list[Any], places: dict[tuple[Any, ...], tuple[Any, ...]]
+    ) -> _Row:
         bad = uploads.cell_problem(cells, self.mapping)
         if bad is not None:
             col, cell = bad
@@ -448,13 +508,20 @@ class _RowParser:
             values["phone"] = ""
 
         if "relationship" in get:
-            rel_text = normalise_text(text("relationship"))
-            relationship = RELATIONSHIPS.get(rel_text)
-            if relationship is None:
-                relationship = Relationship.OTHER
-                if rel_text:
-                    unknown("relationship", text("relationship"))
-            values["relationship"] = relationship.value
+            # A sheet repeats a few words (户主, 配偶...): each cell read once per process.
+            rel_cell = get["relationship"]
+            rel_value = self.known_cells.get(("relationship", rel_cell))
+            if rel_value is None:
+                rel_text = normalise_text(text("relationship"))
+                relationship = RELATIONSHIPS.get(rel_text)
+                if relationship is None:
+                    relationship = Relationship.OTHER
+                    if rel_text:
+                        unknown("relationship", text("relationship"))
+                elif len(self.known_cells) < 10_000:
+                    self.known_cells[("relationship", rel_cell)] = relationship.value
+                rel_value = relationship.value
+            values["relationship"] = rel_value
         if "residence_status" in get and text("residence_status"):
             status_text = normalise_text(text("residence_status"))
             status = STATUSES.get(status_text) or next(
@@ -466,10 +533,18 @@ class _RowParser:
                 values["residence_status"] = status.value
         for flag in FLAGS:
             if flag in get:
+                flag_cell = get[flag]
+                flag_known = self.known_cells.get((FLAGS[0], flag_cell))
+                if flag_known is not None:
+                    values[flag] = flag_known
+                    continue
                 try:
-                    values[flag] = parse_flag(get.get(flag))
+                    values[flag] = parse_flag(flag_cell)
                 except ValidationError:
                     unknown(flag, text(flag))
+                else:
+                    if len(self.known_cells) < 10_000:  # the same words for every flag column
+                        self.known_cells[(FLAGS[0], flag_cell)] = values[flag]
         if id_type not in GB11643_KINDS:
             if "sex" in get and text("sex"):
                 sex = SEXES.get(normalise_text(text("sex")))
@@ -485,62 +560,28 @@ class _RowParser:
         if "notes" in get:
             values["notes"] = text("notes")[:1000]
 
-        # Where the household is.
-        area = self.area
-        place_given = False
-        place_key = "grid" if text("grid") else "group" if text("group") else ""
-        if place_key:
-            found_area = self.finder.find(text(place_key))
-            if found_area is not None:
-                area = found_area
-                place_given = True
-            elif area.level in HOUSEHOLD_LEVELS:
-                unknown(place_key, text(place_key))
-            else:
-                raise _RowRejected(
-                    self.column(place_key),
-                    "area_unknown",
-                    _("“%(value)s” is not a grid or group of %(area)s.")
-                    % {"value": text(place_key), "area": self.area.name},
-                )
-        elif area.level not in HOUSEHOLD_LEVELS:
-            raise _RowRejected(
-                self.column("grid"),
-                "area_required",
-                _("Name the village grid or group: %(area)s is above village level.")
-                % {"area": self.area.name},
-            )
-        address = text("address")
-        if self.has_parts:
-            composed = compose_address(
-                text("address_estate"),
-                text("address_building"),
-                text("address_unit"),
-                text("address_room"),
-            )
-            if composed and composed not in address:
-                address = f"{address}{composed}"
-        address = " ".join(address.split())[:200]
-        head_name = parse_name(get.get("head_name"))[:50]
+        # Where the household is: a household's rows repeat the cells that say it, so a chunk
+        # works it out once for them (and its rows share the one place object).
+        head_cell = get.get("head_name")
+        head_name = self.heads.get(head_cell) if head_cell is not None else ""
+        if head_name is None:
+            head_name = self.heads[head_cell] = parse_name(head_cell)[:50]
         if not head_name and values.get("relationship") == Relationship.HEAD:
             head_name = name
-        household_number = normalise_text(text("household_number"))[:30]
-        if not household_number and not address:
-            raise _RowRejected(
-                self.column("address"),
-                "address_required",
-                _("Give the address (or the household number) so the person has a household."),
-            )
-        if household_number:
-            household_by = "number"
-            household_key = (area.pk, household_number, "")
-        elif head_name:
-            household_by = "head"
-            household_key = (area.pk, "", f"{head_name}|{address}")
-        else:
-            household_by = ""
-            household_key = (area.pk, "", f"|{address}")
-        assert area.pk is not None
+        place_cells = (
+            [get.get(k) for k in PLACE_CELLS]
+            if self.has_parts
+            else list(map(get.get, PLACE_CELLS[:4]))
+        )
+        place_cells.append(head_name)
+        place_cells.append(head_name or name)
+        place_id = tuple(place_cells)
+        place = places.get(place_id)
+        if place is None:
+            place, clean = self._place(get, text, unknown, head_name, name)
+            if clean:
+                place = places.setdefault(place_id, place)
+        household_key = place[P_KEY]
         id_cipher = crypto.encrypt(id_number)
         id_index_ = id_index(id_number) or ""
         phone_cipher = crypto.encrypt(phone) if phone else ""
@@ -566,29 +607,22 @@ class _RowParser:
             self.stamp,
             self.stamp,
         )
-        return _Row(
-            number=number,
-            name=name,
-            id_type=id_type,
-            id_number=id_number,
-            id_index=id_index_,
-            phone=phone,
-            id_cipher=id_cipher,
-            phone_cipher=phone_cipher,
-            phone_index=phone_index_,
-            household_key=household_key,
-            household_number=household_number,
-            head_name=head_name or name,
-            address=address or household_number,
-            area_id=area.pk,
-            values=values,
-            household_by=household_by,
-            notes_extra=tuple(extra),
-            warnings=warnings,
-            lost_name=lost_name,
-            place_given=place_given,
-            signature=hash((household_key, tuple(values.items()))),
-            record=record,
+        head_phone = (
+            (phone_cipher, phone_index_)
+            if phone and values.get("relationship") == Relationship.HEAD
+            else None
+        )
+        return (
+            number,
+            id_index_,
+            hash((household_key, tuple(values.items()))),
+            place,
+            head_phone,
+            record,
+            tuple(warnings) if warnings else NO_WARNINGS,
+            pickle.dumps((values, lost_name, tuple(extra)), protocol=pickle.HIGHEST_PROTOCOL)
+            if self.details
+            else None,
         )
 
 
@@ -628,6 +662,8 @@ class _Importer:
             by_address = (area_id, "", f"|{address}")
             self.households[by_address] = None if by_address in self.households else pk
         self.now_db = stamp
+        # A county with nobody registered yet (a first import) has nobody to look up.
+        self.county_has_residents = Resident.objects.filter(county_id=self.county_id).exists()
 
     def column(self, key: str) -> str:
         return self.names.get(key, key)
@@ -636,20 +672,23 @@ class _Importer:
         self.result.rejected += 1
         self.result.errors.append(RowError(row=number, column=column, code=code, message=message))
 
-    def _target(self, row: _Row, person: Resident | None) -> int | None:
-        """The household the row's person belongs in; ``None``: a new one (row.household_key).
+    def _target(
+        self, place: tuple[Any, ...], person: Resident | None
+    ) -> tuple[int | None, tuple[int, str, str]]:
+        """The household the row's person belongs in, and the key of the household to create
+        when there is none yet (the first is ``None``).
 
         A sheet that names no household head or number says only where a person lives: someone
         registered stays in their household while the address (and the grid, when the sheet has
         one) is theirs, and moves to the household at the new address otherwise."""
-        if not row.household_by and person is not None:
+        key: tuple[int, str, str] = place[P_KEY]
+        if not place[P_BY] and person is not None:
             area_id, address = self.household_place[person.household_id]
-            if address == row.address and (not row.place_given or area_id == row.area_id):
-                return person.household_id
-            if not row.place_given:
-                row.household_key = (area_id, "", f"|{row.address}")
-                row.area_id = area_id
-        return self.households.get(row.household_key)
+            if address == place[P_ADDRESS] and (not place[P_GIVEN] or area_id == place[P_AREA]):
+                return person.household_id, key
+            if not place[P_GIVEN]:
+                key = (area_id, "", f"|{place[P_ADDRESS]}")
+        return self.households.get(key), key
 
     @staticmethod
     def notes(base: str, extra: tuple[str, ...]) -> str:
@@ -659,55 +698,62 @@ class _Importer:
 
     # -- a batch of rows -------------------------------------------------------------------
     def write(self, batch: list[_Row]) -> None:
-        found = bulk.existing_residents(self.county_id, [row.id_index for row in batch])
-        existing = (
-            {r.id_number_index: r for r in Resident.objects.filter(pk__in=found)} if found else {}
-        )
-        placed: list[tuple[_Row, Resident | None, int | None]] = []
+        households = self.households
+        existing: dict[str | None, Resident] = {}
+        if self.county_has_residents:
+            found = bulk.existing_residents(self.county_id, [row[R_INDEX] for row in batch])
+            if found:
+                existing = {r.id_number_index: r for r in Resident.objects.filter(pk__in=found)}
+        placed: list[tuple[_Row, Resident | None, int | None, tuple[int, str, str]]] = []
         pending: dict[tuple[int, str, str], _Row] = {}
-        for row in batch:
-            person = existing.get(row.id_index)
-            if person is not None and person.household_id not in self.in_area:
-                # Registered elsewhere in the county: nothing of that person is touched, and the
-                # message says no more than the county's one-ID-one-person rule already does.
-                self.reject(
-                    row.number,
-                    self.column("id_number"),
-                    "registered_elsewhere",
-                    _("This ID number is already registered in another area."),
-                )
-                continue
-            target = self._target(row, person)
-            if target is None:
-                pending.setdefault(row.household_key, row)
-            placed.append((row, person, target))
+        if existing:
+            for row in batch:
+                person = existing.get(row[R_INDEX])
+                if person is not None and person.household_id not in self.in_area:
+                    # Registered elsewhere in the county: nothing of that person is touched,
+                    # and the message says no more than the county's one-ID-one-person rule
+                    # already does.
+                    self.reject(
+                        row[R_NUMBER],
+                        self.column("id_number"),
+                        "registered_elsewhere",
+                        _("This ID number is already registered in another area."),
+                    )
+                    continue
+                target, key = self._target(row[R_PLACE], person)
+                if target is None:
+                    pending.setdefault(key, row)
+                placed.append((row, person, target, key))
+        else:  # nobody of the batch is registered yet (the common case): no person to place
+            for row in batch:
+                key = row[R_PLACE][P_KEY]
+                target = households.get(key)
+                if target is None:
+                    pending.setdefault(key, row)
+                placed.append((row, None, target, key))
         # Households first (new ones in one insert, ids reserved up front), then residents.
         if pending:
             ids = bulk.reserve_ids(Household._meta.db_table, len(pending))
             records = []
+            now = self.now_db
             for (key, row), pk in zip(pending.items(), ids, strict=True):
-                self.households[key] = pk
-                self.households.setdefault((row.area_id, "", f"|{row.address}"), pk)
-                if row.household_number:
-                    self.households.setdefault((row.area_id, row.household_number, ""), pk)
-                self.households.setdefault((row.area_id, "", f"{row.head_name}|{row.address}"), pk)
+                place = row[R_PLACE]
+                area_id, address, number, head = (
+                    key[0],
+                    place[P_ADDRESS],
+                    place[P_NUMBER],
+                    place[P_HEAD],
+                )
+                households[key] = pk
+                households.setdefault((area_id, "", f"|{address}"), pk)
+                if number:
+                    households.setdefault((area_id, number, ""), pk)
+                households.setdefault((area_id, "", f"{head}|{address}"), pk)
                 self.in_area.add(pk)
-                self.household_place[pk] = (row.area_id, row.address)
-                phone = row.phone if row.values.get("relationship") == Relationship.HEAD else ""
+                self.household_place[pk] = (area_id, address)
+                phone = row[R_HEAD_PHONE] or ("", "")
                 records.append(
-                    (
-                        pk,
-                        self.county_id,
-                        row.area_id,
-                        row.household_number,
-                        row.address,
-                        row.head_name[:50],
-                        row.phone_cipher if phone else "",
-                        row.phone_index if phone else "",
-                        "",
-                        self.now_db,
-                        self.now_db,
-                    )
+                    (pk, self.county_id, area_id, number, address, head[:50], *phone, "", now, now)
                 )
             bulk.insert_rows(
                 Household._meta.db_table, HOUSEHOLD_COLUMNS, records, pg_types=HOUSEHOLD_PG_TYPES
@@ -717,20 +763,21 @@ class _Importer:
         to_update: list[Resident] = []
         update_fields: set[str] = set()
         moved: list[int] = []  # residents who change household
-        county = (self.county_id,)
-        for row, person, target in placed:
-            household_id = target if target is not None else self.households[row.household_key]
+        county = self.county_id
+        warnings = self.result.warnings
+        for row, person, target, key in placed:
+            household_id = target if target is not None else households[key]
             assert household_id is not None
-            self.result.warnings.extend(row.warnings)
+            if row[R_WARNINGS]:
+                warnings.extend(row[R_WARNINGS])
             if person is None:
-                to_create.append(county + (household_id,) + row.record)
-                self.result.created += 1
+                to_create.append((county, household_id, *row[R_RECORD]))
                 continue
-            values = dict(row.values)
-            if row.lost_name:
+            values, lost_name, notes_extra = pickle.loads(row[R_DETAIL])  # noqa: S301 - ours
+            if lost_name:
                 del values["name"]  # never replace a good name with one that lost characters
-            if row.notes_extra or "notes" in values:
-                values["notes"] = self.notes(values.get("notes", person.notes), row.notes_extra)
+            if notes_extra or "notes" in values:
+                values["notes"] = self.notes(values.get("notes", person.notes), notes_extra)
             changed = [k for k, v in values.items() if getattr(person, k) != v]
             if person.household_id != household_id:
                 person.household_id = household_id
@@ -748,6 +795,7 @@ class _Importer:
             update_fields.update(changed)
             to_update.append(person)
             self.result.updated += 1
+        self.result.created += len(to_create)
         if to_create:
             bulk.insert_rows(
                 Resident._meta.db_table, RESIDENT_COLUMNS, to_create, pg_types=RESIDENT_PG_TYPES
@@ -761,16 +809,17 @@ class _Importer:
         """A repeated ID in the file: identical rows count once, conflicting ones are rejected."""
         # Rows of one file are parsed by one code path, so equal rows give equal item orders
         # (the workers are forked, so they hash as this process does).
-        signature = row.signature & 0xFFFF_FFFF_FFFF_FFFF
-        earlier = self.seen.get(row.id_index)
+        signature = row[R_SIGNATURE] & 0xFFFF_FFFF_FFFF_FFFF
+        number = row[R_NUMBER]
+        earlier = self.seen.get(row[R_INDEX])
         if earlier is None:
-            self.seen[row.id_index] = signature << 32 | row.number
+            self.seen[row[R_INDEX]] = signature << 32 | number
             return True
         if earlier >> 32 == signature:
             self.result.unchanged += 1
             return False
         self.reject(
-            row.number,
+            number,
             self.column("id_number"),
             "id_repeated",
             _("This ID number is already in row %(row)d of the file with other details.")
@@ -906,6 +955,7 @@ def _import_rows(
     parser = _RowParser(sheet=sheet, area=area)
     bulk.check_constraints_now()
     importer = _Importer(sheet=sheet, area=area, by=by, result=result, stamp=parser.stamp)
+    parser.details = importer.county_has_residents  # before the workers fork
     chunks = _chunks(sheet.rows, BATCH)
     parsed_chunks = (
         _parsed_in_parallel(parser, chunks, workers)
@@ -915,18 +965,17 @@ def _import_rows(
     for parsed in parsed_chunks:
         batch: list[_Row] = []
         for item in parsed:
-            if type(item) is tuple:
-                if item[1] != "blank":
-                    sheet.skipped.append(SkippedRow(item[0], item[1]))
-                continue
-            result.rows += 1
             if isinstance(item, RowError):
+                result.rows += 1
                 result.rejected += 1
                 result.errors.append(item)
-            elif importer.check_repeat(
-                row := cast(_Row, item)
-            ):  # a tuple's exact type is checked above
-                batch.append(row)
+            elif len(item) == 2:  # (number, kind): not a person
+                if item[1] != "blank":
+                    sheet.skipped.append(SkippedRow(item[0], item[1]))
+            else:
+                result.rows += 1
+                if importer.check_repeat(item):
+                    batch.append(item)
         if batch:
             importer.write(batch)
         if progress:
