@@ -40,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -451,24 +452,8 @@ def measure(label: str, env: dict[str, str], args: argparse.Namespace, tmp: Path
             ("check-in, API", "checkins"),
         ],
     )
-    result["written"] = _count_checkins(env)
+    result["written"] = count_rows(env, "fangkong.monitoring.models.CheckIn")
     return result
-
-
-def _count_checkins(env: dict[str, str]) -> int:
-    code = (
-        "import django; django.setup();"
-        "from fangkong.monitoring.models import CheckIn; print(CheckIn.objects.count())"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=os.environ | env | {"DJANGO_SETTINGS_MODULE": "config.settings.base"},
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    return int(out.stdout.strip().splitlines()[-1])
 
 
 def _line(what: str, r: dict[str, Any]) -> str:
@@ -481,20 +466,9 @@ def _line(what: str, r: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per load")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--client-processes", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=min(4, max(2, os.cpu_count() or 2)))
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    common_options(parser)
     parser.add_argument("--cases", type=int, default=1000, help="active observation cases")
     parser.add_argument("--days", type=int, default=60, help="past days each case may report")
-    parser.add_argument("--skip-pg", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument(
-        "--server", choices=["gunicorn", "granian"], default="gunicorn", help="application server"
-    )
-    parser.add_argument("--profile", metavar="DIR", help="cProfile the server: DIR/<pid>.prof")
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -559,6 +533,144 @@ def table_of(what: str, kind: str, results: list[dict[str, Any]], args: argparse
             str(r["locked"]),
         )
     return table
+
+
+# --- another write path measured the same way (bench/passages.py, bench/visits.py) ----------
+
+
+@dataclass
+class WritePath:
+    """A hot write path measured like the check-in: its API route and its limit's, the bodies
+    its clients post, and how its script sets up its data (``<script> setup --<size> N`` in a
+    child process, printing the data as JSON on its last line)."""
+
+    what: str  # "passage": the table's title and the API's line
+    kind: str  # "passages": the API's key in PATHS and BODIES; the limit's is kind + "-limit"
+    script: str  # the path's own script (its ``setup`` runs in a child process)
+    api: str  # "/api/v1/passages/"
+    bodies: Any  # (client, clients, data) -> iterator of bodies, for the API and the limit
+    size: str  # the setup's size option: "residents"
+    size_default: int
+    model: str  # "fangkong.checkpoints.models.Passage": its rows counted after the run
+    describe: Any  # data -> what was set up, for the first line of each database's run
+    description: str = ""
+
+    def register(self) -> None:
+        PATHS[self.kind] = self.api
+        PATHS[f"{self.kind}-limit"] = f"/bench/limit/{self.kind}/"
+        BODIES[self.kind] = self.bodies
+        BODIES[f"{self.kind}-limit"] = self.bodies
+
+        def bare(client: int, clients: int, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+            body = next(self.bodies(client, clients, data))
+            while True:
+                yield body
+
+        BODIES["bare"] = bare
+
+
+def count_rows(env: dict[str, str], model: str) -> int:
+    """Rows of ``model`` (a dotted path) in the benchmark's database."""
+    module, name = model.rsplit(".", 1)
+    code = (
+        f"import django; django.setup(); from {module} import {name}; print({name}.objects.count())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=os.environ | env | {"DJANGO_SETTINGS_MODULE": "config.settings.base"},
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def measure_path(
+    path: WritePath, label: str, env: dict[str, str], args: argparse.Namespace, tmp: Path
+) -> dict[str, Any]:
+    """One database: the path's data set up, then the bare view, the limit and the API."""
+    from rich.console import Console
+
+    out = subprocess.run(
+        [sys.executable, path.script, "setup", f"--{path.size}", str(getattr(args, path.size))],
+        env=os.environ | env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    Console(width=130).print(
+        f"bench: {label}: {path.describe(data)}; gunicorn {args.workers} gthread workers × "
+        f"{args.threads} threads, {args.clients} clients"
+    )
+    result = run_loads(
+        label,
+        env,
+        args,
+        tmp,
+        data,
+        [
+            ("bare Django view", "bare"),
+            ("limit (same SQL by hand)", f"{path.kind}-limit"),
+            (f"{path.what}, API", path.kind),
+        ],
+    )
+    result["written"] = count_rows(env, path.model)
+    return result
+
+
+def common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per load")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=min(4, max(2, os.cpu_count() or 2)))
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--server", choices=["gunicorn", "granian"], default="gunicorn", help="application server"
+    )
+    parser.add_argument("--profile", metavar="DIR", help="cProfile the server: DIR/<pid>.prof")
+
+
+def main_for(path: WritePath, setup: Any, argv: list[str] | None = None) -> None:
+    """The command line of a write path's script: ``setup --<size> N`` (the child that prepares
+    the data), or the benchmark itself, with the check-in benchmark's options."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["setup"]:
+        p = argparse.ArgumentParser()
+        p.add_argument("setup")
+        p.add_argument(f"--{path.size}", type=int, required=True)
+        a = p.parse_args(argv)
+        print(json.dumps(setup(getattr(a, path.size))))
+        return
+    path.register()
+    parser = argparse.ArgumentParser(description=path.description)
+    common_options(parser)
+    parser.add_argument(f"--{path.size}", type=int, default=path.size_default)
+    args = parser.parse_args(argv)
+
+    from rich.console import Console
+    from run import fresh_env
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix=f"fangkong-bench-{path.kind}.") as tmpdir:
+        tmp = Path(tmpdir)
+        os.chmod(tmp, 0o755)
+        if not args.skip_sqlite:
+            results.append(measure_path(path, "SQLite (WAL)", fresh_env(tmp), args, tmp))
+        if not args.skip_pg:
+            import pgcluster
+
+            with pgcluster.cluster() as url:
+                results.append(measure_path(path, "PostgreSQL 15", fresh_env(tmp, url), args, tmp))
+    console = Console(width=130)
+    console.print(table_of(path.what, path.kind, results, args))
+    for r in results:
+        console.print(f"  {r['label']}: {r['written']:,} {path.kind} in the database after the run")
 
 
 if __name__ == "__main__":

@@ -18,13 +18,10 @@ Run: ``python -m uv run --frozen --group bench python bench/passages.py --skip-p
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -113,112 +110,19 @@ def passage_bodies(client: int, clients: int, data: dict[str, Any]):  # type: ig
         yield json.dumps(body).encode()
 
 
-def bare_bodies(client: int, clients: int, data: dict[str, Any]):  # type: ignore[no-untyped-def]
-    body = next(passage_bodies(client, clients, data))
-    while True:
-        yield body
-
-
-checkins.PATHS["passages"] = "/api/v1/passages/"
-checkins.PATHS["passages-limit"] = "/bench/limit/passages/"
-checkins.BODIES["passages"] = passage_bodies
-checkins.BODIES["passages-limit"] = passage_bodies
-checkins.BODIES["bare"] = bare_bodies
-
-
-def _setup_in_child(env: dict[str, str], residents: int) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "setup", "--residents", str(residents)],
-        env=os.environ | env,
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _count(env: dict[str, str]) -> int:
-    code = (
-        "import django; django.setup();"
-        "from fangkong.checkpoints.models import Passage; print(Passage.objects.count())"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=os.environ | env | {"DJANGO_SETTINGS_MODULE": "config.settings.base"},
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    return int(out.stdout.strip().splitlines()[-1])
-
-
-def measure(label: str, env: dict[str, str], args: argparse.Namespace, tmp: Path) -> dict:
-    from rich.console import Console
-
-    console = Console(width=130)
-    data = _setup_in_child(env, args.residents)
-    console.print(
-        f"bench: {label}: a checkpoint, {len(data['ids']):,} registered residents; gunicorn "
-        f"{args.workers} gthread workers × {args.threads} threads, {args.clients} clients"
-    )
-    result = checkins.run_loads(
-        label,
-        env,
-        args,
-        tmp,
-        data,
-        [
-            ("bare Django view", "bare"),
-            ("limit (same SQL by hand)", "passages-limit"),
-            ("passage, API", "passages"),
-        ],
-    )
-    result["written"] = _count(env)
-    return result
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per load")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--client-processes", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=min(4, max(2, os.cpu_count() or 2)))
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
-    parser.add_argument("--residents", type=int, default=1000, help="registered residents")
-    parser.add_argument("--skip-pg", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--profile", metavar="DIR", help="cProfile the server: DIR/<pid>.prof")
-    args = parser.parse_args(argv)
-
-    from rich.console import Console
-    from run import fresh_env
-
-    console = Console(width=130)
-    results = []
-    with tempfile.TemporaryDirectory(prefix="fangkong-bench-passages.") as tmpdir:
-        tmp = Path(tmpdir)
-        os.chmod(tmp, 0o755)
-        if not args.skip_sqlite:
-            results.append(measure("SQLite (WAL)", fresh_env(tmp), args, tmp))
-        if not args.skip_pg:
-            import pgcluster
-
-            with pgcluster.cluster() as url:
-                results.append(measure("PostgreSQL 15", fresh_env(tmp, url), args, tmp))
-    console.print(checkins.table_of("passage", "passages", results, args))
-    for r in results:
-        console.print(f"  {r['label']}: {r['written']:,} passages in the database after the run")
+PATH = checkins.WritePath(
+    what="passage",
+    kind="passages",
+    script=__file__,
+    api="/api/v1/passages/",
+    bodies=passage_bodies,
+    size="residents",
+    size_default=1000,
+    model="fangkong.checkpoints.models.Passage",
+    describe=lambda data: f"a checkpoint, {len(data['ids']):,} registered residents",
+    description=__doc__.split("\n\n")[0],
+)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "setup":
-        p = argparse.ArgumentParser()
-        p.add_argument("setup")
-        p.add_argument("--residents", type=int, required=True)
-        a = p.parse_args()
-        print(json.dumps(setup(a.residents)))
-    else:
-        main()
+    checkins.main_for(PATH, setup)

@@ -106,3 +106,44 @@ def test_a_resident_self_registers_and_staff_confirm(
         "36.4",
     )
     expect(page.locator(f'#recent li[data-passage="{pre.passage.pk}"]')).to_be_visible()
+
+
+def test_a_driver_lists_the_car_on_a_small_phone_and_the_desk_has_their_names(
+    page: Page, browser, checkpoint, staff, live_server
+) -> None:
+    """360 px wide, zh-CN: the other people of the car fold out under the form, each row fits the
+    screen; the desk form then has their names in the seats (their numbers stay on the server)."""
+    visitor = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        base_url=live_server.url,
+    )
+    phone = visitor.new_page()
+    phone.goto(f"/k/{checkpoint.register_token}/")
+    form = phone.locator("#self-form")
+    form.locator("input[name=direction][value=in]").check()
+    form.locator("input[name=subject][value=vehicle]").check()
+    form.locator("input[name=plate]").fill("湘A12345")
+    form.locator("input[name=name]").fill("王司机")
+    form.locator("input[name=phone]").fill("13912345678")
+    form.locator("input[name=travel_from]").fill("湖南长沙")
+    form.locator("#others summary").click()
+    row = form.locator('fieldset.occupant[data-seat="2"]')
+    expect(row.locator("input[name=occ-2-name]")).to_be_visible()
+    box = row.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 360
+    row.locator("input[name=occ-2-name]").fill("王乘客")
+    row.locator("input[name=occ-2-phone]").fill("13912345679")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    form.locator("button[type=submit]").click()
+    expect(phone.locator("#code")).to_have_text(re.compile(r"^\d{4}$"))
+    visitor.close()
+    pre = PreRegistration.objects.get()
+    assert pre.people == 2 and pre.other_people[0]["phone"] == "13912345679"
+
+    log_in(page, staff.username)
+    page.goto(f"/checkpoints/{checkpoint.pk}/?pre={pre.pk}")
+    expect(page.locator("input[name=occ-2-name]")).to_have_value("王乘客")
+    assert "13912345679" not in page.content()

@@ -23,8 +23,11 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from fangkong.accounts.models import ApiToken, User
+from fangkong.areas.models import Area
+from fangkong.core import rows
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
+from fangkong.core.rows import Columns
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -84,9 +87,7 @@ class ApiTokenAuthentication(TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        record = (
-            ApiToken.objects.live().select_related("user__area").filter(digest=_digest(key)).first()
-        )
+        record = _live_token(_digest(key))
         if record is None or not record.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         if record.user.must_change_password:
@@ -96,6 +97,37 @@ class ApiTokenAuthentication(TokenAuthentication):
         if record.last_used_at is None or now - record.last_used_at > dt.timedelta(minutes=5):
             ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
         return record.user, record
+
+
+_token_sql: list[tuple[str, Columns[Any], Columns[Any], Columns[Any]]] = []
+
+
+def _live_token(digest: str) -> ApiToken | None:
+    """The live token with its user and the user's area: one hand-written query (issue 19: the
+    ORM spent longer compiling this SELECT on every API call than the database ran it)."""
+    if not _token_sql:
+        token, user, area = Columns(ApiToken, "t"), Columns(User, "u"), Columns(Area, "a")
+        _token_sql.append(
+            (
+                f"SELECT {token.sql}, {user.sql}, {area.sql} FROM {token.table} t "  # noqa: S608 - names from the models
+                f"JOIN {user.table} u ON u.id = t.user_id "
+                f"LEFT JOIN {area.table} a ON a.id = u.area_id "
+                "WHERE t.digest = %s AND t.revoked_at IS NULL AND t.expires_at > %s",
+                token,
+                user,
+                area,
+            )
+        )
+    sql, token, user, area = _token_sql[0]
+    row = rows.fetch_one(sql, [digest, rows.ts(timezone.now())])
+    if row is None:
+        return None
+    record = token.build(row)
+    owner = user.build(row, len(token))
+    assert record is not None and owner is not None
+    owner.area = area.build(row, len(token) + len(user))
+    record.user = owner
+    return record
 
 
 @receiver(pre_save, sender=User)

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, Sum
 
 from fangkong.areas.models import Area, Level
 from fangkong.care.models import CarePlan, CareVisit, Errand, ErrandStatus
-from fangkong.reports.figures import calendar_day, happened_before, happened_in
+from fangkong.reports.figures import Areas, calendar_day, happened_before, happened_in
 
 ZERO = Decimal("0")
 
@@ -42,20 +42,32 @@ def errand_figures(
     """One aggregate: errands done on the day and up to it, money advanced, still open; of the
     calendar day, or of ``window`` (the daily report's 16:00-to-16:00 day), by when each errand
     was done."""
+    return errand_figures_of(Areas(area), day, window)[area.pk]
+
+
+def errand_figures_of(
+    areas: Areas, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> dict[int, ErrandFigures]:
+    """``errand_figures`` of each of ``areas`` in the same one aggregate (grouped by area)."""
     rows = errand_filters(window or calendar_day(day))
     done, still_open = rows["done"], rows["open"]
-    counts = Errand.objects.in_area(area).aggregate(
+    counts_of = areas.aggregate(
+        Errand.objects.in_area(areas.area),
+        "household__area",
         today=Count("pk", filter=rows["today"]),
         total=Count("pk", filter=done),
         money=Sum("money_spent", filter=done),
         open=Count("pk", filter=still_open),
     )
-    return ErrandFigures(
-        done_today=counts["today"],
-        done_total=counts["total"],
-        money_total=counts["money"] or ZERO,
-        open_now=counts["open"],
-    )
+    return {
+        key: ErrandFigures(
+            done_today=counts["today"],
+            done_total=counts["total"],
+            money_total=counts["money"] or ZERO,
+            open_now=counts["open"],
+        )
+        for key, counts in counts_of.items()
+    }
 
 
 @dataclass
@@ -135,6 +147,12 @@ class OverdueVisit:
 def overdue_visits(area: Area, day: dt.date) -> list[OverdueVisit]:
     """Plans running on ``day`` whose visit is past due, most overdue first, with the resident's
     name: one query."""
+    return overdue_visits_of(Areas(area), day)[area.pk]
+
+
+def overdue_visits_of(areas: Areas, day: dt.date) -> dict[int, list[OverdueVisit]]:
+    """``overdue_visits`` of each of ``areas``: the same one query, split by area."""
+    area = areas.area
     plans = (
         CarePlan.objects.in_area(area)
         .running_on(day)
@@ -147,7 +165,8 @@ def overdue_visits(area: Area, day: dt.date) -> list[OverdueVisit]:
         days = plan.days_overdue(plan.last_visit, day)  # type: ignore[attr-defined]
         if days:
             result.append(OverdueVisit(plan, plan.due_on(plan.last_visit), days))  # type: ignore[attr-defined]
-    return sorted(result, key=lambda o: (-o.days, o.plan.resident.name, o.plan.pk))
+    result.sort(key=lambda o: (-o.days, o.plan.resident.name, o.plan.pk))
+    return areas.split((o.plan.resident.household.area_id, o) for o in result)
 
 
 @dataclass(frozen=True)
@@ -160,8 +179,21 @@ def care_figures(
     area: Area, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
 ) -> CareFigures:
     """Visits of the calendar day, or of ``window`` (the report day), and plans overdue."""
+    return care_figures_of(Areas(area), day, window)[area.pk]
+
+
+def care_figures_of(
+    areas: Areas, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> dict[int, CareFigures]:
+    """``care_figures`` of each of ``areas`` in the same two queries."""
     visited = happened_in(window or calendar_day(day), day="date", at="at")
-    return CareFigures(
-        visits_today=CareVisit.objects.in_area(area).filter(visited).count(),
-        overdue=len(overdue_visits(area, day)),
+    visits = areas.aggregate(
+        CareVisit.objects.in_area(areas.area).filter(visited),
+        "plan__resident__household__area",
+        n=Count("pk"),
     )
+    overdue = overdue_visits_of(areas, day)
+    return {
+        key: CareFigures(visits_today=visits[key]["n"], overdue=len(overdue[key]))
+        for key in areas.keys
+    }

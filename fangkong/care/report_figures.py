@@ -3,6 +3,7 @@ open, care visits done today and visits overdue. Each group is one shared aggreg
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -14,7 +15,9 @@ from fangkong.care.figures import (
     CareFigures,
     ErrandFigures,
     care_figures,
+    care_figures_of,
     errand_figures,
+    errand_figures_of,
     errand_filters,
     overdue_visits,
 )
@@ -22,10 +25,13 @@ from fangkong.care.models import CarePlan, CareVisit, Errand
 from fangkong.reports.figures import (
     PEOPLE,
     TIMES,
+    Areas,
     Figure,
     FigureContext,
     Records,
+    Window,
     register,
+    shared_below,
     sum_of,
 )
 
@@ -128,3 +134,17 @@ for _figure in [
     ),
 ]:
     register(replace(_figure, section=CARE))
+
+
+# The same computations for a roll-up's area and every area below it at once (one grouped
+# query each: ``figures.compute_below``).
+
+
+@shared_below("errands")
+def _errands_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    return dict(errand_figures_of(areas, day, window))
+
+
+@shared_below("care")
+def _care_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    return dict(care_figures_of(areas, day, window))

@@ -15,7 +15,7 @@ from django.db.models import Count, Q, Sum
 from fangkong.areas.models import Area
 from fangkong.checkpoints.models import Direction, Outcome, Passage, PassageOccupant, Subject
 from fangkong.monitoring.models import ObservationPolicy
-from fangkong.reports.figures import calendar_day
+from fangkong.reports.figures import Areas, calendar_day
 
 DEFAULT_FEVER = Decimal("37.3")
 THROUGH = [Outcome.ALLOWED, Outcome.REFERRED]
@@ -62,24 +62,35 @@ def checkpoint_figures(
     observation, sent to the fever clinic, with a fever, and arrived from a risk area, at the
     checkpoints of the area's subtree: passages of the calendar day, or of ``window`` (the
     daily report's 16:00-to-16:00 day), by the time each passage was made."""
+    return checkpoint_figures_of(Areas(area), day, window)[area.pk]
+
+
+def checkpoint_figures_of(
+    areas: Areas, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> dict[int, CheckpointFigures]:
+    """``checkpoint_figures`` of each of ``areas`` in the same queries (grouped by area)."""
     policy = ObservationPolicy.objects.in_force_on(day)
     fever = policy.fever_threshold if policy else DEFAULT_FEVER
     start, end = window or calendar_day(day)
-    passages = (
-        Passage.objects.in_area(area)
-        .filter(at__gte=start, at__lt=end)
-        .aggregate(
-            vehicles=Count("pk", filter=Q(subject=Subject.VEHICLE)),
-            **_counts("", "people", fever, listed=Q(occupants_listed=False)),
-        )
+    passages_of = areas.aggregate(
+        Passage.objects.in_area(areas.area).filter(at__gte=start, at__lt=end),
+        "checkpoint__area",
+        vehicles=Count("pk", filter=Q(subject=Subject.VEHICLE)),
+        **_counts("", "people", fever, listed=Q(occupants_listed=False)),
     )
-    occupants = (
-        PassageOccupant.objects.in_area(area)
-        .filter(passage__at__gte=start, passage__at__lt=end)
-        .aggregate(**_counts("passage__", "pk", fever, listed=Q()))
+    occupants_of = areas.aggregate(
+        PassageOccupant.objects.in_area(areas.area).filter(
+            passage__at__gte=start, passage__at__lt=end
+        ),
+        "passage__checkpoint__area",
+        **_counts("passage__", "pk", fever, listed=Q()),
     )
-    totals = {
-        key: int(passages.get(key) or 0) + int(occupants.get(key) or 0)
-        for key in [*occupants, "vehicles"]
-    }
-    return CheckpointFigures(people=totals["people_in"] + totals["people_out"], **totals)
+    result = {}
+    for key in areas.keys:
+        passages, occupants = passages_of[key], occupants_of[key]
+        totals = {
+            name: int(passages.get(name) or 0) + int(occupants.get(name) or 0)
+            for name in [*occupants, "vehicles"]
+        }
+        result[key] = CheckpointFigures(people=totals["people_in"] + totals["people_out"], **totals)
+    return result

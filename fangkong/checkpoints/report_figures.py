@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
@@ -14,10 +15,20 @@ from fangkong.checkpoints.figures import (
     THROUGH,
     CheckpointFigures,
     checkpoint_figures,
+    checkpoint_figures_of,
 )
 from fangkong.checkpoints.models import Direction, Outcome, Passage, PassageOccupant, Subject
 from fangkong.monitoring.models import ObservationPolicy
-from fangkong.reports.figures import PEOPLE, Figure, FigureContext, Records, register
+from fangkong.reports.figures import (
+    PEOPLE,
+    Areas,
+    Figure,
+    FigureContext,
+    Records,
+    Window,
+    register,
+    shared_below,
+)
 
 SECTION = _("Checkpoints")
 
@@ -155,3 +166,12 @@ for _figure in [
     ),
 ]:
     register(replace(_figure, section=SECTION))
+
+
+# The same computations for a roll-up's area and every area below it at once (one grouped
+# query each: ``figures.compute_below``).
+
+
+@shared_below("checkpoints")
+def _checkpoints_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    return dict(checkpoint_figures_of(areas, day, window))

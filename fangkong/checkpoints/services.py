@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -429,12 +429,17 @@ def passage_register(
     require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
     # One registration at a time per checkpoint, so that a repeat sent twice at once is seen: the
     # row locked and its state read again by one light query (the area came with the checkpoint).
-    active = (
-        Checkpoint.objects.select_for_update()
-        .filter(pk=checkpoint.pk)
-        .values_list("active", flat=True)
-        .get()
-    )
+    # (Hand-written, issue 19: the ORM compiled it for longer than it ran.)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT active FROM {Checkpoint._meta.db_table} WHERE id = %s{lock}",  # noqa: S608
+            [checkpoint.pk],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        raise Checkpoint.DoesNotExist
+    active = bool(found[0])
     if not active:
         raise ValidationError(_("This checkpoint is out of service."))
     at = at or timezone.now()

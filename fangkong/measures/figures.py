@@ -24,7 +24,7 @@ from fangkong.measures.models import (
     VenueKind,
     VenueStatus,
 )
-from fangkong.reports.figures import calendar_day, happened_in
+from fangkong.reports.figures import Areas, calendar_day, happened_in
 
 
 @dataclass(frozen=True)
@@ -89,58 +89,78 @@ def measure_figures(
     """Every measure figure for (area, date): gatherings and publicity to date, venues as their
     latest check found them, disinfection on the calendar day, or in ``window`` (the daily
     report's 16:00-to-16:00 day) by when each was done. Seven queries."""
+    return measure_figures_of(Areas(area), day, window)[area.pk]
+
+
+def measure_figures_of(
+    areas: Areas, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> dict[int, MeasureFigures]:
+    """``measure_figures`` of each of ``areas`` in the same queries (grouped by area)."""
+    area = areas.area
     places = KeyPlace.objects.in_area(area).planned_on(day)
-    disinfected = (
-        Disinfection.objects.in_area(area)
-        .filter(happened_in(window or calendar_day(day), day="day", at="at"), place__in=places)
-        .order_by()
-        .values("place_id")
-        .distinct()
-        .count()
+    disinfected = areas.aggregate(
+        Disinfection.objects.in_area(area).filter(
+            happened_in(window or calendar_day(day), day="day", at="at"), place__in=places
+        ),
+        "place__area",
+        n=Count("place_id", distinct=True),
     )
-    outcomes = (
-        Gathering.objects.in_area(area)
-        .filter(reported_on__lte=day)
-        .aggregate(
-            **{o: _count(Q(outcome=o, outcome_on__lte=day)) for o in GatheringOutcome.values}
+    planned = areas.aggregate(places, "area", n=Count("pk"))
+    outcomes_of = areas.aggregate(
+        Gathering.objects.in_area(area).filter(reported_on__lte=day),
+        "area",
+        **{o: _count(Q(outcome=o, outcome_on__lte=day)) for o in GatheringOutcome.values},
+    )
+    closed_of = areas.aggregate(
+        Venue.objects.in_area(area).with_status(day).filter(status=VenueStatus.CLOSED),  # type: ignore[misc]  # the annotation
+        "area",
+        all=Count("pk"),
+        restaurants=_count(Q(kind=VenueKind.RESTAURANT)),
+    )
+    publicity_of = areas.aggregate(
+        Publicity.objects.in_area(area).filter(day__lte=day),
+        "area",
+        **{k: Sum("quantity", filter=Q(kind=k)) for k in PublicityKind.values},
+    )
+    findings_of = areas.aggregate(
+        Finding.objects.in_area(area).open_on(day),
+        "inspection__area",
+        open=Count("pk"),
+        overdue=_count(Q(deadline__lt=day)),
+    )
+    inspections = areas.aggregate(
+        Inspection.objects.in_area(area).filter(day__lte=day), "area", n=Count("pk")
+    )
+    accountable = areas.aggregate(
+        Accountability.objects.in_area(area).filter(day__lte=day),
+        "inspection__area",
+        n=Count("pk"),
+    )
+    result = {}
+    for key in areas.keys:
+        outcomes, closed = outcomes_of[key], closed_of[key]
+        publicity, findings = publicity_of[key], findings_of[key]
+        result[key] = MeasureFigures(
+            places=planned[key]["n"],
+            disinfected=disinfected[key]["n"],
+            dissuaded=outcomes[GatheringOutcome.DISSUADED],
+            postponed=outcomes[GatheringOutcome.POSTPONED],
+            simplified=outcomes[GatheringOutcome.SIMPLIFIED],
+            cancelled=outcomes[GatheringOutcome.CANCELLED],
+            restaurants_closed=closed["restaurants"],
+            venues_closed=closed["all"],
+            broadcasts=publicity[PublicityKind.BROADCAST] or 0,
+            van_trips=publicity[PublicityKind.VAN_TRIP] or 0,
+            letters=publicity[PublicityKind.LETTER] or 0,
+            leaflets=publicity[PublicityKind.LEAFLET] or 0,
+            banners=publicity[PublicityKind.BANNER] or 0,
+            chat_messages=publicity[PublicityKind.CHAT_MESSAGE] or 0,
+            inspections=inspections[key]["n"],
+            findings_open=findings["open"],
+            findings_overdue=findings["overdue"],
+            accountable=accountable[key]["n"],
         )
-    )
-    closed = (
-        Venue.objects.in_area(area)
-        .with_status(day)
-        .filter(status=VenueStatus.CLOSED)  # type: ignore[misc]  # the annotation
-        .aggregate(all=Count("pk"), restaurants=_count(Q(kind=VenueKind.RESTAURANT)))
-    )
-    publicity = (
-        Publicity.objects.in_area(area)
-        .filter(day__lte=day)
-        .aggregate(**{k: Sum("quantity", filter=Q(kind=k)) for k in PublicityKind.values})
-    )
-    findings = (
-        Finding.objects.in_area(area)
-        .open_on(day)
-        .aggregate(open=Count("pk"), overdue=_count(Q(deadline__lt=day)))
-    )
-    return MeasureFigures(
-        places=places.count(),
-        disinfected=disinfected,
-        dissuaded=outcomes[GatheringOutcome.DISSUADED],
-        postponed=outcomes[GatheringOutcome.POSTPONED],
-        simplified=outcomes[GatheringOutcome.SIMPLIFIED],
-        cancelled=outcomes[GatheringOutcome.CANCELLED],
-        restaurants_closed=closed["restaurants"],
-        venues_closed=closed["all"],
-        broadcasts=publicity[PublicityKind.BROADCAST] or 0,
-        van_trips=publicity[PublicityKind.VAN_TRIP] or 0,
-        letters=publicity[PublicityKind.LETTER] or 0,
-        leaflets=publicity[PublicityKind.LEAFLET] or 0,
-        banners=publicity[PublicityKind.BANNER] or 0,
-        chat_messages=publicity[PublicityKind.CHAT_MESSAGE] or 0,
-        inspections=Inspection.objects.in_area(area).filter(day__lte=day).count(),
-        findings_open=findings["open"],
-        findings_overdue=findings["overdue"],
-        accountable=Accountability.objects.in_area(area).filter(day__lte=day).count(),
-    )
+    return result
 
 
 def gatherings_by_village(area: Area, day: dt.date) -> dict[tuple[str, str, str], int]:

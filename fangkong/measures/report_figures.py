@@ -3,6 +3,7 @@ venues closed, publicity and inspections to date. One shared aggregate for all o
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -10,7 +11,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.measures.figures import MeasureFigures, measure_figures
+from fangkong.measures.figures import MeasureFigures, measure_figures, measure_figures_of
 from fangkong.measures.models import (
     PUBLICITY_UNITS,
     Accountability,
@@ -26,7 +27,17 @@ from fangkong.measures.models import (
     VenueKind,
     VenueStatus,
 )
-from fangkong.reports.figures import TIMES, Figure, FigureContext, Records, register, sum_of
+from fangkong.reports.figures import (
+    TIMES,
+    Areas,
+    Figure,
+    FigureContext,
+    Records,
+    Window,
+    register,
+    shared_below,
+    sum_of,
+)
 
 DISINFECTION = _("Disinfection")
 GATHERINGS = _("Gatherings and venues")
@@ -256,3 +267,12 @@ for _section, _figures, _link in _SECTIONS:
                 records=_records(_figure.key, _link),
             )
         )
+
+
+# The same computations for a roll-up's area and every area below it at once (one grouped
+# query each: ``figures.compute_below``).
+
+
+@shared_below("measures")
+def _measures_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    return dict(measure_figures_of(areas, day, window))

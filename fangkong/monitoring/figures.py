@@ -25,7 +25,7 @@ from fangkong.monitoring.models import (
     Status,
     under_observation_on,
 )
-from fangkong.reports.figures import calendar_day, happened_before, happened_in
+from fangkong.reports.figures import Areas, calendar_day, happened_before, happened_in
 
 SLOTS_PER_DAY = 2
 
@@ -121,11 +121,21 @@ def _missed_filters(day: dt.date, now: dt.datetime) -> dict[int, Q]:
     return filters
 
 
+def _recorded(day: dt.date, slot: int) -> Exists:
+    """The case has a reading for (day, slot): one probe of the check-ins' unique
+    (county, case, date, slot) index (the case's county named, so that the index serves)."""
+    return Exists(
+        CheckIn.objects.filter(
+            county_id=OuterRef("county_id"), case=OuterRef("pk"), date=day, slot=slot
+        )
+    )
+
+
 def _missed_aggregates(day: dt.date, now: dt.datetime, among: Q) -> dict[str, Count]:
     """One count per slot closed by ``now``: cases ``among`` those given, due, with no reading."""
     aggregates: dict[str, Count] = {}
     for slot, due in _missed_filters(day, now).items():
-        recorded = Exists(CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot))
+        recorded = _recorded(day, slot)
         aggregates[f"missed_{slot}"] = Count("pk", filter=among & due & ~Q(recorded))
     return aggregates
 
@@ -168,7 +178,7 @@ def missed_checkin_cases(
                 closed = policy.slot_end(day, slot)
                 if not start <= closed < stop:
                     continue
-                recorded = Exists(CheckIn.objects.filter(case=OuterRef("pk"), date=day, slot=slot))
+                recorded = _recorded(day, slot)
                 missed = (
                     Q(policy_id=policy.pk, opened_at__lt=closed) & _active_q(day) & ~Q(recorded)
                 )
@@ -234,15 +244,28 @@ def monitoring_figures(
     Missed check-ins are the slots due and closed by ``now`` (default: the present) with no
     temperature recorded, whatever the alerts say. Releases are those of the calendar day, or
     of ``window`` (the daily report's 16:00-to-16:00 day)."""
+    return monitoring_figures_of(Areas(area), day, now, window)[area.pk]
+
+
+def monitoring_figures_of(
+    areas: Areas,
+    day: dt.date,
+    now: dt.datetime | None = None,
+    window: tuple[dt.datetime, dt.datetime] | None = None,
+) -> dict[int, MonitoringFigures]:
+    """``monitoring_figures`` of each of ``areas`` (an area, or a roll-up's area and each area
+    below it) in the same three queries, grouped by the case's area."""
     window = window or calendar_day(day)
-    cases = ObservationCase.objects.in_area(area)
+    cases = ObservationCase.objects.in_area(areas.area)
     # As the report day ends (an amendment made in the evening still says how things stood at
     # the cut-off, not with the cases opened since).
     known = known_by(window[1])
     observed = Q(status__in=OBSERVED_STATES, start_date__lte=day) & known
     active = _active_q(day) & known
     missed = _missed_aggregates(day, now or timezone.now(), _active_q(day))
-    counts = cases.aggregate(
+    counts_of = areas.aggregate(
+        cases,
+        "area",
         **missed,
         total=Count("pk", filter=observed),
         now=Count("pk", filter=active),
@@ -252,27 +275,32 @@ def monitoring_figures(
         released_today=Count("pk", filter=released_in(window)),
         released=Count("pk", filter=released_by(window[1])),
     )
-    taken = _checkins_of(area, day).aggregate(
-        done=Count("pk"), late=Count("pk", filter=Q(late=True))
+    taken_of = areas.aggregate(
+        _checkins_of(areas.area, day),
+        "case__area",
+        done=Count("pk"),
+        late=Count("pk", filter=Q(late=True)),
     )
-    alerts = (
-        Alert.objects.in_area(area)
-        .filter(date=day)
-        .aggregate(
-            fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
+    alerts_of = areas.aggregate(
+        Alert.objects.in_area(areas.area).filter(date=day),
+        "case__area",
+        fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
+    )
+    result = {}
+    for key in areas.keys:
+        counts, taken, alerts = counts_of[key], taken_of[key], alerts_of[key]
+        result[key] = MonitoringFigures(
+            monitored_total=counts["total"],
+            monitored_now=counts["now"],
+            at_home=counts["home"],
+            centralised=counts["central"],
+            new_today=counts["new"],
+            released_today=counts["released_today"],
+            released_total=counts["released"],
+            checkins_due=counts["now"] * SLOTS_PER_DAY,
+            checkins_done=taken["done"],
+            fever_alerts=alerts["fever"],
+            missed_checkins=sum(int(counts.get(name) or 0) for name in missed),
+            late_checkins=taken["late"],
         )
-    )
-    return MonitoringFigures(
-        monitored_total=counts["total"],
-        monitored_now=counts["now"],
-        at_home=counts["home"],
-        centralised=counts["central"],
-        new_today=counts["new"],
-        released_today=counts["released_today"],
-        released_total=counts["released"],
-        checkins_due=counts["now"] * SLOTS_PER_DAY,
-        checkins_done=taken["done"],
-        fever_alerts=alerts["fever"],
-        missed_checkins=sum(int(counts.get(name) or 0) for name in missed),
-        late_checkins=taken["late"],
-    )
+    return result

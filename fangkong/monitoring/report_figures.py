@@ -4,6 +4,7 @@ one aggregate per area and day (``monitoring_figures``). Registered in ``Monitor
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from fangkong.monitoring.figures import (
     known_by,
     missed_checkin_cases,
     monitoring_figures,
+    monitoring_figures_of,
     released_by,
     released_in,
 )
@@ -32,10 +34,13 @@ from fangkong.monitoring.models import (
 from fangkong.reports.figures import (
     PEOPLE,
     TIMES,
+    Areas,
     Figure,
     FigureContext,
     Records,
+    Window,
     register,
+    shared_below,
     sum_of,
     times,
 )
@@ -131,12 +136,55 @@ def _alerts_in_window(c: FigureContext) -> dict[str, int]:
 
 
 def _missed_in_window(c: FigureContext) -> int:
-    rows = missed_checkin_cases(c.area, *c.window)
-    return int(rows.aggregate(n=Sum("missed_slots"))["n"] or 0)
+    def count(area, day):  # type: ignore[no-untyped-def]
+        rows = missed_checkin_cases(area, *c.window)
+        return int(rows.aggregate(n=Sum("missed_slots"))["n"] or 0)
+
+    return c.shared("missed_in_window", count)
 
 
 def _new_in_window(c: FigureContext) -> int:
     return c.shared("new_cases_in_window", lambda area, day: _new_cases(c).count())
+
+
+# The same computations for a roll-up's area and every area below it at once (one grouped
+# query each, whatever the number of areas: ``figures.compute_below``).
+
+
+@shared_below("monitoring")
+def _monitoring_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    return dict(monitoring_figures_of(areas, day, window=window))
+
+
+@shared_below("alerts_in_window")
+def _alerts_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    start, end = window
+    return dict(
+        areas.aggregate(
+            Alert.objects.in_area(areas.area).filter(raised_at__gte=start, raised_at__lt=end),
+            "case__area",
+            fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
+            missed=Count("pk", filter=Q(kind=AlertKind.MISSED)),
+        )
+    )
+
+
+@shared_below("missed_in_window")
+def _missed_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    rows = missed_checkin_cases(areas.area, *window)
+    return {
+        key: int(value["n"] or 0)
+        for key, value in areas.aggregate(rows, "area", n=Sum("missed_slots")).items()
+    }
+
+
+@shared_below("new_cases_in_window")
+def _new_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    start, end = window
+    rows = ObservationCase.objects.in_area(areas.area).filter(
+        status__in=OBSERVED_STATES, opened_at__gte=start, opened_at__lt=end
+    )
+    return {key: value["n"] for key, value in areas.aggregate(rows, "area", n=Count("pk")).items()}
 
 
 for _figure in [

@@ -29,7 +29,18 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TypeVar
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    IntegerField,
+    Model,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -39,18 +50,25 @@ from fangkong.core.clock import local_tz
 
 Number = int | float
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 class FigureContext:
     """One area on one date: what the figure functions share (each computed once, on demand)."""
 
     def __init__(
-        self, area: Area, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+        self,
+        area: Area,
+        day: dt.date,
+        window: tuple[dt.datetime, dt.datetime] | None = None,
+        *,
+        group: Group | None = None,
     ) -> None:
         self.area = area
         self.day = day
         self._window = window
         self._shared: dict[str, object] = {}
+        self._group = group
 
     @cached_property
     def window(self) -> tuple[dt.datetime, dt.datetime]:
@@ -74,8 +92,178 @@ class FigureContext:
         """``compute(area, day)`` run once per context: the figures of one capability share one
         aggregate query instead of one query each."""
         if name not in self._shared:
-            self._shared[name] = compute(self.area, self.day)
+            if self._group is not None and name in SHARED_BELOW:
+                # Computed for every area of the roll-up at once (one grouped query).
+                self._shared[name] = self._group.value(name, self.area.pk)
+            else:
+                self._shared[name] = compute(self.area, self.day)
         return self._shared[name]  # type: ignore[return-value]
+
+
+Window = tuple[dt.datetime, dt.datetime]
+
+
+def _additive(aggregate: Aggregate) -> bool:
+    """A count or a sum of rows: the sums of its parts add up to it."""
+    return isinstance(aggregate, Count | Sum) and not getattr(aggregate, "distinct", False)
+
+
+def _empty(aggregate: Aggregate) -> object:
+    """What ``aggregate`` gives over no rows (as ``QuerySet.aggregate`` does)."""
+    return 0 if isinstance(aggregate, Count) else None
+
+
+def _plus(a: object, b: object) -> object:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b  # type: ignore[operator]
+
+
+class Areas:
+    """The areas a set of figures is computed for at once: one area (``Areas(area)``), or an
+    area and each area one level below it (``Below``, a roll-up's rows), every query grouped by
+    the area its rows lie in. The figure functions of the capabilities aggregate through it, so
+    that one function serves the daily report of a village and a county's roll-up."""
+
+    def __init__(self, area: Area) -> None:
+        self.area = area
+        self._once: dict[str, object] = {}
+
+    @property
+    def keys(self) -> list[int]:
+        return [self.area.pk]
+
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()`` made once for these areas: one query that serves several figures."""
+        if name not in self._once:
+            self._once[name] = compute()
+        return self._once[name]  # type: ignore[return-value]
+
+    def aggregate(self, rows: QuerySet, field: str, **aggregates: Aggregate) -> dict[int, dict]:
+        """``rows`` (of ``self.area``'s subtree) aggregated for each area, by key: ``field``
+        names the rows' area (``area``, ``case__area``, ...)."""
+        return {self.area.pk: rows.aggregate(**aggregates)}
+
+    def split(self, items: Iterable[tuple[int, T]]) -> dict[int, list[T]]:
+        """Items read once for the whole area, each with its area's id: the items of each key."""
+        return {self.area.pk: [item for _area_id, item in items]}
+
+    def placed(self, rows: QuerySet[M], field: str) -> QuerySet[M]:
+        """``rows`` of the area's subtree by the id of their area (``field``): for the rows of
+        a table that carries its area, the (county, area) indexes serve it with no join up to
+        the area table. One area: its ``in_area``."""
+        return rows.in_area(self.area)  # type: ignore[attr-defined]
+
+
+class Below(Areas):
+    """An area and the areas one level below it (a township's villages, a county's townships):
+    each aggregate over the area's subtree grouped by the area below that each row lies in, and
+    over the whole area (key: the area's own id). Counts and sums are grouped by the rows' own
+    area id (no join up to the area table) and added up per child here; distinct counts are
+    grouped in the database by the child whose path the row's area starts with. Two queries
+    whatever the number of areas below."""
+
+    def __init__(self, area: Area, children: list[Area]) -> None:
+        super().__init__(area)
+        self.children = children
+        paths = {child.path: child.pk for child in children}
+        self.child_of: dict[int, int] = {}
+        self.ids: list[int] = []
+        for pk, path in Area.objects.subtree(area).values_list("pk", "path"):
+            self.ids.append(pk)
+            parts = path.split("/")
+            for n in range(1, len(parts)):
+                child = paths.get("/".join(parts[:n]) + "/")
+                if child is not None:
+                    self.child_of[pk] = child
+                    break
+
+    @property
+    def keys(self) -> list[int]:
+        return [self.area.pk, *(child.pk for child in self.children)]
+
+    def aggregate(self, rows: QuerySet, field: str, **aggregates: Aggregate) -> dict[int, dict]:
+        result = {key: {k: _empty(a) for k, a in aggregates.items()} for key in self.keys}
+        whole = result[self.area.pk]
+        if all(_additive(a) for a in aggregates.values()):
+            for row in rows.order_by().values(f"{field}_id").annotate(**aggregates):
+                child = self.child_of.get(row.pop(f"{field}_id"))
+                for key, value in row.items():
+                    whole[key] = _plus(whole[key], value)
+                    if child is not None:
+                        result[child][key] = _plus(result[child][key], value)
+            return result
+        below = Case(
+            *(
+                When(**{f"{field}__path__startswith": child.path}, then=Value(child.pk))
+                for child in self.children
+            ),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        if self.children:
+            for row in (
+                rows.annotate(_below=below).order_by().values("_below").annotate(**aggregates)
+            ):
+                child = row.pop("_below")
+                if child:
+                    result[child].update(row)
+        result[self.area.pk] = rows.aggregate(**aggregates)
+        return result
+
+    def placed(self, rows: QuerySet[M], field: str) -> QuerySet[M]:
+        rows = rows.filter(county_id=self.area.county_id)
+        if self.area.pk == self.area.county_id:  # every row of the county carries it
+            return rows
+        return rows.filter(**{f"{field}_id__in": self.ids})
+
+    def split(self, items: Iterable[tuple[int, T]]) -> dict[int, list[T]]:
+        result: dict[int, list[T]] = {key: [] for key in self.keys}
+        for area_id, item in items:
+            result[self.area.pk].append(item)
+            child = self.child_of.get(area_id)
+            if child is not None:
+                result[child].append(item)
+        return result
+
+
+# Shared figure computations that can be made for every area of a roll-up at once: name (as
+# given to ``FigureContext.shared``) → ``compute(areas, day, window)`` giving the value by key.
+SHARED_BELOW: dict[str, Callable[[Areas, dt.date, Window], dict[int, object]]] = {}
+
+
+def shared_below(
+    name: str,
+) -> Callable[
+    [Callable[[Areas, dt.date, Window], dict[int, object]]],
+    Callable[[Areas, dt.date, Window], dict[int, object]],
+]:
+    """Register how the shared computation ``name`` is made for many areas at once."""
+
+    def decorate(
+        compute: Callable[[Areas, dt.date, Window], dict[int, object]],
+    ) -> Callable[[Areas, dt.date, Window], dict[int, object]]:
+        SHARED_BELOW[name] = compute
+        return compute
+
+    return decorate
+
+
+class Group:
+    """The shared computations of a roll-up's areas, each made once for all of them."""
+
+    def __init__(self, areas: Areas, day: dt.date, window: Window) -> None:
+        self.areas = areas
+        self.day = day
+        self.window = window
+        self._values: dict[str, dict[int, object]] = {}
+
+    def value(self, name: str, key: int) -> object:
+        if name not in self._values:
+            self._values[name] = SHARED_BELOW[name](self.areas, self.day, self.window)
+        return self._values[name][key]
 
 
 def report_day(area: Area, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -311,6 +499,26 @@ def compute(
     queries whatever the size of the area. Event figures cover the report day (``window``)."""
     ctx = FigureContext(area, day, window)
     return {f.key: f.compute(ctx) for f in form.figures}
+
+
+def compute_below(
+    area: Area, children: list[Area], day: dt.date, form: ReportForm = VILLAGE_DAILY
+) -> tuple[dict[str, Number], dict[int, dict[str, Number]]]:
+    """Every figure of the form for ``area`` and for each of ``children`` (areas below it), live
+    from the records: each shared computation made once for all of them, grouped by area, so a
+    fixed number of queries whatever the number of children. Gives (the area's, by child id)."""
+    below = Below(area, children)
+    group = Group(below, day, report_day(area, day))
+    areas = {area.pk: area, **{child.pk: child for child in children}}
+    values = {
+        key: {
+            f.key: f.compute(ctx)
+            for ctx in [FigureContext(areas[key], day, group.window, group=group)]
+            for f in form.figures
+        }
+        for key in below.keys
+    }
+    return values.pop(area.pk), values
 
 
 def compute_with_links(

@@ -293,7 +293,7 @@ def rollup(
         .order_by()
     }
     children = _child_rows(area, rows, form, sheets)
-    whole = figures.compute(area, day, form) if live or own is None else {}
+    whole: dict[str, Number] = {}
     if area.level in {Level.TOWNSHIP, Level.COUNTY}:
         below = [c.area for c in children]
         if own is not None and not live:
@@ -301,7 +301,21 @@ def rollup(
                 ChildRow(area=area, figures=own(below), form=form, own=True, source="live")
             )
         else:
-            children.append(_own_row(area, day, form, whole, below))
+            # The area's own records (乡镇本级 / 县本级): its figures less those of the rows
+            # below, every figure of the area and of each row below from the same grouped
+            # queries (a fixed number whatever the number of rows).
+            whole, parts = figures.compute_below(area, below, day, form)
+            children.append(
+                ChildRow(
+                    area=area,
+                    figures=figures.own_part(whole, parts.values(), form),
+                    form=form,
+                    own=True,
+                    source="live",
+                )
+            )
+    elif live or own is None:
+        whole = figures.compute(area, day, form)
     reported = figures.combine((row.figures for row in children), form)
     due = ReportDeadline.objects.due_times(area.county_id)
     sheet = sheets.get(area.pk)
@@ -324,21 +338,6 @@ def rollup(
         live=whole if live else {},
         form=form,
         due=due,
-    )
-
-
-def _own_row(
-    area: Area, day: dt.date, form: ReportForm, whole: dict[str, Number], below: list[Area]
-) -> ChildRow:
-    """The township's (county's) own records: the figure over its subtree less the figures of
-    the rows below it, each from the records now (one figure computation per row below)."""
-    parts = [figures.compute(child, day, form) for child in below]
-    return ChildRow(
-        area=area,
-        figures=figures.own_part(whole, parts, form),
-        form=form,
-        own=True,
-        source="live",
     )
 
 

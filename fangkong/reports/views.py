@@ -405,7 +405,10 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
     else:  # a village's grids (a grid's groups), from the records now
         children = list(Area.objects.filter(parent=area).order_by("path"))
         names = [child.name for child in children]
-        values = [figure.value(child, day) for child in children]
+        # Every grid's figure from the same grouped queries (none per grid).
+        bars = figures.ReportForm("bars", figure.label, figures.with_parts([figure.key]))
+        _whole, by_child = figures.compute_below(area, children, day, bars)
+        values = [by_child[child.pk][figure.key] for child in children]
         bars_source = "live"
     chart = {
         "title": str(figure.label),

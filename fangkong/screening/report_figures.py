@@ -4,9 +4,10 @@ the coverage, and people with travel through a risk area. Registered in ``Screen
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -14,11 +15,14 @@ from fangkong.registry.models import Household
 from fangkong.reports.figures import (
     HOUSEHOLDS,
     PEOPLE,
+    Areas,
     Figure,
     FigureContext,
     Records,
+    Window,
     percent,
     register,
+    shared_below,
 )
 from fangkong.screening import figures
 from fangkong.screening.models import HouseholdVisit, PersonCheck, ScreeningRound, VisitOutcome
@@ -36,6 +40,52 @@ def _screened(ctx: FigureContext) -> int:
 
 def _travellers(ctx: FigureContext) -> int:
     return ctx.shared("risk_area_travellers", figures.risk_area_travellers)
+
+
+# The same computations for a roll-up's area and every area below it at once (one grouped
+# query each: ``figures.compute_below``).
+
+
+def _households_counts(areas: Areas, day: dt.date) -> dict[int, dict]:
+    """Households in the register and those screened by ``day`` (``Household.screened_on``,
+    the first day a visit of the county's screening found someone, kept by the visits: the
+    same households as the visits' count, which a test holds), of each of ``areas``: one pass
+    over the households' (county, area, screened_on) index."""
+    return areas.once(
+        "households",
+        lambda: areas.aggregate(
+            areas.placed(Household.objects.all(), "area"),
+            "area",
+            # COUNT(*) and screened_on alone: the (county, area, screened_on) index covers it.
+            n=Count("*"),
+            screened=Count("screened_on", filter=Q(screened_on__lte=day)),
+        ),
+    )
+
+
+@shared_below("households")
+def _households_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    return {key: v["n"] for key, v in _households_counts(areas, day).items()}
+
+
+@shared_below("households_screened")
+def _screened_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    return {key: v["screened"] for key, v in _households_counts(areas, day).items()}
+
+
+@shared_below("risk_area_travellers")
+def _travellers_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    """Each person once in each area: the distinct (area, person) pairs read once (one join of
+    the checks to their visits), counted per area here."""
+    pairs = (
+        areas.placed(PersonCheck.objects.travelled(), "visit__area")
+        .filter(via_risk_area=True, visit__visited_on__lte=day)
+        .order_by()
+        .values_list("visit__area_id", "person_key")
+        .distinct()
+    )
+    people = areas.split((area_id, person) for area_id, person in pairs)
+    return {key: len(set(found)) for key, found in people.items()}
 
 
 def _latest_round(ctx: FigureContext) -> ScreeningRound | None:

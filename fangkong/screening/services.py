@@ -278,7 +278,9 @@ def visit_record(
         is_latest=is_latest,
     )
     try:
-        with transaction.atomic():
+        # No savepoint of its own (issue 19): a clash leaves this function by the error below,
+        # and its own ``atomic`` (a transaction, or a savepoint when nested) undoes it.
+        with transaction.atomic(savepoint=False):
             visit.save()
     except IntegrityError as error:
         raise ValidationError(

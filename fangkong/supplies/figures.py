@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from fangkong.areas.models import Area
-from fangkong.reports.figures import calendar_day, happened_before, happened_in
+from fangkong.reports.figures import Areas, calendar_day, happened_before, happened_in
 from fangkong.supplies.models import (
     COUNTED,
     Donation,
@@ -38,26 +38,38 @@ def supply_figures(
     donations to date, of the calendar day or of ``window`` (the daily report's 16:00-to-16:00
     day). By when each movement happened (``happened_in``: a backlog typed later counts on its
     own day); a reversal cancels its hand-out in the sums, and neither counts as a hand-out."""
+    return supply_figures_of(Areas(area), day, window)[area.pk]
+
+
+def supply_figures_of(
+    areas: Areas, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> dict[int, SupplyFigures]:
+    """``supply_figures`` of each of ``areas`` in the same two aggregates (grouped by area)."""
     window = window or calendar_day(day)
-    handed = LedgerEntry.objects.in_area(area).filter(
+    handed = LedgerEntry.objects.in_area(areas.area).filter(
         happened_before(window[1], day="day", at="at"), kind=EntryKind.HANDED_OUT
     )
-    counts = handed.aggregate(
+    counts_of = areas.aggregate(
+        handed,
+        "store__area",
         today=Count("pk", filter=happened_in(window, day="day", at="at") & COUNTED),
         masks=Sum("change", filter=Q(item__category=ItemCategory.MASK)),
         disinfectant=Sum("change", filter=Q(item__category=ItemCategory.DISINFECTANT)),
     )
-    given = Donation.objects.in_area(area).filter(
+    given = Donation.objects.in_area(areas.area).filter(
         happened_before(window[1], day="received_on", at="created_at")
     )
-    donations = given.aggregate(n=Count("pk"), money=Sum("money"))
-    return SupplyFigures(
-        handouts_today=counts["today"],
-        masks_handed_out=-(counts["masks"] or 0),
-        disinfectant_handed_out=-(counts["disinfectant"] or 0),
-        donations_money=donations["money"] or Decimal("0"),
-        donations=donations["n"],
-    )
+    donations_of = areas.aggregate(given, "area", n=Count("pk"), money=Sum("money"))
+    return {
+        key: SupplyFigures(
+            handouts_today=counts_of[key]["today"],
+            masks_handed_out=-(counts_of[key]["masks"] or 0),
+            disinfectant_handed_out=-(counts_of[key]["disinfectant"] or 0),
+            donations_money=donations_of[key]["money"] or Decimal("0"),
+            donations=donations_of[key]["n"],
+        )
+        for key in areas.keys
+    }
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,25 @@ date, donations received to date. One shared aggregate for all of them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.reports.figures import TIMES, Figure, FigureContext, Records, register, sum_of
-from fangkong.supplies.figures import SupplyFigures, supply_figures
+from fangkong.reports.figures import (
+    TIMES,
+    Areas,
+    Figure,
+    FigureContext,
+    Records,
+    Window,
+    register,
+    shared_below,
+    sum_of,
+)
+from fangkong.supplies.figures import SupplyFigures, supply_figures, supply_figures_of
 from fangkong.supplies.models import (
     CATEGORY_UNITS,
     COUNTED,
@@ -96,3 +107,12 @@ for _figure in [
     ),
 ]:
     register(replace(_figure, section=SUPPLIES))
+
+
+# The same computations for a roll-up's area and every area below it at once (one grouped
+# query each: ``figures.compute_below``).
+
+
+@shared_below("supplies")
+def _supplies_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    return dict(supply_figures_of(areas, day, window))

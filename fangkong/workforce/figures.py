@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 
 from fangkong.areas.models import Area
-from fangkong.reports.figures import calendar_day, happened_in
+from fangkong.reports.figures import Areas, calendar_day, happened_in
 from fangkong.workforce.models import ADJUSTMENT, PointEntry, Shift, ShiftAssignment
 
 
@@ -30,36 +30,49 @@ def duty_figures(
     clocked in there that day); red points earned that day by people of the area (adjustments
     are not work and are left out): on the calendar day, or in ``window`` (the daily report's
     16:00-to-16:00 day) by when they were granted."""
-    shifts = list(
-        Shift.objects.in_area(area)
+    return duty_figures_of(Areas(area), day, window)[area.pk]
+
+
+def duty_figures_of(
+    areas: Areas, day: dt.date, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> dict[int, DutyFigures]:
+    """``duty_figures`` of each of ``areas`` in the same queries (grouped by area)."""
+    shifts_of = areas.split(
+        (area_id, (need, have))
+        for area_id, need, have in Shift.objects.in_area(areas.area)
         .filter(day=day)
         .annotate(assigned=Count("assignments"))
-        .values_list("min_staff", "assigned")
+        .values_list("post__area_id", "min_staff", "assigned")
     )
-    covered = sum(1 for need, have in shifts if have >= need)
-    duty = (
-        ShiftAssignment.objects.in_area(area)
-        .filter(shift__day=day, clock_in_at__isnull=False)
-        .aggregate(
-            on_duty=Count("worker", distinct=True),
-            checkpoints=Count(
-                "shift__post__checkpoint",
-                distinct=True,
-                filter=Q(shift__post__checkpoint__isnull=False),
-            ),
-        )
+    duty_of = areas.aggregate(
+        ShiftAssignment.objects.in_area(areas.area).filter(
+            shift__day=day, clock_in_at__isnull=False
+        ),
+        "shift__post__area",
+        on_duty=Count("worker", distinct=True),
+        checkpoints=Count(
+            "shift__post__checkpoint",
+            distinct=True,
+            filter=Q(shift__post__checkpoint__isnull=False),
+        ),
     )
-    points = (
-        PointEntry.objects.in_area(area)
+    points_of = areas.aggregate(
+        PointEntry.objects.in_area(areas.area)
         .filter(happened_in(window or calendar_day(day), day="day", at="created_at"))
-        .exclude(kind=ADJUSTMENT)
-        .aggregate(total=Sum("points"))["total"]
+        .exclude(kind=ADJUSTMENT),
+        "area",
+        total=Sum("points"),
     )
-    return DutyFigures(
-        shifts=len(shifts),
-        covered=covered,
-        gaps=len(shifts) - covered,
-        on_duty=duty["on_duty"] or 0,
-        checkpoints_staffed=duty["checkpoints"] or 0,
-        points=int(points or 0),
-    )
+    result = {}
+    for key in areas.keys:
+        shifts, duty = shifts_of[key], duty_of[key]
+        covered = sum(1 for need, have in shifts if have >= need)
+        result[key] = DutyFigures(
+            shifts=len(shifts),
+            covered=covered,
+            gaps=len(shifts) - covered,
+            on_duty=duty["on_duty"] or 0,
+            checkpoints_staffed=duty["checkpoints"] or 0,
+            points=int(points_of[key]["total"] or 0),
+        )
+    return result

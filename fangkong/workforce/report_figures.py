@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from django.db.models import Count, F, QuerySet
@@ -9,8 +10,18 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.checkpoints.models import Checkpoint
-from fangkong.reports.figures import PEOPLE, Figure, FigureContext, Records, register, sum_of
-from fangkong.workforce.figures import DutyFigures, duty_figures
+from fangkong.reports.figures import (
+    PEOPLE,
+    Areas,
+    Figure,
+    FigureContext,
+    Records,
+    Window,
+    register,
+    shared_below,
+    sum_of,
+)
+from fangkong.workforce.figures import DutyFigures, duty_figures, duty_figures_of
 from fangkong.workforce.models import ADJUSTMENT, PointEntry, Shift, ShiftAssignment, Worker
 
 SECTION = _("Duty and red points")
@@ -99,3 +110,12 @@ for _figure in [
     ),
 ]:
     register(replace(_figure, section=SECTION))
+
+
+# The same computations for a roll-up's area and every area below it at once (one grouped
+# query each: ``figures.compute_below``).
+
+
+@shared_below("duty")
+def _duty_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
+    return dict(duty_figures_of(areas, day, window))

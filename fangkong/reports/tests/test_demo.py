@@ -140,6 +140,13 @@ def test_seed_002_every_figure_opens_exactly_its_records_and_the_sheet_tells_the
             assert response.context["total"] == values[figure.key], (level, figure.key)
             compared += 1
     assert compared == 3 * sum(1 for f in figures.FIGURES.values() if not f.ratio_of)
+    # A roll-up's figures of an area and of every area below it, each capability's from one
+    # grouped computation for all of them, are the figures of each area computed alone.
+    for area in (township, county):
+        children = list(Area.objects.filter(parent=area).order_by("path"))
+        whole, parts = figures.compute_below(area, children, TODAY)
+        assert whole == figures.compute(area, TODAY)
+        assert parts == {child.pk: figures.compute(child, TODAY) for child in children}
     # The headline list: all 49 people ever monitored, in one place.
     client.force_login(users["township"])
     listed = client.get(figures.FIGURES["monitored_total"].list_url(township, TODAY))

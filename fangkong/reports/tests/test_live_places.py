@@ -260,10 +260,10 @@ def _more_villages(county, users, n: int) -> None:
         resident_in(village)
 
 
-def _dashboard_queries(client, area) -> int:
+def _dashboard_queries(client, area, figure: str = "monitored_now") -> int:
     url = reverse("reports:dashboard", args=[area.pk])
     with CaptureQueriesContext(connection) as captured:
-        page = client.get(url, {"date": DAY.isoformat(), "days": 30})
+        page = client.get(url, {"date": DAY.isoformat(), "days": 30, "figure": figure})
     assert page.status_code == 200
     return len(captured.captured_queries)
 
@@ -280,6 +280,32 @@ def test_dashboard_queries_do_not_grow_with_villages(client, county, records, us
     # The fixed few: session and user, the area, the trend, the roll-up of the reports and
     # sheets, the live table, the breadcrumb.
     assert county_before <= 30 and township_before <= 30
+
+
+def test_village_dashboard_bars_do_not_grow_with_grids(client, county, records, users):
+    """A village's bars (one per grid) come from the same grouped queries whatever the number
+    of grids, for a figure the live table counts and for one it does not; each bar is the
+    grid's figure."""
+    client.force_login(users["county_admin"])
+    village = county["qianjin"]
+    url = reverse("reports:dashboard", args=[village.pk])
+    counts = {}
+    for figure in ("monitored_now", "risk_area_travel", "screening_coverage"):
+        before = _dashboard_queries(client, village, figure)
+        counts[figure] = before
+    for k in range(4):
+        grid = AreaFactory(
+            name=f"加{k}网格", level=Level.GRID, code=f"{k + 10:02d}", parent=village
+        )
+        open_case(by=users["county_admin"], area=grid, start=DAY - dt.timedelta(days=1))
+    for figure, before in counts.items():
+        assert _dashboard_queries(client, village, figure) == before, figure
+    page = client.get(url, {"date": DAY.isoformat(), "figure": "monitored_now"})
+    bars = page.context["chart_data"]["bars"]
+    grids = list(village.children.order_by("path"))
+    assert bars["names"] == [g.name for g in grids]
+    assert bars["values"] == [FIGURES["monitored_now"].value(g, DAY) for g in grids]
+    assert sum(bars["values"]) == FIGURES["monitored_now"].value(village, DAY) > 4
 
 
 def _live_queries(area) -> int:

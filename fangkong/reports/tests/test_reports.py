@@ -187,11 +187,39 @@ def test_rollup_runs_a_constant_number_of_queries(tree, users):
     with CaptureQueriesContext(connection) as many:
         result = rollup.rollup(tree["township"], DAY)
     assert result.expected == 8 and len(result.missing) == 4
-    # The township's own row costs one figure computation per village (its figures over the
-    # township less each village's); nothing else grows with the villages.
-    with CaptureQueriesContext(connection) as one:
-        figures.compute(tree["qianjin"], DAY)
-    assert len(many.captured_queries) == len(few.captured_queries) + 6 * len(one.captured_queries)
+    # Every figure of the township and of each village (for its own row) from the same grouped
+    # queries: nothing grows with the villages.
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_county_rollup_runs_a_constant_number_of_queries(tree, users):
+    """More townships, villages and records below a county: the same queries, and the county's
+    own row (县本级) is still its figures less each township's, each computed alone."""
+    open_case(by=users["cadre"], area=tree["qianjin_g1"], start=DAY - dt.timedelta(days=2))
+    _submit(users["cadre"], tree["qianjin"])
+    with CaptureQueriesContext(connection) as few:
+        rollup.rollup(tree["county"], DAY)
+    for t in range(3):
+        township = AreaFactory(
+            name=f"新乡{t}", level=Level.TOWNSHIP, code=f"43050201{t}000", parent=tree["county"]
+        )
+        for v in range(2):
+            village = AreaFactory(
+                name=f"新乡{t}村{v}",
+                level=Level.VILLAGE,
+                code=f"43050201{t}2{v:02d}",
+                parent=township,
+            )
+            open_case(by=users["county_admin"], area=village, start=DAY - dt.timedelta(days=1))
+    with CaptureQueriesContext(connection) as many:
+        result = rollup.rollup(tree["county"], DAY)
+    assert len(result.townships) == 4
+    assert len(many.captured_queries) == len(few.captured_queries)
+    whole = figures.compute(tree["county"], DAY)
+    parts = [figures.compute(row.area, DAY) for row in result.townships]
+    assert result.own is not None
+    assert result.own.figures == figures.own_part(whole, parts)
+    assert result.live == whole and whole["monitored_now"] == 7
 
 
 def test_trend_from_the_snapshots(tree, users):
@@ -320,10 +348,8 @@ def test_rollup_page_queries_do_not_grow_with_villages(
             parent=tree["township"],
         )
         _submit(users["township"], village)
-    # Only the township's own row grows: one figure computation per village (see the roll-up).
-    with CaptureQueriesContext(connection) as one:
-        figures.compute(tree["qianjin"], DAY)
-    with django_assert_max_num_queries(len(few.captured_queries) + 5 * len(one.captured_queries)):
+    # The township's own row too: every village's figures from the same grouped queries.
+    with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
 
 
