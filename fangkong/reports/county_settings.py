@@ -50,14 +50,21 @@ def _deadline(county: Area) -> ReportDeadline:
 
 
 def policy_in_force(county: Area, day: dt.date | None = None) -> ObservationPolicy:
-    policy = ObservationPolicy.objects.in_force_on(day or today_local(), county)
-    if policy is None:  # the seeded 2020 policy is always there; a bare database has none
-        raise ValidationError(_("No observation policy is in force: ask the administrator."))
+    """The policy in force for the county that day; when none is (a database without the seeded
+    2020 policy, or one that was deleted), the standard values, unsaved: saving the settings
+    makes them the county's own policy from today."""
+    day = day or today_local()
+    policy = ObservationPolicy.objects.in_force_on(day, county)
+    if policy is None:
+        return ObservationPolicy(
+            county=county, effective_from=day, name=f"{county.name} {day.isoformat()}"[:100]
+        )
     return policy
 
 
 def county_settings(county: Area) -> dict[str, Any]:
-    """The settings in force for the county today, by name."""
+    """The settings in force for the county today, by name (``policy`` unsaved when none is in
+    force: the standard values)."""
     deadline = _deadline(county)
     policy = policy_in_force(county)
     values: dict[str, Any] = {name: getattr(deadline, name) for name in REPORT_FIELDS}
@@ -107,6 +114,8 @@ def county_settings_update(
     merged["slot2_name"] = (merged["slot2_name"] or "").strip()
     _check_order(merged)
     changed = [name for name in FIELDS if merged[name] != current[name]]
+    if current["policy"].pk is None:  # none in force: saving the standard values makes it
+        changed += [name for name in POLICY_FIELDS if name not in changed]
     if not changed:
         return []
     with transaction.atomic():
@@ -134,8 +143,8 @@ def _policy_update(
     """The county's own policy from today: today's own one changed, or a copy of the one in
     force (so that the cases opened before keep theirs)."""
     today = today_local()
-    if current.county_id == county.pk and current.effective_from == today:
-        policy = current
+    if current.pk is None or (current.county_id == county.pk and current.effective_from == today):
+        policy = current  # none was in force (the standard values), or today's own
     else:
         policy = ObservationPolicy.objects.get(pk=current.pk)
         policy.pk = None

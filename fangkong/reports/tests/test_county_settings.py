@@ -171,3 +171,30 @@ def test_api_refuses_strangers_roles_and_anonymous(users, tree, today, other_adm
         assert api.get(url).status_code == 403
         assert api.patch(url, {"cutoff": "12:00"}, format="json").status_code == 403
     assert not ReportDeadline.objects.exists()
+
+
+def test_a_county_without_any_policy_gets_the_standard_values_and_saves_its_own(
+    client, users, tree, today
+):
+    """A database without the seeded policy (or with it deleted): the page shows the standard
+    values and says so, instead of failing; saving them makes the county's own policy, and then
+    an observation can be opened."""
+    ObservationPolicy.objects.all().delete()
+    client.force_login(users["county_admin"])
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert 'id="no-policy"' in page.text and "当前没有生效的观察方案" in page.text
+    initial = page.context["observation_form"].initial
+    assert initial["slot2_end"] == dt.time(22) and initial["end_undo_hours"] == 72
+    api = APIClient()
+    api.force_authenticate(users["county_admin"])
+    got = api.get(f"/api/v1/county-settings/{tree['county'].pk}/")
+    assert got.status_code == 200 and got.json()["slot1_start"] == "06:00:00"
+    data = {
+        "which": "observation",
+        **{k: v.strftime("%H:%M") if isinstance(v, dt.time) else v for k, v in initial.items()},
+    }
+    assert client.post(URL, data).status_code == 302
+    policy = ObservationPolicy.objects.get()
+    assert policy.county == tree["county"] and policy.effective_from == DAY
+    assert open_case(by=users["cadre"], area=tree["qianjin_g1"], start=DAY).policy == policy
