@@ -289,6 +289,28 @@ def _risk(travel_from: str, day: dt.date, risk_areas: list[RiskArea]) -> Any:
     )
 
 
+def _person(occupant: OccupantDetails, day: dt.date) -> tuple[str, str, str, list[str]]:
+    """One person's name, phone and ID number as typed in a vehicle's row: (name, phone, ID,
+    problems), the numbers normalised when valid and left as typed when not."""
+    problems: list[str] = []
+    name = (occupant.name or "").strip()[:50]
+    phone = (occupant.phone or "").strip()
+    id_number = (occupant.id_number or "").strip()
+    if not name:
+        problems.append(_("name missing"))
+    if phone:
+        try:
+            phone = validate_phone(phone)
+        except ValidationError as error:
+            problems += error.messages
+    if id_number:
+        try:
+            id_number = validate_id_number(id_number, today=day)
+        except ValidationError as error:
+            problems += error.messages
+    return name, phone, id_number, problems
+
+
 def _clean_occupants(
     details: PassageDetails,
     *,
@@ -303,23 +325,8 @@ def _clean_occupants(
     errors: list[str] = []
     cleaned: list[_Occupant] = []
     for seat, occupant in enumerate(details.occupants, start=1):
-        problems: list[str] = []
-        name = (occupant.name or "").strip()[:50]
-        phone = (occupant.phone or "").strip()
-        id_number = (occupant.id_number or "").strip()
-        if not name:
-            problems.append(_("name missing"))
+        name, phone, id_number, problems = _person(occupant, day)
         phone_given = bool(phone)
-        if phone:
-            try:
-                phone = validate_phone(phone)
-            except ValidationError as error:
-                problems += error.messages
-        if id_number:
-            try:
-                id_number = validate_id_number(id_number, today=day)
-            except ValidationError as error:
-                problems += error.messages
         reading = None
         if occupant.temperature not in (None, ""):
             try:
@@ -956,22 +963,7 @@ def _clean_others(others: Sequence[OccupantDetails], day: dt.date) -> tuple[list
     for seat, other in enumerate(others, start=2):
         if other.is_blank():
             continue
-        problems: list[str] = []
-        name = (other.name or "").strip()[:50]
-        phone = (other.phone or "").strip()
-        id_number = (other.id_number or "").strip()
-        if not name:
-            problems.append(_("name missing"))
-        if phone:
-            try:
-                phone = validate_phone(phone)
-            except ValidationError as error:
-                problems += error.messages
-        if id_number:
-            try:
-                id_number = validate_id_number(id_number, today=day)
-            except ValidationError as error:
-                problems += error.messages
+        name, phone, id_number, problems = _person(other, day)
         if problems:
             errors.append(
                 _("Person %(n)d: %(problems)s.") % {"n": seat, "problems": "; ".join(problems)}
