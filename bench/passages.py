@@ -18,6 +18,7 @@ Run: ``python -m uv run --frozen --group bench python bench/passages.py --skip-p
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -83,15 +84,22 @@ def setup(residents: int) -> dict[str, Any]:
     return {"token": token_key, "checkpoint": checkpoint.pk, "ids": numbers}
 
 
-def passage_bodies(client: int, clients: int, data: dict[str, Any]):  # type: ignore[no-untyped-def]
-    rng = random.Random(client)
+def passage_bodies(client: int, clients: int, data: dict[str, Any], limit: bool = False):  # type: ignore[no-untyped-def]
+    """This client's passages. The limit and the API draw from their own plates (湘E / 湘F) and
+    their own half of the residents, so that neither meets the other's passages as repeats: each
+    sees only the repeats its own clients make (the API ran right after the limit with the same
+    bodies and answered nearly every post as a repeat, writing nothing)."""
+    rng = random.Random(f"{'limit' if limit else 'api'}-{client}")
+    half = len(data["ids"]) // 2
+    ids = data["ids"][:half] if limit else data["ids"][half:]
+    province = "湘E" if limit else "湘F"
     while True:
         direction = rng.choice(["in", "out"])
         body = {
             "checkpoint": data["checkpoint"],
             "direction": direction,
             "subject": "vehicle",
-            "plate": f"湘E{rng.choice(PLATES)}{rng.randint(1000, 9999)}",
+            "plate": f"{province}{rng.choice(PLATES)}{rng.randint(1000, 9999)}",
             "vehicle_type": "car",
             "people": rng.randint(1, 4),
             "name": "司机",
@@ -101,7 +109,7 @@ def passage_bodies(client: int, clients: int, data: dict[str, Any]):  # type: ig
             "outcome": "turned_back" if rng.random() < 0.05 else "allowed",
         }
         if rng.random() < 0.25:
-            body["id_number"] = rng.choice(data["ids"])
+            body["id_number"] = rng.choice(ids)
         if direction == "in" and body["travel_from"] == "湖北武汉":  # everyone on board, by name
             body["occupants"] = [
                 {"name": f"乘客{k}", "phone": f"138{rng.randint(10000000, 99999999)}"}
@@ -110,7 +118,13 @@ def passage_bodies(client: int, clients: int, data: dict[str, Any]):  # type: ig
         yield json.dumps(body).encode()
 
 
-PATH = checkins.WritePath(
+class _PassagePath(checkins.WritePath):
+    def register(self) -> None:
+        super().register()
+        checkins.BODIES[f"{self.kind}-limit"] = functools.partial(passage_bodies, limit=True)
+
+
+PATH = _PassagePath(
     what="passage",
     kind="passages",
     script=__file__,
