@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +43,7 @@ from fangkong.core.audit import audit_record, changes, snapshot
 from fangkong.core.clock import local_tz
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.models import AuditAction
+from fangkong.core.rows import Columns, Insert, fetch_one, ts
 from fangkong.core.validators import validate_id_number, validate_phone
 from fangkong.monitoring import services as monitoring
 from fangkong.monitoring.models import Category, Mode, ObservationPolicy, Source
@@ -383,33 +384,74 @@ def risk_area_name(travel_from: str, day: dt.date) -> str:
     return ""
 
 
+class _Rows:
+    """The passage path's statements, spelled once per process (issue 19: on every registration
+    the ORM compiled its SELECTs and INSERTs for longer than the database ran them)."""
+
+    def __init__(self) -> None:
+        self.passage = passage = Columns(Passage, "p")
+        self.resident = resident = Columns(Resident, "r")
+        self.household = household = Columns(Household, "h")
+        self.place = place = Columns(Area, "a")
+        self.repeat = (
+            f"SELECT {passage.sql} FROM {passage.table} p WHERE p.county_id = %s "  # noqa: S608 - names from the models
+            "AND p.checkpoint_id = %s AND p.direction = %s AND p.at >= %s AND p.at <= %s AND "
+        )
+        self.occupant_ids = (
+            "EXISTS (SELECT 1 FROM checkpoints_passageoccupant o WHERE o.passage_id = p.id "
+            "AND o.county_id = p.county_id AND o.id_number_index IN ({}))"
+        )
+        self.by_id = (
+            f"SELECT {resident.sql}, {household.sql}, {place.sql} FROM {resident.table} r "  # noqa: S608 - names from the models
+            f"JOIN {household.table} h ON h.id = r.household_id "
+            f"JOIN {place.table} a ON a.id = h.area_id "
+            "WHERE r.county_id = %s AND r.id_number_index = %s ORDER BY r.id LIMIT 1"
+        )
+        self.insert_passage = Insert(Passage)
+        self.insert_occupants = Insert(PassageOccupant)
+
+
+_rows: list[_Rows] = []
+
+
+def _statements() -> _Rows:
+    if not _rows:
+        _rows.append(_Rows())
+    return _rows[0]
+
+
 def _repeat_of(
     *, checkpoint: Checkpoint, details: PassageDetails, at: dt.datetime
 ) -> Passage | None:
     """The passage this registration repeats (same checkpoint, direction, plate or ID number,
-    made within ``REPEAT_WINDOW`` before), or None."""
-    match = models.Q()
+    made within ``REPEAT_WINDOW`` before), or None: one hand-written query."""
+    match: list[str] = []
+    params: list[Any] = []
     if details.subject == Subject.VEHICLE and details.plate:
-        match |= models.Q(subject=Subject.VEHICLE, plate=details.plate)
+        match.append("(p.subject = %s AND p.plate = %s)")
+        params += [Subject.VEHICLE.value, details.plate]
     if details.id_number:
-        match |= models.Q(id_number_index=id_index(details.id_number))
-    for occupant in details.occupants:
-        if occupant.id_number:
-            match |= models.Q(occupants__id_number_index=id_index(occupant.id_number))
+        match.append("p.id_number_index = %s")
+        params.append(id_index(details.id_number))
+    others = [id_index(o.id_number) for o in details.occupants if o.id_number]
+    statements = _statements()
+    if others:
+        match.append(statements.occupant_ids.format(", ".join(["%s"] * len(others))))
+        params += others
     if not match:
         return None
-    return (
-        Passage.objects.filter(
-            county_id=checkpoint.county_id,
-            checkpoint=checkpoint,
-            direction=details.direction,
-            at__gte=at - REPEAT_WINDOW,
-            at__lte=at + REPEAT_WINDOW,
-        )
-        .filter(match)
-        .order_by("-at")
-        .first()
+    row = fetch_one(
+        f"{statements.repeat}({' OR '.join(match)}) ORDER BY p.at DESC, p.id DESC LIMIT 1",
+        [
+            checkpoint.county_id,
+            checkpoint.pk,
+            details.direction,
+            ts(at - REPEAT_WINDOW),
+            ts(at + REPEAT_WINDOW),
+            *params,
+        ],
     )
+    return statements.passage.build(row) if row is not None else None
 
 
 @transaction.atomic
@@ -434,20 +476,7 @@ def passage_register(
     that repeats one made seconds before returns that passage (``passage.repeated`` is True)
     and writes nothing."""
     require(by, checkpoint.area, Cap.CHECKPOINTS_WRITE)
-    # One registration at a time per checkpoint, so that a repeat sent twice at once is seen: the
-    # row locked and its state read again by one light query (the area came with the checkpoint).
-    # (Hand-written, issue 19: the ORM compiled it for longer than it ran.)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT active FROM {Checkpoint._meta.db_table} WHERE id = %s{lock}",  # noqa: S608
-            [checkpoint.pk],
-        )
-        found = cursor.fetchone()
-    if found is None:
-        raise Checkpoint.DoesNotExist
-    active = bool(found[0])
-    if not active:
+    if not checkpoint.active:
         raise ValidationError(_("This checkpoint is out of service."))
     at = at or timezone.now()
     day = local_day(at)
@@ -501,12 +530,26 @@ def passage_register(
                 }
             if missing:
                 raise ValidationError(missing)
+    # The registered residents named by ID number are read before the checkpoint is locked: the
+    # lock is held only for the statements that need it (issue 19).
+    if resident is None and details.id_number:
+        resident = _resident_by_id(checkpoint, details.id_number)
+    aboard = [_resident_by_id(checkpoint, o.id_number) if o.id_number else None for o in occupants]
+    # One registration at a time per checkpoint, so that a repeat sent twice at once is seen: the
+    # row locked and its state read again by one light query (the area came with the checkpoint).
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found = fetch_one(
+        f"SELECT active FROM {Checkpoint._meta.db_table} WHERE id = %s{lock}",  # noqa: S608
+        [checkpoint.pk],
+    )
+    if found is None:
+        raise Checkpoint.DoesNotExist
+    if not found[0]:
+        raise ValidationError(_("This checkpoint is out of service."))
     repeated = _repeat_of(checkpoint=checkpoint, details=details, at=at)
     if repeated is not None:
         repeated.repeated = True  # type: ignore[attr-defined]
         return repeated
-    if resident is None and details.id_number:
-        resident = _resident_by_id(checkpoint, details.id_number)
     first = occupants[0] if occupants else None
     passage = Passage(
         county_id=checkpoint.county_id,
@@ -537,7 +580,8 @@ def passage_register(
         notes=details.notes,
         occupants_listed=bool(occupants),
     )
-    passage.save()
+    statements = _statements()
+    statements.insert_passage.one(passage)
     passage.repeated = False  # type: ignore[attr-defined]
     rows = [
         PassageOccupant(
@@ -553,12 +597,12 @@ def passage_register(
             destination=o.destination,
             temperature=o.temperature,
             outcome=o.outcome,
-            resident=_resident_by_id(checkpoint, o.id_number) if o.id_number else None,
+            resident=registered,
         )
-        for seat, o in enumerate(occupants, start=1)
+        for seat, (o, registered) in enumerate(zip(occupants, aboard, strict=True), start=1)
     ]
+    statements.insert_occupants.rows(rows)
     for row in rows:
-        row.save()
         if row.outcome == Outcome.REFERRED and row.resident is not None and by.can_write_register:
             _propose_case_for(occupant=row, passage=passage, by=by)
     # ``passage.occupants.all()`` answers with the rows just written (the API reads them back).
@@ -579,11 +623,21 @@ def passage_register(
 
 
 def _resident_by_id(checkpoint: Checkpoint, id_number: str) -> Resident | None:
-    return (
-        Resident.objects.filter(county_id=checkpoint.county_id, id_number_index=id_index(id_number))
-        .select_related("household__area")
-        .first()
+    """The registered resident of the checkpoint's county with this ID number, with their
+    household and its area: one hand-written query."""
+    statements = _statements()
+    row = fetch_one(statements.by_id, [checkpoint.county_id, id_index(id_number)])
+    if row is None:
+        return None
+    resident = statements.resident.build(row)
+    assert resident is not None
+    household = statements.household.build(row, len(statements.resident))
+    assert household is not None
+    household.area = statements.place.build(  # type: ignore[assignment]
+        row, len(statements.resident) + len(statements.household)
     )
+    resident.household = household
+    return resident
 
 
 def _open_proposed(*, resident: Resident, passage: Passage, by: User, ref: str) -> Any:
