@@ -12,12 +12,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fangkong.areas.models import Area
+from fangkong.core import rows
 from fangkong.core.fields import EncryptedTextField
 from fangkong.core.masking import mask_id, mask_phone
 from fangkong.core.scoping import AreaScopedQuerySet
@@ -152,10 +153,14 @@ class VisitOutcome(models.TextChoices):
 def mark_screened(*, household_id: int, county_id: int, day: dt.date) -> None:
     """A visit of ``county_id``'s screening found someone on ``day``: the household's first such
     day (``Household.screened_on``) is that day if it had none or a later one, and the household
-    is (still) in that county."""
-    Household.objects.filter(pk=household_id, county_id=county_id).filter(
-        Q(screened_on__isnull=True) | Q(screened_on__gt=day)
-    ).update(screened_on=day)
+    is (still) in that county. One hand-written UPDATE (issue 19: every visit runs it; the ORM
+    compiled it for longer than the database ran it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Household._meta.db_table} SET screened_on = %s WHERE id = %s "  # noqa: S608
+            "AND county_id = %s AND (screened_on IS NULL OR screened_on > %s)",
+            [rows.day(day), household_id, county_id, rows.day(day)],
+        )
 
 
 def screened_on(household_id: int, county_id: int) -> dt.date | None:

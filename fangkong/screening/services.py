@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, may, require
 from fangkong.accounts.models import Role
 from fangkong.areas.models import Area, Level
+from fangkong.core import rows
 from fangkong.core.audit import audit_record
 from fangkong.core.models import AuditAction
+from fangkong.core.rows import Insert, fetch_one
 from fangkong.core.signals import work_done
 from fangkong.core.validators import normalise_text
 from fangkong.monitoring import services as monitoring
@@ -35,6 +37,7 @@ from fangkong.screening.models import (
     ScreeningRound,
     VisitMethod,
     VisitOutcome,
+    mark_screened,
 )
 from fangkong.screening.reconciliation import list_read
 from fangkong.screening.risk import risk_areas_all, travel_assess
@@ -254,22 +257,21 @@ def visit_record(
         people=people,
     )
     # Serialise visits of one household: lock the household row (no-op on SQLite, which
-    # serialises writers anyway).
-    list(Household.objects.select_for_update().filter(pk=household.pk).order_by().values("pk"))
-    current = (
-        HouseholdVisit.objects.filter(
-            county_id=round.county_id, round=round, household=household, is_latest=True
-        )
-        .only("pk", "visited_on")
-        .first()
+    # serialises writers anyway). Then the visit that counted until now stops counting if this
+    # one is as late or later, and says its date: one statement (issue 19: the lock, the read of
+    # the current visit and its update were three, each compiled by the ORM).
+    statements = _visit_statements()
+    fetch_one(statements.lock, [household.pk])
+    current = fetch_one(
+        statements.demote,
+        [rows.day(visited_on), round.county_id, round.pk, household.pk],
     )
-    is_latest = current is None or visited_on >= current.visited_on
-    if current is not None and is_latest:
-        HouseholdVisit.objects.filter(pk=current.pk).update(is_latest=False)
+    is_latest = current is None or visited_on >= _as_date(current[0])
     visit = HouseholdVisit(
         county_id=round.county_id,
         round=round,
         household=household,
+        area_id=household.area_id,
         visited_on=visited_on,
         by=by,
         method=method,
@@ -281,16 +283,18 @@ def visit_record(
         # No savepoint of its own (issue 19): a clash leaves this function by the error below,
         # and its own ``atomic`` (a transaction, or a savepoint when nested) undoes it.
         with transaction.atomic(savepoint=False):
-            visit.save()
+            statements.insert_visit.one(visit)  # what ``HouseholdVisit.save`` does, built once
     except IntegrityError as error:
         raise ValidationError(
             _("Another visit of this household was saved at the same moment; try again.")
         ) from error
+    if outcome == VisitOutcome.VISITED:
+        mark_screened(household_id=household.pk, county_id=round.county_id, day=visited_on)
     risk_areas = risk_areas_all()
     checks = [
         _person_check(visit, entry, household=household, risk_areas=risk_areas) for entry in people
     ]
-    PersonCheck.objects.bulk_create(checks)
+    statements.insert_checks.rows(checks)
     _known_people(visit, checks)
     _propose_cases(visit=visit, checks=checks, by=by)
     audit_record(
@@ -305,6 +309,35 @@ def visit_record(
         sender=HouseholdVisit, record=visit, person=by, kind="household_visited", day=visited_on
     )
     return visit
+
+
+class _VisitStatements:
+    """The statements of a visit, spelled once per process (issue 19)."""
+
+    def __init__(self) -> None:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        self.lock = f"SELECT id FROM {Household._meta.db_table} WHERE id = %s{lock}"  # noqa: S608
+        # The current visit keeps counting only if it is later than this one.
+        self.demote = (
+            f"UPDATE {HouseholdVisit._meta.db_table} SET is_latest = (visited_on > %s) "  # noqa: S608
+            "WHERE county_id = %s AND round_id = %s AND household_id = %s AND is_latest "
+            "RETURNING visited_on"
+        )
+        self.insert_visit = Insert(HouseholdVisit)
+        self.insert_checks = Insert(PersonCheck)
+
+
+_statements: list[_VisitStatements] = []
+
+
+def _visit_statements() -> _VisitStatements:
+    if not _statements:
+        _statements.append(_VisitStatements())
+    return _statements[0]
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)  # SQLite: text
 
 
 def _known_people(visit: HouseholdVisit, checks: list[PersonCheck]) -> None:

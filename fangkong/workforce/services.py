@@ -20,6 +20,7 @@ from fangkong.accounts.caching import ProcessCache
 from fangkong.core.audit import audit_record
 from fangkong.core.clock import local_tz
 from fangkong.core.models import AuditAction
+from fangkong.core.rows import Insert
 from fangkong.core.signals import work_done
 from fangkong.registry.models import Household
 from fangkong.workforce.models import (
@@ -287,7 +288,7 @@ def points_grant(
         record_id=record.pk,
     )
     if not returning:
-        PointEntry.objects.bulk_create([entry], ignore_conflicts=True)
+        _INSERT_IGNORING.one(entry)
         return None
     try:
         with transaction.atomic():
@@ -297,6 +298,9 @@ def points_grant(
         return None
     return entry
 
+
+# ``INSERT … ON CONFLICT DO NOTHING`` of an entry, built once per process (issue 19).
+_INSERT_IGNORING = Insert(PointEntry, ignore_conflicts=True)
 
 # Per process (issue 19): the points of a kind of work in a county's scheme, and a user's worker
 # record, read on every write that earns points. A change here empties them at once; the other

@@ -6,15 +6,17 @@ Queries of one visit with one registered resident through ``/api/v1/visits/`` wi
 counted on SQLite inside the test's transaction (main of 04:15 included: the household's
 ``screened_on`` kept by each visit, one UPDATE):
 
-| before (main, 2026-11-30) | after | after (writespeed2) |
-| --- | --- | --- |
-| a household's first visit 23, a later one 24 (+1 the first time: the content type) | 15, 16 | 13, 14 |
+| before (main, 2026-11-30) | after | after (writespeed2) | after (writespeed4) |
+| --- | --- | --- | --- |
+| a household's first visit 23, a later one 24 (+1 the first time: the content type) | 15, 16 | 13, 14 | 13, 13 |
 
 Gone: the household's area (read with the household), the risk areas (per process), the worker
 record and the scheme's rule (per process), the points entry's area and its savepoint (``ON
 CONFLICT DO NOTHING``), and the people read back for the answer (the rows just written). Then
 (writespeed2): the savepoint around the visit's insert (the service's own transaction undoes a
-clash), and the token, round, household and residents each read by one hand-written query.
+clash), and the token, round, household and residents each read by one hand-written query. Then
+(writespeed4): the current visit read and demoted by one ``UPDATE … RETURNING``, and the visit,
+its people, the audit row and the points entry written by INSERTs built once per process.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from fangkong.screening.tests.factories import ROUND_START, RiskAreaFactory, Rou
 from fangkong.workforce.models import PointEntry, PointRule
 
 VISIT = 13  # a household's first visit in the round
-AGAIN = VISIT + 1  # a later visit: the earlier one stops being the latest
+AGAIN = VISIT  # a later visit: the earlier one stops being the latest (the same UPDATE)
 
 
 @pytest.fixture
