@@ -1,0 +1,101 @@
+"""``rows.Insert`` writes what ``bulk_create`` writes (the same columns and values: defaults,
+``auto_now_add``, encryption), sets the new keys, and refuses what ``save`` refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.utils import timezone
+
+from fangkong.checkpoints.models import Passage
+from fangkong.checkpoints.tests.factories import make_checkpoint, staff_in
+from fangkong.core.models import AuditEvent
+from fangkong.core.rows import Insert
+from fangkong.workforce.models import PointEntry
+
+pytestmark = pytest.mark.django_db
+
+MOMENT = dt.datetime(2020, 2, 1, 1, 30, tzinfo=dt.UTC)
+
+
+def _passage(checkpoint, by, plate: str) -> Passage:
+    return Passage(
+        county_id=checkpoint.county_id,
+        checkpoint=checkpoint,
+        at=MOMENT,
+        day=MOMENT.date(),
+        direction="in",
+        subject="vehicle",
+        plate=plate,
+        vehicle_type="car",
+        name="司机",
+        phone="13912345678",
+        temperature=Decimal("36.6"),
+        outcome="allowed",
+        by=by,
+    )
+
+
+def _stored(model, pk) -> tuple:
+    fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    return model.objects.filter(pk=pk).values_list(*fields).get()
+
+
+def test_the_rows_written_are_those_bulk_create_writes(tree):
+    checkpoint = make_checkpoint(tree["qianjin"])
+    staff = staff_in(tree["qianjin"])
+    ours = [_passage(checkpoint, staff, "湘E10001"), _passage(checkpoint, staff, "湘E10002")]
+    Insert(Passage).rows(ours)
+    assert ours[0].pk and ours[1].pk and ours[0].pk != ours[1].pk
+    assert not ours[0]._state.adding and ours[0]._state.db == connection.alias
+    theirs = [_passage(checkpoint, staff, "湘E10001"), _passage(checkpoint, staff, "湘E10002")]
+    Passage.objects.bulk_create(theirs)
+    for mine, other in zip(ours, theirs, strict=True):
+        assert _stored(Passage, mine.pk) == _stored(Passage, other.pk)
+    # encrypted at rest, read back in clear
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM checkpoints_passage WHERE id = %s", [ours[0].pk])
+        assert cursor.fetchone()[0] not in ("", "13912345678")
+    assert Passage.objects.get(pk=ours[0].pk).phone == "13912345678"
+
+
+def test_auto_now_add_and_defaults_are_filled_in(tree):
+    before = timezone.now()
+    event = Insert(AuditEvent).one(AuditEvent(action="create", detail="x"))
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.at >= before and stored.at == event.at
+    assert (stored.user_id, stored.rows, stored.ip, stored.field) == (None, None, None, "")
+
+
+def test_an_unsaved_related_object_is_refused(tree):
+    checkpoint = make_checkpoint(tree["qianjin"])
+    passage = _passage(checkpoint, staff_in(tree["qianjin"]), "湘E10003")
+    passage.household_pass = type(passage)._meta.get_field("household_pass").related_model()
+    with pytest.raises(ValueError, match="unsaved related object"):
+        Insert(Passage).one(passage)
+
+
+def test_ignoring_conflicts_writes_a_row_once(tree):
+    staff = staff_in(tree["qianjin"])
+    kind = ContentType.objects.get_for_model(Passage)
+
+    def entry() -> PointEntry:
+        return PointEntry(
+            county_id=tree["county"].pk,
+            area=tree["qianjin"],
+            user=staff,
+            kind="passage",
+            points=1,
+            day=MOMENT.date(),
+            record_type=kind,
+            record_id=7,
+        )
+
+    insert = Insert(PointEntry, ignore_conflicts=True)
+    insert.one(entry())
+    insert.one(entry())  # the same record and kind: skipped, no error
+    assert PointEntry.objects.filter(record_id=7).count() == 1
