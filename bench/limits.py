@@ -354,6 +354,19 @@ def passage(request: HttpRequest) -> JsonResponse:
     ):
         return _fail(400, "occupants needed")
     id_index = blind_index(id_number, kind="id") if id_number else None
+    # The registered resident by ID number, read before the checkpoint is locked (as the API
+    # does): the lock is held only for the statements that need it.
+    resident_id, resident_name = None, ""
+    if id_index:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, name FROM registry_resident WHERE county_id = %s AND id_number_index = %s "
+                "LIMIT 1",
+                [user["county"], id_index],
+            )
+            found = cursor.fetchone()
+        if found is not None:
+            resident_id, resident_name = found
     with transaction.atomic(), connection.cursor() as cursor:
         lock = " FOR UPDATE OF c" if connection.vendor == "postgresql" else ""
         cursor.execute(
@@ -393,16 +406,6 @@ def passage(request: HttpRequest) -> JsonResponse:
             repeated = cursor.fetchone()
             if repeated is not None:
                 return JsonResponse({"id": repeated[0], "repeated": True}, status=200)
-        resident_id, resident_name = None, ""
-        if id_index:
-            cursor.execute(
-                "SELECT id, name FROM registry_resident WHERE county_id = %s AND id_number_index = %s "
-                "LIMIT 1",
-                [county, id_index],
-            )
-            found = cursor.fetchone()
-            if found is not None:
-                resident_id, resident_name = found
         name = (
             str(data.get("name") or "").strip()[:50]
             or (occupants[0][1] if occupants else "")
