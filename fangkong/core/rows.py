@@ -103,7 +103,7 @@ def pk_of(field: Any, data: Any) -> int | None:
 
 
 class Scoped[M: models.Model]:
-    """One row of ``model`` with its area, by primary key, in a user's scope: one hand-written
+    """Rows of ``model`` with their area, by primary key, in a user's scope: one hand-written
     query. ``joins`` leads from the model (``m``) to the area that scopes it (``a``);
     ``ancestors`` also finds rows over an area that contains the user's (a round over the
     township, for a grid worker)."""
@@ -115,21 +115,28 @@ class Scoped[M: models.Model]:
         self._built: tuple[str, Columns[M], Columns[Any]] | None = None
 
     def get(self, user: Any, pk: int | None) -> M | None:
+        return self.get_many(user, [pk]).get(pk) if pk is not None else None
+
+    def get_many(self, user: Any, pks: Sequence[int]) -> dict[int, M]:
+        """The rows of ``pks`` the user sees, by primary key (the others are left out): one
+        query for them all."""
         from fangkong.areas.models import Area
 
         area = getattr(user, "area", None)
-        if pk is None or not getattr(user, "is_authenticated", False) or area is None:
-            return None
+        pks = sorted(set(pks))
+        if not pks or not getattr(user, "is_authenticated", False) or area is None:
+            return {}
         if self._built is None:
             row, place = Columns(self.model, "m"), Columns(Area, "a")
             self._built = (
                 f"SELECT {row.sql}, {place.sql} FROM {row.table} m {self.joins} "  # noqa: S608 - names from the models
-                "WHERE m.id = %s AND m.county_id = %s",
+                "WHERE m.county_id = %s AND m.id ",
                 row,
                 place,
             )
         sql, row_columns, place_columns = self._built
-        params: list[Any] = [pk, area.county_id]
+        sql += "= %s" if len(pks) == 1 else f"IN ({', '.join(['%s'] * len(pks))})"
+        params: list[Any] = [area.county_id, *pks]
         if self.ancestors:
             condition, prefix = under("a.path", area.path)
             parts = area.path.strip("/").split("/")
@@ -140,13 +147,17 @@ class Scoped[M: models.Model]:
             condition, prefix = under("a.path", area.path)
             sql += f" AND {condition}"
             params.append(prefix)
-        found = fetch_one(sql, params)
-        if found is None:
-            return None
-        obj = row_columns.build(found)
-        if obj is not None and self.area_attr:
-            setattr(obj, self.area_attr, place_columns.build(found, len(row_columns)))
-        return obj
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        objs: dict[int, M] = {}
+        for values in found:
+            obj = row_columns.build(values)
+            assert obj is not None
+            if self.area_attr:
+                setattr(obj, self.area_attr, place_columns.build(values, len(row_columns)))
+            objs[obj.pk] = obj
+        return objs
 
 
 class Insert[M: models.Model]:

@@ -73,10 +73,19 @@ class ScopedRoundField(FastScopedField):
 
 
 class ScopedResidentField(FastScopedField):
+    """A resident in the caller's scope. Validating it keeps the number only: the visit's
+    serializer reads all its people's residents by one query (``VisitSerializer.validate``)."""
+
     lookup = _RESIDENTS
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Resident.objects.for_user(self.context["request"].user)
+
+    def to_internal_value(self, data: Any) -> Any:
+        pk = rows.pk_of(self, data)
+        if pk is None:
+            self.fail("does_not_exist", pk_value=data)
+        return pk
 
 
 class PersonCheckSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
@@ -135,6 +144,29 @@ class VisitSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The residents named among the people, read by one query in the caller's scope; a
+        number the caller does not see is answered as if it did not exist."""
+        people = attrs.get("people") or []
+        wanted = [p["resident"] for p in people if p.get("resident") is not None]
+        if not wanted:
+            return attrs
+        found = _RESIDENTS.get_many(self.context["request"].user, wanted)
+        field = self.fields["people"].child.fields["resident"]  # type: ignore[attr-defined]
+        errors: list[dict[str, Any]] = []
+        for person in people:
+            number = person.get("resident")
+            if number is not None:
+                person["resident"] = found.get(number)
+                if person["resident"] is None:
+                    message = field.error_messages["does_not_exist"].format(pk_value=number)
+                    errors.append({"resident": [message]})
+                    continue
+            errors.append({})
+        if any(errors):
+            raise ValidationError({"people": errors})
+        return attrs
 
     def create(self, validated_data: dict[str, Any]) -> HouseholdVisit:
         people = [services.PersonEntry.from_data(p) for p in validated_data.pop("people", [])]

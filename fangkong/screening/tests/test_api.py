@@ -135,6 +135,16 @@ def test_visit_create_refusals(users, homes, township_round):
     bad_person = {**payload, "people": [{"resident": other}]}
     response = api(users, "grid_worker").post("/api/v1/visits/", bad_person, format="json")
     assert response.status_code == 400 and "people" in response.json()
+    # Residents are read together, in the caller's scope: one of another village is answered
+    # as if it did not exist, at its place in the list.
+    stranger = first_resident(homes["baiyun_g1"][0]).pk
+    people = [{"resident": first_resident(household).pk}, {"resident": stranger}]
+    response = api(users, "grid_worker").post(
+        "/api/v1/visits/", {**payload, "people": people}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["people"][0] == {}
+    assert str(stranger) in response.json()["people"][1]["resident"][0]
     early = {**payload, "visited_on": "2019-12-31"}
     response = api(users, "grid_worker").post("/api/v1/visits/", early, format="json")
     assert response.status_code == 400 and "visited_on" in response.json()

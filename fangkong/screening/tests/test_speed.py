@@ -15,8 +15,9 @@ record and the scheme's rule (per process), the points entry's area and its save
 CONFLICT DO NOTHING``), and the people read back for the answer (the rows just written). Then
 (writespeed2): the savepoint around the visit's insert (the service's own transaction undoes a
 clash), and the token, round, household and residents each read by one hand-written query. Then
-(writespeed4): the current visit read and demoted by one ``UPDATE … RETURNING``, and the visit,
-its people, the audit row and the points entry written by INSERTs built once per process.
+(writespeed4): the current visit read and demoted by one ``UPDATE … RETURNING``, the visit,
+its people, the audit row and the points entry written by INSERTs built once per process, and
+all the residents of a visit read by one query (two residents: 14 → 13).
 """
 
 from __future__ import annotations
@@ -80,6 +81,27 @@ def test_a_visit_costs_the_same_with_one_or_many_around(setup, tree):
     assert HouseholdVisit.objects.filter(is_latest=True).count() == 42
     assert PersonCheck.objects.count() == 43
     assert PointEntry.objects.count() == 43
+
+
+def test_the_residents_of_a_visit_are_read_by_one_query(setup, tree):
+    api, screening_round = setup
+    first = resident_in(tree["qianjin_g1"])
+    _post(api, screening_round, first)  # warm
+    second = resident_in(tree["qianjin_g1"])
+    second.household = first.household
+    second.save()
+    body = {
+        "round": screening_round.pk,
+        "household": first.household_id,
+        "visited_on": ROUND_START.isoformat(),
+        "outcome": "visited",
+        "people": [{"resident": first.pk}, {"resident": second.pk}],
+    }
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/api/v1/visits/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert len(queries) == AGAIN
+    assert [p["resident"] for p in response.json()["people"]] == [first.pk, second.pk]
 
 
 def test_a_new_risk_area_counts_from_the_next_visit(setup, tree):
