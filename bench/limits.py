@@ -521,7 +521,8 @@ def visit(request: HttpRequest) -> JsonResponse:
         # The round (over, inside or around the caller's area) and the household (in the
         # caller's area and the round's), the household locked: one query.
         cursor.execute(
-            "SELECT r.county_id, r.started_on, r.ended_on, h.area_id FROM screening_screeninground r "
+            "SELECT r.county_id, r.started_on, r.ended_on, h.area_id, h.screened_on, h.county_id "
+            "FROM screening_screeninground r "
             "JOIN areas_area ra ON ra.id = r.area_id, registry_household h "
             "JOIN areas_area ha ON ha.id = h.area_id WHERE r.id = %s AND h.id = %s "
             "AND h.county_id = %s AND r.county_id = h.county_id AND ha.path LIKE %s "
@@ -539,7 +540,7 @@ def visit(request: HttpRequest) -> JsonResponse:
         row = cursor.fetchone()
         if row is None:
             return _fail(404, "no such round or household")
-        county, started, ended, area = row
+        county, started, ended, area, screened, household_county = row
         started, ended = _date(started), _date(ended)
         if visited_on < started or (ended is not None and visited_on > ended):
             return _fail(400, "outside the round")
@@ -587,7 +588,12 @@ def visit(request: HttpRequest) -> JsonResponse:
             ],
         )
         pk = cursor.fetchone()[0]
-        if outcome == "visited":  # the household's first day found by the screening
+        screened = _date(screened)
+        if (
+            outcome == "visited"
+            and household_county == county
+            and (screened is None or screened > visited_on)
+        ):  # the household's first day found by the screening (read with its lock)
             cursor.execute(
                 "UPDATE registry_household SET screened_on = %s WHERE id = %s AND county_id = %s "
                 "AND (screened_on IS NULL OR screened_on > %s)",

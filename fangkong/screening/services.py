@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -261,7 +262,10 @@ def visit_record(
     # one is as late or later, and says its date: one statement (issue 19: the lock, the read of
     # the current visit and its update were three, each compiled by the ORM).
     statements = _visit_statements()
-    fetch_one(statements.lock, [household.pk])
+    locked = fetch_one(statements.lock, [household.pk])
+    if locked is None:  # deleted since it was read (a household with no visit yet may be)
+        raise Http404
+    screened, county_id = locked  # as locked: what a visit that came first left there
     current = fetch_one(
         statements.demote,
         [rows.day(visited_on), round.county_id, round.pk, household.pk],
@@ -288,7 +292,11 @@ def visit_record(
         raise ValidationError(
             _("Another visit of this household was saved at the same moment; try again.")
         ) from error
-    if outcome == VisitOutcome.VISITED:
+    if (
+        outcome == VisitOutcome.VISITED
+        and county_id == round.county_id
+        and (screened is None or _as_date(screened) > visited_on)
+    ):  # the household's first day found by the screening is this one (else no statement)
         mark_screened(household_id=household.pk, county_id=round.county_id, day=visited_on)
     risk_areas = risk_areas_all()
     checks = [
@@ -316,7 +324,9 @@ class _VisitStatements:
 
     def __init__(self) -> None:
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        self.lock = f"SELECT id FROM {Household._meta.db_table} WHERE id = %s{lock}"  # noqa: S608
+        self.lock = (
+            f"SELECT screened_on, county_id FROM {Household._meta.db_table} WHERE id = %s{lock}"  # noqa: S608
+        )
         # The current visit keeps counting only if it is later than this one.
         self.demote = (
             f"UPDATE {HouseholdVisit._meta.db_table} SET is_latest = (visited_on > %s) "  # noqa: S608

@@ -198,3 +198,28 @@ def test_scope_of_visits(users, homes, township_round, tree):
     with pytest.raises(ValidationError) as error:  # a 白云村 household in 前进村's round
         record_visit(village_round, homes["baiyun_g1"][0], by=users["township"], visited_on=DAY)
     assert "household" in error.value.message_dict
+
+
+def test_the_household_is_screened_from_its_first_visit_that_found_someone(
+    users, homes, township_round
+):
+    household = homes["qianjin_g1"][0]
+    people = [{"resident": first_resident(household)}]
+    later = DAY + dt.timedelta(2)
+
+    def screened():
+        household.refresh_from_db()
+        return household.screened_on
+
+    record_visit(township_round, household, by=users["grid_worker"], visited_on=DAY)
+    assert screened() is None  # nobody home: not screened yet
+    record_visit(
+        township_round, household, by=users["grid_worker"], visited_on=later, people=people
+    )
+    assert screened() == later
+    record_visit(  # entered late, dated earlier: the first day found moves back
+        township_round, household, by=users["cadre"], visited_on=DAY, people=people
+    )
+    assert screened() == DAY
+    record_visit(township_round, household, by=users["cadre"], visited_on=later, people=people)
+    assert screened() == DAY
