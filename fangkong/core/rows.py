@@ -117,6 +117,20 @@ class Scoped[M: models.Model]:
     def get(self, user: Any, pk: int | None) -> M | None:
         return self.get_many(user, [pk]).get(pk) if pk is not None else None
 
+    def scope(self, area: Any, alias: str) -> tuple[str, list[Any]]:
+        """`` AND …``: the area ``alias`` (of a row in the same county as ``area``) is in the
+        scope of a user of ``area``; its SQL and parameters."""
+        if self.ancestors:
+            condition, prefix = under(f"{alias}.path", area.path)
+            parts = area.path.strip("/").split("/")
+            paths = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+            listed = ", ".join(["%s"] * len(paths))
+            return f" AND ({condition} OR {alias}.path IN ({listed}))", [prefix, *paths]
+        if area.pk != area.county_id:  # the county itself: the tenant key says it
+            condition, prefix = under(f"{alias}.path", area.path)
+            return f" AND {condition}", [prefix]
+        return "", []
+
     def get_many(self, user: Any, pks: Sequence[int]) -> dict[int, M]:
         """The rows of ``pks`` the user sees, by primary key (the others are left out): one
         query for them all."""
@@ -136,17 +150,9 @@ class Scoped[M: models.Model]:
             )
         sql, row_columns, place_columns = self._built
         sql += "= %s" if len(pks) == 1 else f"IN ({', '.join(['%s'] * len(pks))})"
-        params: list[Any] = [area.county_id, *pks]
-        if self.ancestors:
-            condition, prefix = under("a.path", area.path)
-            parts = area.path.strip("/").split("/")
-            paths = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-            sql += f" AND ({condition} OR a.path IN ({', '.join(['%s'] * len(paths))}))"
-            params += [prefix, *paths]
-        elif area.pk != area.county_id:  # the county itself: the tenant key says it
-            condition, prefix = under("a.path", area.path)
-            sql += f" AND {condition}"
-            params.append(prefix)
+        scope, scope_params = self.scope(area, "a")
+        sql += scope
+        params: list[Any] = [area.county_id, *pks, *scope_params]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchall()

@@ -65,27 +65,67 @@ _RESIDENTS = rows.Scoped(
 )
 
 
-class ScopedRoundField(FastScopedField):
-    lookup = _ROUNDS
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return ScreeningRound.objects.for_user(self.context["request"].user).select_related("area")
-
-
-class ScopedResidentField(FastScopedField):
-    """A resident in the caller's scope. Validating it keeps the number only: the visit's
-    serializer reads all its people's residents by one query (``VisitSerializer.validate``)."""
-
-    lookup = _RESIDENTS
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return Resident.objects.for_user(self.context["request"].user)
+class _NumberOnly(FastScopedField):
+    """A scoped id whose row the visit's serializer reads together with others (one query, in
+    ``VisitSerializer.validate``): validating the field keeps the number."""
 
     def to_internal_value(self, data: Any) -> Any:
         pk = rows.pk_of(self, data)
         if pk is None:
             self.fail("does_not_exist", pk_value=data)
         return pk
+
+
+def _round_and_household(user: Any, round_pk: int, household_pk: int) -> tuple[Any, Any]:
+    """The round and the household of a visit, each in the caller's scope (what ``_ROUNDS`` and
+    ``_HOUSEHOLDS`` find), with their areas, or None: one hand-written query (issue 19)."""
+    area = user.area
+    if not _built:
+        r, ra = rows.Columns(ScreeningRound, "r"), rows.Columns(Area, "ra")
+        h, ha = rows.Columns(Household, "h"), rows.Columns(Area, "ha")
+        _built.append(
+            (
+                f"SELECT {r.sql}, {ra.sql}, {h.sql}, {ha.sql} FROM (SELECT 1 AS one) x "  # noqa: S608 - names from the models
+                f"LEFT JOIN ({r.table} r JOIN {ra.table} ra ON ra.id = r.area_id) "
+                "ON r.id = %s AND r.county_id = %s{} "
+                f"LEFT JOIN ({h.table} h JOIN {ha.table} ha ON ha.id = h.area_id) "
+                "ON h.id = %s AND h.county_id = %s{}",
+                (r, ra, h, ha),
+            )
+        )
+    sql, columns = _built[0]
+    round_scope, round_params = _ROUNDS.scope(area, "ra")
+    household_scope, household_params = _HOUSEHOLDS.scope(area, "ha")
+    found = rows.fetch_one(
+        sql.format(round_scope, household_scope),
+        [round_pk, area.county_id, *round_params, household_pk, area.county_id, *household_params],
+    )
+    assert found is not None  # one row, always (the LEFT JOINs)
+    objs, start = [], 0
+    for row_columns, place_columns in (columns[:2], columns[2:]):
+        obj = row_columns.build(found, start)
+        if obj is not None:
+            obj.area = place_columns.build(found, start + len(row_columns))
+        objs.append(obj)
+        start += len(row_columns) + len(place_columns)
+    return objs[0], objs[1]
+
+
+_built: list[tuple[str, tuple[rows.Columns[Any], ...]]] = []
+
+
+class ScopedRoundField(_NumberOnly):
+    lookup = _ROUNDS
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return ScreeningRound.objects.for_user(self.context["request"].user).select_related("area")
+
+
+class ScopedResidentField(_NumberOnly):
+    lookup = _RESIDENTS
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Resident.objects.for_user(self.context["request"].user)
 
 
 class PersonCheckSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
@@ -112,7 +152,7 @@ class PersonCheckSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         read_only_fields = ["origin_name", "via_risk_area"]
 
 
-class ScopedHouseholdField(FastScopedField, ScopedPrimaryKeyField):
+class ScopedHouseholdField(_NumberOnly, ScopedPrimaryKeyField):
     """A household in the caller's scope, with its area (the visit's scope check reads it)."""
 
     lookup = _HOUSEHOLDS
@@ -146,13 +186,28 @@ class VisitSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """The residents named among the people, read by one query in the caller's scope; a
-        number the caller does not see is answered as if it did not exist."""
+        """The round and the household, read by one query in the caller's scope, then the
+        residents named among the people by another; a number the caller does not see is
+        answered as if it did not exist."""
+        user = self.context["request"].user
+        attrs["round"], attrs["household"] = _round_and_household(
+            user, attrs["round"], attrs["household"]
+        )
+        missing = {
+            name: [self.fields[name].error_messages["does_not_exist"].format(pk_value=number)]
+            for name, number in (
+                ("round", self.initial_data.get("round")),
+                ("household", self.initial_data.get("household")),
+            )
+            if attrs[name] is None
+        }
+        if missing:
+            raise ValidationError(missing)
         people = attrs.get("people") or []
         wanted = [p["resident"] for p in people if p.get("resident") is not None]
         if not wanted:
             return attrs
-        found = _RESIDENTS.get_many(self.context["request"].user, wanted)
+        found = _RESIDENTS.get_many(user, wanted)
         field = self.fields["people"].child.fields["resident"]  # type: ignore[attr-defined]
         errors: list[dict[str, Any]] = []
         for person in people:

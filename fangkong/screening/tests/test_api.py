@@ -145,6 +145,13 @@ def test_visit_create_refusals(users, homes, township_round):
     assert response.status_code == 400
     assert response.json()["people"][0] == {}
     assert str(stranger) in response.json()["people"][1]["resident"][0]
+    # the round and the household are read together: each missing one is named
+    elsewhere = {**payload, "household": homes["baiyun_g1"][0].pk}
+    response = api(users, "grid_worker").post("/api/v1/visits/", elsewhere, format="json")
+    assert response.status_code == 400 and set(response.json()) == {"household"}
+    nowhere = {**elsewhere, "round": 10**9}
+    response = api(users, "grid_worker").post("/api/v1/visits/", nowhere, format="json")
+    assert response.status_code == 400 and set(response.json()) == {"round", "household"}
     early = {**payload, "visited_on": "2019-12-31"}
     response = api(users, "grid_worker").post("/api/v1/visits/", early, format="json")
     assert response.status_code == 400 and "visited_on" in response.json()
