@@ -389,13 +389,13 @@ class _Rows:
     the ORM compiled its SELECTs and INSERTs for longer than the database ran them)."""
 
     def __init__(self) -> None:
-        self.passage = passage = Columns(Passage, "p")
+        self.passage = Columns(Passage, "p")
         self.resident = resident = Columns(Resident, "r")
         self.household = household = Columns(Household, "h")
         self.place = place = Columns(Area, "a")
         self.repeat = (
-            f"SELECT {passage.sql} FROM {passage.table} p WHERE p.county_id = %s "  # noqa: S608 - names from the models
-            "AND p.checkpoint_id = %s AND p.direction = %s AND p.at >= %s AND p.at <= %s AND "
+            "p.county_id = %s AND p.checkpoint_id = %s AND p.direction = %s AND p.at >= %s "
+            "AND p.at <= %s AND "
         )
         self.occupant_ids = (
             "EXISTS (SELECT 1 FROM checkpoints_passageoccupant o WHERE o.passage_id = p.id "
@@ -420,13 +420,20 @@ def _statements() -> _Rows:
     return _rows[0]
 
 
-def _repeat_of(
+def _repeat_match(
     *, checkpoint: Checkpoint, details: PassageDetails, at: dt.datetime
-) -> Passage | None:
-    """The passage this registration repeats (same checkpoint, direction, plate or ID number,
-    made within ``REPEAT_WINDOW`` before), or None: one hand-written query."""
+) -> tuple[str, list[Any]] | None:
+    """Which passages (``p``) this registration would repeat: same checkpoint and direction,
+    same plate or ID number, made within ``REPEAT_WINDOW`` before; the condition and its
+    parameters, or None when there is nothing to match on."""
     match: list[str] = []
-    params: list[Any] = []
+    params: list[Any] = [
+        checkpoint.county_id,
+        checkpoint.pk,
+        details.direction,
+        ts(at - REPEAT_WINDOW),
+        ts(at + REPEAT_WINDOW),
+    ]
     if details.subject == Subject.VEHICLE and details.plate:
         match.append("(p.subject = %s AND p.plate = %s)")
         params += [Subject.VEHICLE.value, details.plate]
@@ -434,22 +441,27 @@ def _repeat_of(
         match.append("p.id_number_index = %s")
         params.append(id_index(details.id_number))
     others = [id_index(o.id_number) for o in details.occupants if o.id_number]
-    statements = _statements()
     if others:
-        match.append(statements.occupant_ids.format(", ".join(["%s"] * len(others))))
+        match.append(_statements().occupant_ids.format(", ".join(["%s"] * len(others))))
         params += others
     if not match:
         return None
+    return f"{_statements().repeat}({' OR '.join(match)})", params
+
+
+def _repeat_of(
+    *, checkpoint: Checkpoint, details: PassageDetails, at: dt.datetime
+) -> Passage | None:
+    """The passage this registration repeats, or None: one hand-written query."""
+    found = _repeat_match(checkpoint=checkpoint, details=details, at=at)
+    if found is None:
+        return None
+    where, params = found
+    statements = _statements()
     row = fetch_one(
-        f"{statements.repeat}({' OR '.join(match)}) ORDER BY p.at DESC, p.id DESC LIMIT 1",
-        [
-            checkpoint.county_id,
-            checkpoint.pk,
-            details.direction,
-            ts(at - REPEAT_WINDOW),
-            ts(at + REPEAT_WINDOW),
-            *params,
-        ],
+        f"SELECT {statements.passage.sql} FROM {statements.passage.table} p WHERE {where} "  # noqa: S608 - names from the models
+        "ORDER BY p.at DESC, p.id DESC LIMIT 1",
+        params,
     )
     return statements.passage.build(row) if row is not None else None
 
@@ -535,21 +547,6 @@ def passage_register(
     if resident is None and details.id_number:
         resident = _resident_by_id(checkpoint, details.id_number)
     aboard = [_resident_by_id(checkpoint, o.id_number) if o.id_number else None for o in occupants]
-    # One registration at a time per checkpoint, so that a repeat sent twice at once is seen: the
-    # row locked and its state read again by one light query (the area came with the checkpoint).
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    found = fetch_one(
-        f"SELECT active FROM {Checkpoint._meta.db_table} WHERE id = %s{lock}",  # noqa: S608
-        [checkpoint.pk],
-    )
-    if found is None:
-        raise Checkpoint.DoesNotExist
-    if not found[0]:
-        raise ValidationError(_("This checkpoint is out of service."))
-    repeated = _repeat_of(checkpoint=checkpoint, details=details, at=at)
-    if repeated is not None:
-        repeated.repeated = True  # type: ignore[attr-defined]
-        return repeated
     first = occupants[0] if occupants else None
     passage = Passage(
         county_id=checkpoint.county_id,
@@ -581,7 +578,30 @@ def passage_register(
         occupants_listed=bool(occupants),
     )
     statements = _statements()
-    statements.insert_passage.one(passage)
+    repeat = _repeat_match(checkpoint=checkpoint, details=details, at=at)
+    # One registration at a time per checkpoint, so that a repeat sent twice at once is seen: the
+    # row locked and its state read again by one light query (the area came with the checkpoint).
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found = fetch_one(
+        f"SELECT active FROM {Checkpoint._meta.db_table} WHERE id = %s{lock}",  # noqa: S608
+        [checkpoint.pk],
+    )
+    if found is None:
+        raise Checkpoint.DoesNotExist
+    if not found[0]:
+        raise ValidationError(_("This checkpoint is out of service."))
+    # The passage written unless it repeats one (the check and the write in one statement).
+    if repeat is None:
+        statements.insert_passage.one(passage)
+    elif not statements.insert_passage.one_unless(
+        passage,
+        f"SELECT 1 FROM {Passage._meta.db_table} p WHERE {repeat[0]}",  # noqa: S608
+        repeat[1],
+    ):
+        repeated = _repeat_of(checkpoint=checkpoint, details=details, at=at)
+        assert repeated is not None  # the checkpoint is locked: it is still there
+        repeated.repeated = True  # type: ignore[attr-defined]
+        return repeated
     passage.repeated = False  # type: ignore[attr-defined]
     rows = [
         PassageOccupant(

@@ -253,3 +253,27 @@ class Insert[M: models.Model]:
     def one(self, obj: M) -> M:
         self.rows([obj])
         return obj
+
+    def one_unless(self, obj: M, exists: str, params: Sequence[Any]) -> bool:
+        """Write ``obj`` unless the SELECT ``exists`` (with ``params``) finds a row, in the same
+        statement (``INSERT … SELECT … WHERE NOT EXISTS``: a check and a write in one round
+        trip). True if written (its key set)."""
+        conn = connection
+        if self.ignore_conflicts or not conn.features.can_return_columns_from_insert:
+            raise TypeError("one_unless needs RETURNING and no ignore_conflicts")
+        ops, pk = conn.ops, self.model._meta.pk
+        sql = (
+            f"{ops.insert_statement()} {ops.quote_name(self.model._meta.db_table)} "
+            f"({', '.join(ops.quote_name(str(f.column)) for f in self.fields)}) "
+            f"SELECT {', '.join(['%s'] * len(self.fields))} WHERE NOT EXISTS ({exists}) "
+            f"{ops.returning_columns([pk])[0]}"
+        )
+        with conn.cursor() as cursor:
+            cursor.execute(sql, [*self._values(obj, conn), *params])
+            found = cursor.fetchone()
+        if found is None:
+            return False
+        setattr(obj, pk.attname, found[0])
+        obj._state.adding = False
+        obj._state.db = conn.alias
+        return True

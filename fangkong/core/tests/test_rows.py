@@ -99,3 +99,17 @@ def test_ignoring_conflicts_writes_a_row_once(tree):
     insert.one(entry())
     insert.one(entry())  # the same record and kind: skipped, no error
     assert PointEntry.objects.filter(record_id=7).count() == 1
+
+
+def test_one_unless_writes_only_when_nothing_is_found(tree):
+    checkpoint = make_checkpoint(tree["qianjin"])
+    staff = staff_in(tree["qianjin"])
+    insert = Insert(Passage)
+    same_plate = "SELECT 1 FROM checkpoints_passage p WHERE p.plate = %s"
+    first = _passage(checkpoint, staff, "湘E10004")
+    assert insert.one_unless(first, same_plate, ["湘E10004"]) is True
+    assert first.pk and Passage.objects.get(pk=first.pk).plate == "湘E10004"
+    again = _passage(checkpoint, staff, "湘E10004")
+    assert insert.one_unless(again, same_plate, ["湘E10004"]) is False
+    assert again.pk is None and again._state.adding
+    assert Passage.objects.filter(plate="湘E10004").count() == 1
