@@ -381,6 +381,8 @@ def passage(request: HttpRequest) -> JsonResponse:
         county, area, active = row
         if not active:
             return _fail(400, "out of service")
+        # The passage written unless it repeats one made seconds before: the check and the
+        # write in one statement (as the API does).
         match, params = [], []
         if plate:
             match.append("(p.subject = 'vehicle' AND p.plate = %s)")
@@ -388,24 +390,18 @@ def passage(request: HttpRequest) -> JsonResponse:
         if id_index:
             match.append("p.id_number_index = %s")
             params.append(id_index)
-        if match:
-            cursor.execute(
-                "SELECT p.id FROM checkpoints_passage p WHERE p.county_id = %s AND "
-                "p.checkpoint_id = %s AND p.direction = %s AND p.at >= %s AND p.at <= %s AND ("
-                + " OR ".join(match)
-                + ") ORDER BY p.at DESC LIMIT 1",
-                [
-                    county,
-                    checkpoint_id,
-                    direction,
-                    _ts(now - REPEAT_WINDOW),
-                    _ts(now + REPEAT_WINDOW),
-                    *params,
-                ],
-            )
-            repeated = cursor.fetchone()
-            if repeated is not None:
-                return JsonResponse({"id": repeated[0], "repeated": True}, status=200)
+        repeat = (
+            "p.county_id = %s AND p.checkpoint_id = %s AND p.direction = %s AND p.at >= %s "
+            "AND p.at <= %s AND (" + " OR ".join(match) + ")"
+        )
+        repeat_params = [
+            county,
+            checkpoint_id,
+            direction,
+            _ts(now - REPEAT_WINDOW),
+            _ts(now + REPEAT_WINDOW),
+            *params,
+        ]
         name = (
             str(data.get("name") or "").strip()[:50]
             or (occupants[0][1] if occupants else "")
@@ -416,9 +412,15 @@ def passage(request: HttpRequest) -> JsonResponse:
             "INSERT INTO checkpoints_passage (county_id, checkpoint_id, at, day, direction, subject, "
             "plate, vehicle_type, people, name, phone, id_number, id_number_index, travel_from, "
             "origin_name, via_risk_area, risk_area_id, destination, purpose, temperature, outcome, "
-            "source, household_pass_id, resident_id, case_id, by_id, notes, occupants_listed) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, NULL, %s, NULL, %s, %s, %s) RETURNING id",
+            "source, household_pass_id, resident_id, case_id, by_id, notes, occupants_listed) SELECT "
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "%s, NULL, %s, NULL, %s, %s, %s"
+            + (
+                f" WHERE NOT EXISTS (SELECT 1 FROM checkpoints_passage p WHERE {repeat})"
+                if match
+                else ""
+            )
+            + " RETURNING id",
             [
                 county,
                 checkpoint_id,
@@ -446,9 +448,17 @@ def passage(request: HttpRequest) -> JsonResponse:
                 user["id"],
                 "",
                 bool(occupants),
+                *(repeat_params if match else []),
             ],
         )
-        pk = cursor.fetchone()[0]
+        written = cursor.fetchone()
+        if written is None:  # a repeat: the passage it repeats
+            cursor.execute(
+                f"SELECT p.id FROM checkpoints_passage p WHERE {repeat} ORDER BY p.at DESC LIMIT 1",
+                repeat_params,
+            )
+            return JsonResponse({"id": cursor.fetchone()[0], "repeated": True}, status=200)
+        pk = written[0]
         if occupants:
             cursor.execute(
                 "INSERT INTO checkpoints_passageoccupant (county_id, passage_id, position, name, "
