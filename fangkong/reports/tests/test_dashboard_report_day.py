@@ -59,6 +59,9 @@ def test_the_live_cards_count_the_report_day_across_its_cutoff(client, tree, use
     assert table.counted_at == local(DAY, 16)
     assert "截至报告日结束 11月20日 16:00" in text
     assert f"?date={(DAY + dt.timedelta(days=1)).isoformat()}" in text
+    data = client.get(reverse("report-live"), {"area": county.pk, "date": DAY.isoformat()}).json()
+    assert data["total"]["monitored_now"] == 3
+    assert data["report_day_end"] == data["counted_at"] == "2026-11-20T16:00:00+08:00"
 
     # After the cut-off, a case opened on the day (the next report day's, as its "new today"
     # is) and a release recorded on the day (counted released in the next report day; no
