@@ -98,8 +98,9 @@ class PhoneField(serializers.CharField):
 class FieldsBuiltOnce:
     """For a ModelSerializer on a hot path (issue 19): its fields are worked out from the model
     once per class, then copied for each serializer (DRF works them out again for every request:
-    model introspection, labels, validators — several milliseconds a request). Only for
-    serializers whose fields do not depend on the request (no ``get_fields`` of their own)."""
+    model introspection, labels, validators — several milliseconds a request), and so are its
+    own validators (the model's unique constraints). Only for serializers whose fields do not
+    depend on the request (no ``get_fields`` of their own)."""
 
     def get_fields(self) -> dict[str, Any]:
         cls = type(self)
@@ -115,3 +116,13 @@ class FieldsBuiltOnce:
             else copy.copy(field)
             for name, field in built.items()
         }
+
+    def get_validators(self) -> list[Any]:
+        """The serializer's own validators (unique constraints of the model), worked out once per
+        class too (DRF introspects the model's constraints again for every request)."""
+        cls = type(self)
+        built = cls.__dict__.get("_validators_built_once")
+        if built is None:
+            built = list(super().get_validators())  # type: ignore[misc]
+            cls._validators_built_once = built  # type: ignore[attr-defined]
+        return list(built)
