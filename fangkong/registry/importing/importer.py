@@ -43,7 +43,7 @@ from fangkong.core.sheets.values import (
     parse_phones,
 )
 from fangkong.core.validators import id_birth_date, id_sex, normalise_text
-from fangkong.registry.importing import bulk
+from fangkong.registry.importing import bulk, csvblocks
 from fangkong.registry.models import (
     Household,
     IdType,
@@ -313,6 +313,7 @@ class _RowParser:
         self.heads: dict[Any, str] = {}
         # Whether rows carry what an update needs (not when nobody of the county is stored yet).
         self.details = True
+        self.csv_layout: csvblocks.CsvLayout | None = None  # when the sheet is read in blocks
         _choice_words()
 
     def column(self, key: str) -> str:
@@ -403,6 +404,11 @@ class _RowParser:
             except _RowRejected as rejected:
                 out.append(RowError(number, rejected.column, rejected.code, rejected.message))
         return out
+
+    def parse_block(self, block: csvblocks.Block) -> list[_Row | RowError | tuple[int, str]]:
+        """A block of a CSV's records, read here (in a worker) rather than by the writer."""
+        assert self.csv_layout is not None
+        return self.parse_many(csvblocks.block_rows(block, self.csv_layout))
 
     # -- one row ---------------------------------------------------------------------------
     def parse(
@@ -871,6 +877,7 @@ def residents_import(
     try:
         with transaction.atomic():
             _import_rows(
+                source=source,
                 sheet=sheet,
                 area=area,
                 by=by,
@@ -905,9 +912,11 @@ _WORKER_PARSER: _RowParser | None = None
 
 
 def _parse_in_worker(
-    chunk: list[tuple[int, list[Any]]],
+    chunk: list[tuple[int, list[Any]]] | csvblocks.Block,
 ) -> list[_Row | RowError | tuple[int, str]]:
     assert _WORKER_PARSER is not None  # set before the pool forks
+    if isinstance(chunk, csvblocks.Block):
+        return _WORKER_PARSER.parse_block(chunk)
     return _WORKER_PARSER.parse_many(chunk)
 
 
@@ -923,7 +932,7 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[A
 
 
 def _parsed_in_parallel(
-    parser: _RowParser, chunks: Iterator[list[Any]], workers: int
+    parser: _RowParser, chunks: Iterator[Any], workers: int
 ) -> Iterator[list[_Row | RowError | tuple[int, str]]]:
     """Parse chunks in forked workers, in order, with a bounded number in flight (memory)."""
     global _WORKER_PARSER
@@ -945,6 +954,7 @@ def _parsed_in_parallel(
 
 def _import_rows(
     *,
+    source: Path | IO[bytes],
     sheet: Sheet,
     area: Area,
     by: User | None,
@@ -956,11 +966,24 @@ def _import_rows(
     bulk.check_constraints_now()
     importer = _Importer(sheet=sheet, area=area, by=by, result=result, stamp=parser.stamp)
     parser.details = importer.county_has_residents  # before the workers fork
-    chunks = _chunks(sheet.rows, BATCH)
+    # A CSV is cut into blocks of records that the workers read themselves; other sheets (and
+    # CSVs the cut does not fit) stream their rows from this process.
+    parser.csv_layout = (
+        csvblocks.layout_for(sheet, source, BATCH) if sheet.csv_dialect is not None else None
+    )
+    chunks: Iterator[Any]
+    parse: Callable[[Any], list[_Row | RowError | tuple[int, str]]]
+    if parser.csv_layout is not None:
+        close = getattr(sheet.rows, "close", None)
+        if close is not None:
+            close()  # the streamed reader is not used
+        chunks = csvblocks.blocks(source, parser.csv_layout)
+        parse = parser.parse_block
+    else:
+        chunks = _chunks(sheet.rows, BATCH)
+        parse = parser.parse_many
     parsed_chunks = (
-        _parsed_in_parallel(parser, chunks, workers)
-        if workers > 1
-        else map(parser.parse_many, chunks)
+        _parsed_in_parallel(parser, chunks, workers) if workers > 1 else map(parse, chunks)
     )
     with bulk.roomy_cache():
         _write_chunks(
