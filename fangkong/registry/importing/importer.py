@@ -405,10 +405,14 @@ class _RowParser:
                 out.append(RowError(number, rejected.column, rejected.code, rejected.message))
         return out
 
-    def parse_block(self, block: csvblocks.Block) -> list[_Row | RowError | tuple[int, str]]:
-        """A block of a CSV's records, read here (in a worker) rather than by the writer."""
-        assert self.csv_layout is not None
-        return self.parse_many(csvblocks.block_rows(block, self.csv_layout))
+    def parse_chunk(
+        self, chunk: list[tuple[int, list[Any]]] | csvblocks.Block
+    ) -> list[_Row | RowError | tuple[int, str]]:
+        """Rows as read by the writer, or a block of a CSV's records, read here (in a worker)."""
+        if isinstance(chunk, csvblocks.Block):
+            assert self.csv_layout is not None
+            return self.parse_many(csvblocks.block_rows(chunk, self.csv_layout))
+        return self.parse_many(chunk)
 
     # -- one row ---------------------------------------------------------------------------
     def parse(
@@ -915,9 +919,7 @@ def _parse_in_worker(
     chunk: list[tuple[int, list[Any]]] | csvblocks.Block,
 ) -> list[_Row | RowError | tuple[int, str]]:
     assert _WORKER_PARSER is not None  # set before the pool forks
-    if isinstance(chunk, csvblocks.Block):
-        return _WORKER_PARSER.parse_block(chunk)
-    return _WORKER_PARSER.parse_many(chunk)
+    return _WORKER_PARSER.parse_chunk(chunk)
 
 
 def _chunks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[Any]]:
@@ -972,18 +974,17 @@ def _import_rows(
         csvblocks.layout_for(sheet, source, BATCH) if sheet.csv_dialect is not None else None
     )
     chunks: Iterator[Any]
-    parse: Callable[[Any], list[_Row | RowError | tuple[int, str]]]
     if parser.csv_layout is not None:
         close = getattr(sheet.rows, "close", None)
         if close is not None:
             close()  # the streamed reader is not used
         chunks = csvblocks.blocks(source, parser.csv_layout)
-        parse = parser.parse_block
     else:
         chunks = _chunks(sheet.rows, BATCH)
-        parse = parser.parse_many
     parsed_chunks = (
-        _parsed_in_parallel(parser, chunks, workers) if workers > 1 else map(parse, chunks)
+        _parsed_in_parallel(parser, chunks, workers)
+        if workers > 1
+        else map(parser.parse_chunk, chunks)
     )
     with bulk.roomy_cache():
         _write_chunks(
