@@ -319,7 +319,7 @@ def row_kind(cells: list[Any]) -> str:
     """'' for a row that may hold a person; 'total', 'footer' or 'section' for one that does not
     (合计 rows, 填表人/审核人 lines, a title such as 一组 or 一、返乡人员 alone on its row)."""
     try:  # a row of text cells (every CSV row): str.strip is cell_text for them
-        texts = [t for t in map(str.strip, cells) if t]
+        texts = list(filter(None, map(str.strip, cells)))
     except TypeError:
         texts = [t for t in map(cell_text, cells) if t]
     if not texts:

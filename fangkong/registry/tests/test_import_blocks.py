@@ -8,6 +8,7 @@ import csv
 import io
 
 import pytest
+from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,7 @@ from fangkong.core.sheets import SheetError, read_sheet
 from fangkong.core.sheets.columns import REGISTER
 from fangkong.registry.importing import csvblocks
 
-PIECES = ["a", "张", ",", ";", '"', '""', "\n", "\r\n", "\r", " ", "x"]
+PIECES = ["a", "张", ",", ";", '"', '""', "\n", "\r\n", "\r", " ", "x", "\x00", "长长长长"]
 
 
 def _layout(delimiter: str, doublequote: bool, encoding: str, block_bytes: int):
@@ -51,6 +52,11 @@ def _in_blocks(data: bytes, layout) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _typed(rows):
+    """Cells with their type: a cell the guard replaced reads as "" but is a RejectedCell."""
+    return [(n, [(type(c).__name__, c) for c in cells]) for n, cells in rows]
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     pieces=st.lists(st.sampled_from(PIECES), max_size=60),
@@ -58,19 +64,28 @@ def _in_blocks(data: bytes, layout) -> list[tuple[int, list[str]]]:
     doublequote=st.booleans(),
     delimiter=st.sampled_from([",", ";"]),
     encoding=st.sampled_from(["utf-8", "gb18030"]),
+    limits=st.sampled_from([(1_200_000, 100, 1000), (4, 3, 3)]),
 )
-def test_blocks_read_as_the_streamed_reader(pieces, block_bytes, doublequote, delimiter, encoding):
+def test_blocks_read_as_the_streamed_reader(
+    pieces, block_bytes, doublequote, delimiter, encoding, limits
+):
     text = "".join(pieces)
     layout = _layout(delimiter, doublequote, encoding, block_bytes)
     data = text.encode(encoding)
-    try:
-        expected = _streamed(text, layout)
-    except SheetError as error:  # the same file error, the same row
-        with pytest.raises(SheetError) as raised:
-            _in_blocks(data, layout)
-        assert str(raised.value) == str(error)
-        return
-    assert _in_blocks(data, layout) == expected
+    rows, columns, chars = limits  # the upload guard's limits, small ones too
+    with override_settings(
+        FANGKONG_SHEET_MAX_ROWS=rows,
+        FANGKONG_SHEET_MAX_COLUMNS=columns,
+        FANGKONG_SHEET_MAX_CELL_CHARS=chars,
+    ):
+        try:
+            expected = _streamed(text, layout)
+        except SheetError as error:  # the same file error, the same row
+            with pytest.raises(SheetError) as raised:
+                _in_blocks(data, layout)
+            assert str(raised.value) == str(error)
+            return
+        assert _typed(_in_blocks(data, layout)) == _typed(expected)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gbk"])
