@@ -26,10 +26,29 @@ def _as_postgres(args: list[str], cwd: str) -> None:
     subprocess.run(prefix + args, check=True, cwd=cwd, stdout=subprocess.DEVNULL)  # noqa: S603
 
 
+def _start(data: str, tmp: str) -> None:
+    _as_postgres([str(PGBIN / "pg_ctl"), "start", "-D", data, "-l", f"{tmp}/server.log", "-w"], tmp)
+
+
 @contextmanager
-def cluster() -> Iterator[str]:
-    """Yield a DATABASE_URL for an empty database `fangkong` owned by a CREATEDB role."""
-    tmp = tempfile.mkdtemp(prefix="fangkong-bench-pg.")
+def cluster(keep: str | None = None) -> Iterator[str]:
+    """Yield a DATABASE_URL for an empty database `fangkong` owned by a CREATEDB role.
+
+    ``keep``: a directory that keeps the cluster after the run (stopped, not removed); given
+    again, the cluster there is started as it was left (``kept(keep)`` says whether it is)."""
+    if keep is not None and kept(keep):
+        tmp, data = keep, f"{keep}/data"
+        _start(data, tmp)
+        try:
+            yield Path(keep, "url").read_text().strip()
+        finally:
+            _as_postgres([str(PGBIN / "pg_ctl"), "stop", "-D", data, "-m", "fast", "-w"], tmp)
+        return
+    if keep is not None:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        tmp = keep
+    else:
+        tmp = tempfile.mkdtemp(prefix="fangkong-bench-pg.")
     os.chmod(tmp, 0o755)
     if os.geteuid() == 0:
         shutil.chown(tmp, "postgres", "postgres")
@@ -60,9 +79,7 @@ def cluster() -> Iterator[str]:
             "work_mem = 32MB\nrandom_page_cost = 1.1\neffective_cache_size = 4GB\n"
         )
         _as_postgres(["sh", "-c", f"cat >> {data}/postgresql.conf <<'EOF'\n{conf}\nEOF"], tmp)
-        _as_postgres(
-            [str(PGBIN / "pg_ctl"), "start", "-D", data, "-l", f"{tmp}/server.log", "-w"], tmp
-        )
+        _start(data, tmp)
         _as_postgres(
             [
                 str(PGBIN / "psql"),
@@ -83,8 +100,17 @@ def cluster() -> Iterator[str]:
             ],
             tmp,
         )
-        yield f"postgres://fangkong:{password}@127.0.0.1:{port}/fangkong"
+        url = f"postgres://fangkong:{password}@127.0.0.1:{port}/fangkong"
+        if keep is not None:
+            Path(keep, "url").write_text(url + "\n")
+        yield url
     finally:
         if Path(data, "postmaster.pid").exists():
             _as_postgres([str(PGBIN / "pg_ctl"), "stop", "-D", data, "-m", "fast", "-w"], tmp)
-        shutil.rmtree(tmp, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def kept(keep: str) -> bool:
+    """A cluster kept in ``keep`` by an earlier run (its data and its address)."""
+    return Path(keep, "data", "PG_VERSION").exists() and Path(keep, "url").exists()

@@ -27,6 +27,7 @@ households up to the area); ``--explain`` prints the plans of our slowest querie
 
     python bench/reports.py [--residents 1000000] [--villages-per-township 30] [--repeat 5]
                             [--old-schema] [--explain] [--dashboards-only]
+                            [--keep DIR] [--only 'township roll-up']
 """
 
 from __future__ import annotations
@@ -61,15 +62,25 @@ SPREAD_DAYS = 44  # cases start over the 44 days up to the day measured
 DAYS = 30
 
 
-def setup_django(database_url: str) -> None:
+def setup_django(database_url: str, keep: str | None = None) -> None:
     var = tempfile.mkdtemp(prefix="fangkong-bench-reports.")
+    keys = {
+        "FANGKONG_SECRET_KEY": secrets.token_urlsafe(32),
+        "FANGKONG_FIELD_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+    if keep is not None:  # a kept county's encrypted phones are read with the keys they had
+        saved = Path(keep, "keys.json")
+        if saved.exists():
+            keys = json.loads(saved.read_text())
+        else:
+            saved.write_text(json.dumps(keys))
+            saved.chmod(0o600)
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
             "FANGKONG_VAR_DIR": var,
             "DATABASE_URL": database_url,
-            "FANGKONG_SECRET_KEY": secrets.token_urlsafe(32),
-            "FANGKONG_FIELD_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            **keys,
             "FANGKONG_DEBUG": "0",
         }
     )
@@ -270,7 +281,11 @@ def build(args: argparse.Namespace, day: dt.date) -> dict:
                       %(case_days)s, s.d, s.d + %(case_days)s,
                       CASE WHEN s.d + %(case_days)s <= %(day)s THEN s.d + %(case_days)s END,
                       CASE WHEN s.d + %(case_days)s <= %(day)s THEN 'released' ELSE 'active' END,
-                      NULL, NULL, 'manual', '', NULL, %(now)s{HH_AREA}
+                      NULL, NULL, 'manual', '', NULL,
+                      -- recorded at 09:00 on its start day (never later than now), not when the
+                      -- bench ran: a case of the day measured built after the 16:00 cut-off
+                      -- would be in the next report day (monitored now 1,136 fewer).
+                      LEAST(%(now)s, (s.d + time '09:00') AT TIME ZONE 'Asia/Shanghai'){HH_AREA}
                FROM generate_series(0, %(cases)s - 1) k
                JOIN registry_resident r
                  ON r.id = 1 + (k::bigint * 19 %% %(residents)s) AND r.county_id = %(county)s
@@ -393,6 +408,31 @@ def build(args: argparse.Namespace, day: dt.date) -> dict:
             "township": small_township,
             "village": small_villages[0],
             "admin": small_admin,
+        },
+    }
+
+
+def built(day: dt.date) -> dict:
+    """What ``build`` returned, looked up in a cluster kept by an earlier run (``--keep``)."""
+    from fangkong.accounts.models import User
+    from fangkong.areas.models import Area, Level
+
+    county = Area.objects.get(code="430599000000")
+    small = Area.objects.get(code="430598000000")
+
+    def first(area: Area, level: str) -> Area:
+        return Area.objects.subtree(area).filter(level=level).order_by("path").first()  # type: ignore[return-value]
+
+    return {
+        "county": county,
+        "township": first(county, Level.TOWNSHIP),
+        "village": first(county, Level.VILLAGE),
+        "admin": User.objects.get(username="county_admin"),
+        "small": {
+            "county": small,
+            "township": first(small, Level.TOWNSHIP),
+            "village": first(small, Level.VILLAGE),
+            "admin": User.objects.get(username="small_admin"),
         },
     }
 
@@ -664,6 +704,7 @@ def measure(
     old_schema: bool = False,
     explain: bool = False,
     profile: bool = False,
+    only: str = "",
 ) -> list[dict]:
     from django.test import Client
     from django.urls import reverse
@@ -697,6 +738,8 @@ def measure(
         ("county dashboard", ours_dashboard()),
         ("township dashboard", ours_dashboard(objs["township"])),
     ):
+        if only not in what:
+            continue
         if profile:  # where the time goes besides the database (cProfile, cumulative)
             import cProfile
             import io
@@ -766,7 +809,7 @@ def measure(
         ),
     )
     for label, ours, sql, sql_old, where in measured:
-        if dashboards_only and "dashboard" not in label:
+        if (dashboards_only and "dashboard" not in label) or only not in label:
             continue
         ours_s = median_seconds(ours, repeat)
         sql_s = median_seconds(run_sql(sql, where), repeat)
@@ -774,8 +817,8 @@ def measure(
         rows.append(
             {"what": label, "ours": ours_s, "sql": sql_s, "old": old_s, "ratio": ours_s / sql_s}
         )
-    counts = {}
-    for level in ("county", "township", "village"):
+    counts: dict[str, list[int]] = {}
+    for level in ("county", "township", "village") if not only else ():
         big, small = objs[level], objs["small"][level]
         if not dashboards_only:
             counts[f"roll-up of a {level}"] = [
@@ -813,17 +856,41 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="print a cProfile of each measured path"
     )
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the cluster with the county built in DIR, and reuse it when DIR holds one "
+        "(built once: each run then measures the same rows, on the day they were built for; "
+        "migrations new since are applied to it)",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="TEXT",
+        help="measure only the paths whose name contains TEXT (e.g. 'township roll-up'), "
+        "without the query counts",
+    )
     args = parser.parse_args()
-    with pgcluster.cluster() as url:
-        setup_django(url)
+    reuse = args.keep is not None and Path(args.keep, "day").exists()
+    if args.keep is not None and not reuse and pgcluster.kept(args.keep):
+        parser.error(f"{args.keep} holds a cluster whose build did not finish: remove it")
+    with pgcluster.cluster(args.keep) as url:
+        setup_django(url, args.keep)
         from django.utils import timezone
 
         from fangkong.core.clock import local_tz
 
-        day = timezone.localdate(timezone.now(), local_tz())
-        started = time.perf_counter()
-        objs = build(args, day)
-        console.print(f"built in {time.perf_counter() - started:.0f} s")
+        if reuse:
+            day = dt.date.fromisoformat(Path(args.keep, "day").read_text().strip())
+            objs = built(day)
+            console.print(f"reusing the county built in {args.keep} for {day}")
+        else:
+            day = timezone.localdate(timezone.now(), local_tz())
+            started = time.perf_counter()
+            objs = build(args, day)
+            console.print(f"built in {time.perf_counter() - started:.0f} s")
+            if args.keep is not None:
+                Path(args.keep, "day").write_text(f"{day.isoformat()}\n")
         measured = measure(
             objs,
             day,
@@ -832,6 +899,7 @@ def main() -> None:
             args.old_schema,
             args.explain,
             args.profile,
+            args.only,
         )
     table = Table(title=f"Reports at county size (PostgreSQL 15, median of {args.repeat})")
     columns = ["what", "fangkong", "hand-written SQL (today's schema)", "ratio", "goals"]

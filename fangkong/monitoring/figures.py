@@ -81,9 +81,15 @@ def checkins_due(area: Area, day: dt.date) -> int:
     return monitored_now(area, day) * SLOTS_PER_DAY
 
 
-def _checkins_of(area: Area, day: dt.date):  # type: ignore[no-untyped-def]
+def _checkins_of(areas: Areas, day: dt.date):  # type: ignore[no-untyped-def]
+    """Check-ins of the day by people under observation that day, of ``areas`` by the case's
+    area id: the cases of the areas from their (county, area) index, then each one's reading
+    from the check-ins' (county, case, date, slot) index."""
     return (
-        CheckIn.objects.in_area(area)
+        areas.placed(CheckIn.objects.all(), "case__area")
+        # The case's county named too (its area's: the same as the check-in's), so that the
+        # cases' (county, area) index serves.
+        .filter(case__county_id=areas.area.county_id)
         .filter(date=day, case__status__in=OBSERVED_STATES, case__start_date__lte=day)
         .filter(Q(case__ended_on__isnull=True) | Q(case__ended_on__gt=day))
     )
@@ -256,7 +262,9 @@ def monitoring_figures_of(
     """``monitoring_figures`` of each of ``areas`` (an area, or a roll-up's area and each area
     below it) in the same three queries, grouped by the case's area."""
     window = window or calendar_day(day)
-    cases = ObservationCase.objects.in_area(areas.area)
+    # By the rows' own area id (a roll-up's areas read once): the (county, area) index of the
+    # cases gives those of the areas, no join up to the area table.
+    cases = areas.placed(ObservationCase.objects.all(), "area")
     # As the report day ends (an amendment made in the evening still says how things stood at
     # the cut-off, not with the cases opened since).
     known = known_by(window[1])
@@ -276,13 +284,13 @@ def monitoring_figures_of(
         released=Count("pk", filter=released_by(window[1])),
     )
     taken_of = areas.aggregate(
-        _checkins_of(areas.area, day),
+        _checkins_of(areas, day),
         "case__area",
         done=Count("pk"),
         late=Count("pk", filter=Q(late=True)),
     )
     alerts_of = areas.aggregate(
-        Alert.objects.in_area(areas.area).filter(date=day),
+        areas.placed(Alert.objects.all(), "case__area").filter(date=day),
         "case__area",
         fever=Count("pk", filter=Q(kind=AlertKind.FEVER)),
     )

@@ -181,7 +181,7 @@ def _missed_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
 @shared_below("new_cases_in_window")
 def _new_of(areas: Areas, day: dt.date, window: Window) -> dict[int, object]:
     start, end = window
-    rows = ObservationCase.objects.in_area(areas.area).filter(
+    rows = areas.placed(ObservationCase.objects.all(), "area").filter(
         status__in=OBSERVED_STATES, opened_at__gte=start, opened_at__lt=end
     )
     return {key: value["n"] for key, value in areas.aggregate(rows, "area", n=Count("pk")).items()}

@@ -128,6 +128,14 @@ class LiveRowSerializer(serializers.Serializer):
 
 class LiveSerializer(serializers.Serializer):
     date = serializers.DateField()
+    report_day_start = serializers.DateTimeField(
+        help_text="the report day counted: from the county's cut-off the day before"
+    )
+    report_day_end = serializers.DateTimeField(help_text="to the cut-off of the day")
+    counted_at = serializers.DateTimeField(
+        help_text="the moment the figures stand at: now, or the report day's end once it is "
+        "over (records made since count in the next report day)"
+    )
     total = LiveRowSerializer()
     children = LiveRowSerializer(many=True, help_text="one row per area one level below")
 
@@ -280,7 +288,15 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ValidationError({"area": ["Unknown area."]})
         day = query.validated_data.get("date") or today_local()
         table = live.live_table(area, day)
-        data = {"date": day, "total": table.total, "children": table.rows}
+        assert table.window is not None
+        data = {
+            "date": day,
+            "report_day_start": table.window[0],
+            "report_day_end": table.window[1],
+            "counted_at": table.counted_at,
+            "total": table.total,
+            "children": table.rows,
+        }
         return Response(LiveSerializer(data).data)
 
 

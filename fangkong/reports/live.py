@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.db.models import Count, Model, Q, QuerySet
+from django.utils import timezone
 
 from fangkong.areas.models import Area
+from fangkong.monitoring.figures import known_by, released_by
 from fangkong.monitoring.models import (
     OBSERVED_STATES,
     Alert,
     Mode,
     ObservationCase,
-    Status,
     under_observation_on,
 )
 from fangkong.registry.models import Household
@@ -86,6 +87,21 @@ class LiveRow:
 class LiveTable:
     total: LiveRow
     rows: list[LiveRow]
+    # The report day counted, [cut-off the day before, cut-off of the day), and the moment the
+    # counts stand at: now, or the report day's end once it is over (what is recorded after
+    # the cut-off counts in the next report day's figures).
+    window: tuple[dt.datetime, dt.datetime] | None = None
+    counted_at: dt.datetime | None = None
+    day: dt.date | None = None
+
+    @property
+    def next_day(self) -> dt.date | None:
+        return self.day + dt.timedelta(days=1) if self.day is not None else None
+
+    @property
+    def closed(self) -> bool:
+        """The report day is over: later records are in the next day's figures."""
+        return self.window is not None and self.counted_at == self.window[1]
 
 
 def _child_path(area: Area, path: str) -> str:
@@ -135,8 +151,10 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
         add(where, "households", n)
         add(where, "screened", screened)
     start, end = report_day(area, day)  # "new today": since the cut-off the day before
-    # "Under observation on the day": the one rule the report's figures use.
-    active = under_observation_on(day)
+    # "Under observation on the day" as the report day ends: the one rule of the report's
+    # figures and of the lists they open, so a case opened on the day after its cut-off (16:00)
+    # is in the next day's figures here too, and a card never says more than its records list.
+    active = under_observation_on(day) & known_by(end)
     for row in (
         placed(ObservationCase.objects.all())
         .order_by()
@@ -149,7 +167,7 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
                 "pk",
                 filter=Q(status__in=OBSERVED_STATES, opened_at__gte=start, opened_at__lt=end),
             ),
-            released_total=Count("pk", filter=Q(status=Status.RELEASED, ended_on__lte=day)),
+            released_total=Count("pk", filter=released_by(end)),
         )
     ):
         where = int(row["area_id"])
@@ -172,7 +190,13 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
     ):
         add(village_id, "submitted", 1)
         add(village_id, "late", int(late))
-    return LiveTable(total=total, rows=list(by_path.values()))
+    return LiveTable(
+        total=total,
+        rows=list(by_path.values()),
+        window=(start, end),
+        counted_at=min(timezone.now(), end),
+        day=day,
+    )
 
 
 # The figures of the daily report that the live table counts by the same rule (a test holds

@@ -80,6 +80,9 @@ def _travellers_of(areas: Areas, day: dt.date, window: Window) -> dict[int, obje
     pairs = (
         areas.placed(PersonCheck.objects.travelled(), "visit__area")
         .filter(via_risk_area=True, visit__visited_on__lte=day)
+        # The visit's county too (the check's own): its (county, area, visited_on) index then
+        # gives the visits of the roll-up's areas alone, not every visit of the county.
+        .filter(visit__county_id=areas.area.county_id)
         .order_by()
         .values_list("visit__area_id", "person_key")
         .distinct()
