@@ -174,10 +174,11 @@ def cell_problem(cells: list[Any], columns: Iterable[int]) -> tuple[int, Rejecte
     return None
 
 
-def bounded_rows(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
-    """Rows as the reader produced them, counted and checked; bad cells replaced."""
+def bounded_rows(rows: Iterator[list[Any]], *, start: int = 0) -> Iterator[list[Any]]:
+    """Rows as the reader produced them, counted and checked; bad cells replaced. ``start``: the
+    rows before these (a part of a sheet read on its own)."""
     limit_rows, limit_cols, limit_chars = max_rows(), max_columns(), max_cell_chars()
-    number = 0
+    number = start
     try:
         for row in rows:
             number += 1

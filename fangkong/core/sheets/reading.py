@@ -79,6 +79,7 @@ class Sheet:
     sheet_name: str = ""  # the worksheet read ("" for a CSV)
     sheet_names: list[str] = field(default_factory=list)  # every worksheet of the workbook
     encoding: str = ""  # a CSV's text encoding
+    csv_dialect: Any = None  # a CSV's dialect, as sniffed (csv.Dialect or a registered name)
     skipped: list[SkippedRow] = field(default_factory=list)  # filled as ``rows`` is walked
     header_keys: list[str] = field(default_factory=list)  # normalised header per column
 
@@ -121,8 +122,9 @@ def csv_encoding(sample: bytes) -> str:
     return "utf-8"
 
 
-def _csv_rows(source: Path | IO[bytes], encoding_box: list[str]) -> Iterator[list[str]]:
-    """Rows streamed from the file (a county's CSV is not read into memory at once)."""
+def _csv_rows(source: Path | IO[bytes], encoding_box: list[Any]) -> Iterator[list[str]]:
+    """Rows streamed from the file (a county's CSV is not read into memory at once);
+    ``encoding_box`` receives the encoding, then the dialect."""
     binary: IO[bytes] = source.open("rb") if isinstance(source, Path) else source
     try:
         sample = binary.read(CSV_SAMPLE)
@@ -134,6 +136,7 @@ def _csv_rows(source: Path | IO[bytes], encoding_box: list[str]) -> Iterator[lis
             dialect: Any = csv.Sniffer().sniff(head.lstrip("\ufeff")[:4096], delimiters=",\t;")
         except csv.Error:
             dialect = "excel-tab" if "\t" in head and "," not in head else csv.excel
+        encoding_box.append(dialect)
         stream = io.TextIOWrapper(
             io.BufferedReader(_Prefixed(sample, binary)), encoding=encoding, newline=""
         )
@@ -316,7 +319,7 @@ def row_kind(cells: list[Any]) -> str:
     """'' for a row that may hold a person; 'total', 'footer' or 'section' for one that does not
     (合计 rows, 填表人/审核人 lines, a title such as 一组 or 一、返乡人员 alone on its row)."""
     try:  # a row of text cells (every CSV row): str.strip is cell_text for them
-        texts = [t for t in map(str.strip, cells) if t]
+        texts = list(filter(None, map(str.strip, cells)))
     except TypeError:
         texts = [t for t in map(cell_text, cells) if t]
     if not texts:
@@ -356,7 +359,7 @@ def read_sheet(
         lookup = {k: v for k, v in lookup.items() if v != IGNORE}
     suffix = Path(filename).suffix.lower()
     sheet_names: list[str] = []
-    encoding_box: list[str] = []
+    encoding_box: list[Any] = []
     if suffix == ".csv":
         candidates: list[tuple[str, Iterator[list[Any]]]] = [("", _csv_rows(source, encoding_box))]
         uploads.check_size(source.stat().st_size if isinstance(source, Path) else None)
@@ -440,6 +443,7 @@ def read_sheet(
         sheet_name=chosen,
         sheet_names=sheet_names,
         encoding=encoding_box[0] if encoding_box else "",
+        csv_dialect=encoding_box[1] if len(encoding_box) > 1 else None,
         skipped=skipped,
         header_keys=header.keys,
     )

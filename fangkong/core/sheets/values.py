@@ -318,7 +318,7 @@ def parse_name(value: Any) -> str:
 def lost_characters(text: str) -> bool:
     """True when a text holds the marks a lossy encoding leaves (``?``, ``？``, U+FFFD): e.g. a
     rare character Excel could not write in a GBK CSV."""
-    return any(c in LOST_CHARACTERS for c in text)
+    return not LOST_CHARACTERS.isdisjoint(text)
 
 
 def _text(value: Any) -> str:

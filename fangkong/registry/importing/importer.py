@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import operator
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -42,8 +43,9 @@ from fangkong.core.sheets.values import (
     parse_other_id,
     parse_phones,
 )
+from fangkong.core.uploads import RejectedCell
 from fangkong.core.validators import id_birth_date, id_sex, normalise_text
-from fangkong.registry.importing import bulk
+from fangkong.registry.importing import bulk, csvblocks
 from fangkong.registry.models import (
     Household,
     IdType,
@@ -162,6 +164,7 @@ STATUSES = {
 # The defaults as plain strings (an enum member's ``.value`` is a descriptor call per row).
 RESIDENT_ID = IdType.RESIDENT_ID.value
 OTHER_RELATIONSHIP = Relationship.OTHER.value
+HEAD = Relationship.HEAD.value
 PERMANENT = ResidenceStatus.PERMANENT.value
 # The cells that decide a row's place (besides its head's name).
 PLACE_CELLS = ("grid", "group", "address", "household_number", *ADDRESS_PARTS)
@@ -241,6 +244,11 @@ _Row = tuple[Any, ...]
 NO_WARNINGS: tuple[RowError, ...] = ()
 
 
+def _any_rejected(cells: tuple[Any, ...]) -> bool:
+    """Whether the upload guard replaced any of these cells (a NUL, an over-long cell)."""
+    return any(map(RejectedCell.__instancecheck__, cells))
+
+
 class _RowRejected(Exception):
     def __init__(self, column: str, code: str, message: str) -> None:
         self.column, self.code, self.message = column, code, message
@@ -254,6 +262,7 @@ class _AreaFinder:
     def __init__(self, root: Area) -> None:
         self.root = root
         self.by_key: dict[str, Area | None] = {}
+        self.found: dict[str, Area | None] = {}
         areas = [a for a in Area.objects.subtree(root) if a.level in HOUSEHOLD_LEVELS]
         names = {a.pk: a.name for a in areas}
         for area in areas:
@@ -269,6 +278,12 @@ class _AreaFinder:
                     self.by_key[key] = area
 
     def find(self, text: str) -> Area | None:
+        if text in self.found:  # a sheet names a few grids, on every row of a household
+            return self.found[text]
+        area = self.found[text] = self._find(text)
+        return area
+
+    def _find(self, text: str) -> Area | None:
         key = normalise_text(text)
         if key.isdigit() and key not in self.by_key:
             key = f"{int(key):02d}"
@@ -301,6 +316,11 @@ class _RowParser:
         self.stamp = connection.ops.adapt_datetimefield_value(timezone.now())
         self.adapt_date = connection.ops.adapt_datefield_value
         self.mapping = sheet.mapping
+        # A row's mapped cells in one C call when the row is wide enough (most rows).
+        self.columns = tuple(sheet.mapping)
+        self.keys = tuple(sheet.mapping.values())
+        self.take = operator.itemgetter(*self.columns) if len(self.columns) > 1 else None
+        self.width = max(self.columns, default=0) + 1
         self.names = sheet.column_names
         self.fields = set(sheet.mapping.values())
         self.area = area
@@ -313,6 +333,7 @@ class _RowParser:
         self.heads: dict[Any, str] = {}
         # Whether rows carry what an update needs (not when nobody of the county is stored yet).
         self.details = True
+        self.csv_layout: csvblocks.CsvLayout | None = None  # when the sheet is read in blocks
         _choice_words()
 
     def column(self, key: str) -> str:
@@ -404,16 +425,30 @@ class _RowParser:
                 out.append(RowError(number, rejected.column, rejected.code, rejected.message))
         return out
 
+    def parse_chunk(
+        self, chunk: list[tuple[int, list[Any]]] | csvblocks.Block
+    ) -> list[_Row | RowError | tuple[int, str]]:
+        """Rows as read by the writer, or a block of a CSV's records, read here (in a worker)."""
+        if isinstance(chunk, csvblocks.Block):
+            assert self.csv_layout is not None
+            return self.parse_many(csvblocks.block_rows(chunk, self.csv_layout))
+        return self.parse_many(chunk)
+
     # -- one row ---------------------------------------------------------------------------
     def parse(
         self, number: int, cells: list[Any], places: dict[tuple[Any, ...], tuple[Any, ...]]
     ) -> _Row:
-        bad = uploads.cell_problem(cells, self.mapping)
+        width = len(cells)
+        if width >= self.width and self.take is not None:
+            mapped = self.take(cells)
+            bad = uploads.cell_problem(cells, self.mapping) if _any_rejected(mapped) else None
+            get: dict[str, Any] = dict(zip(self.keys, mapped, strict=True))
+        else:
+            bad = uploads.cell_problem(cells, self.mapping)
+            get = {key: cells[col] for col, key in self.mapping.items() if col < width}
         if bad is not None:
             col, cell = bad
             raise _RowRejected(self.column(self.mapping[col]), cell.code, cell.message)
-        width = len(cells)
-        get: dict[str, Any] = {key: cells[col] for col, key in self.mapping.items() if col < width}
         warnings: list[RowError] = []
         extra: list[str] = []
 
@@ -566,16 +601,14 @@ class _RowParser:
         head_name = self.heads.get(head_cell) if head_cell is not None else ""
         if head_name is None:
             head_name = self.heads[head_cell] = parse_name(head_cell)[:50]
-        if not head_name and values.get("relationship") == Relationship.HEAD:
+        relation = values.get("relationship", OTHER_RELATIONSHIP)
+        if not head_name and relation == HEAD:
             head_name = name
-        place_cells = (
-            [get.get(k) for k in PLACE_CELLS]
-            if self.has_parts
-            else list(map(get.get, PLACE_CELLS[:4]))
+        place_id = (
+            *map(get.get, PLACE_CELLS if self.has_parts else PLACE_CELLS[:4]),
+            head_name,
+            head_name or name,
         )
-        place_cells.append(head_name)
-        place_cells.append(head_name or name)
-        place_id = tuple(place_cells)
         place = places.get(place_id)
         if place is None:
             place, clean = self._place(get, text, unknown, head_name, name)
@@ -586,32 +619,29 @@ class _RowParser:
         id_index_ = id_index(id_number) or ""
         phone_cipher = crypto.encrypt(phone) if phone else ""
         phone_index_ = phone_index(phone)
-        v = values
+        v = values.get
+        birth_date = v("birth_date")
         record = (
-            v.get("relationship", OTHER_RELATIONSHIP),
-            v["name"],
-            v["id_type"],
+            relation,
+            name,
+            id_type,
             id_cipher,
             id_index_,
-            v.get("sex", ""),
-            self.adapt_date(v.get("birth_date")),
+            v("sex", ""),
+            None if birth_date is None else self.adapt_date(birth_date),
             phone_cipher,
             phone_index_,
-            v.get("residence_status", PERMANENT),
-            v.get("low_income", False),
-            v.get("elderly_alone", False),
-            v.get("chronic_illness", False),
-            v.get("pregnant", False),
-            v.get("disabled", False),
-            _Importer.notes(v.get("notes", ""), tuple(extra)),
+            v("residence_status", PERMANENT),
+            v("low_income", False),
+            v("elderly_alone", False),
+            v("chronic_illness", False),
+            v("pregnant", False),
+            v("disabled", False),
+            _Importer.notes(v("notes", ""), tuple(extra)) if extra else v("notes", ""),
             self.stamp,
             self.stamp,
         )
-        head_phone = (
-            (phone_cipher, phone_index_)
-            if phone and values.get("relationship") == Relationship.HEAD
-            else None
-        )
+        head_phone = (phone_cipher, phone_index_) if phone and relation == HEAD else None
         return (
             number,
             id_index_,
@@ -871,6 +901,7 @@ def residents_import(
     try:
         with transaction.atomic():
             _import_rows(
+                source=source,
                 sheet=sheet,
                 area=area,
                 by=by,
@@ -905,10 +936,10 @@ _WORKER_PARSER: _RowParser | None = None
 
 
 def _parse_in_worker(
-    chunk: list[tuple[int, list[Any]]],
+    chunk: list[tuple[int, list[Any]]] | csvblocks.Block,
 ) -> list[_Row | RowError | tuple[int, str]]:
     assert _WORKER_PARSER is not None  # set before the pool forks
-    return _WORKER_PARSER.parse_many(chunk)
+    return _WORKER_PARSER.parse_chunk(chunk)
 
 
 def _chunks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[Any]]:
@@ -923,7 +954,7 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[A
 
 
 def _parsed_in_parallel(
-    parser: _RowParser, chunks: Iterator[list[Any]], workers: int
+    parser: _RowParser, chunks: Iterator[Any], workers: int
 ) -> Iterator[list[_Row | RowError | tuple[int, str]]]:
     """Parse chunks in forked workers, in order, with a bounded number in flight (memory)."""
     global _WORKER_PARSER
@@ -945,6 +976,7 @@ def _parsed_in_parallel(
 
 def _import_rows(
     *,
+    source: Path | IO[bytes],
     sheet: Sheet,
     area: Area,
     by: User | None,
@@ -956,11 +988,23 @@ def _import_rows(
     bulk.check_constraints_now()
     importer = _Importer(sheet=sheet, area=area, by=by, result=result, stamp=parser.stamp)
     parser.details = importer.county_has_residents  # before the workers fork
-    chunks = _chunks(sheet.rows, BATCH)
+    # A CSV is cut into blocks of records that the workers read themselves; other sheets (and
+    # CSVs the cut does not fit) stream their rows from this process.
+    parser.csv_layout = (
+        csvblocks.layout_for(sheet, source, BATCH) if sheet.csv_dialect is not None else None
+    )
+    chunks: Iterator[Any]
+    if parser.csv_layout is not None:
+        close = getattr(sheet.rows, "close", None)
+        if close is not None:
+            close()  # the streamed reader is not used
+        chunks = csvblocks.blocks(source, parser.csv_layout)
+    else:
+        chunks = _chunks(sheet.rows, BATCH)
     parsed_chunks = (
         _parsed_in_parallel(parser, chunks, workers)
         if workers > 1
-        else map(parser.parse_many, chunks)
+        else map(parser.parse_chunk, chunks)
     )
     with bulk.roomy_cache():
         _write_chunks(
