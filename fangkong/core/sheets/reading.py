@@ -313,6 +313,8 @@ _FOOTER = re.compile(
 )
 
 _SECTION = re.compile(r"[组栋楼网格村社区单元、：:]|人员|名单|^[一二三四五六七八九十]+$")
+# Both starts in one match (every row is tested): group 1 a total, else a footer.
+_TOTAL_OR_FOOTER = re.compile(f"{_TOTAL.pattern[1:]}|{_FOOTER.pattern[1:]}", re.IGNORECASE)
 
 
 def row_kind(cells: list[Any]) -> str:
@@ -325,11 +327,14 @@ def row_kind(cells: list[Any]) -> str:
     if not texts:
         return "blank"
     first = unicodedata.normalize("NFKC", texts[0]).replace(" ", "")
-    if _TOTAL.match(first):
-        return "total"
-    if _FOOTER.match(first):
-        return "footer"
-    if len(set(texts)) == 1 and (len(texts[0]) > 6 or _SECTION.search(texts[0])):
+    start = _TOTAL_OR_FOOTER.match(first)
+    if start is not None:
+        return "total" if start.group(1) is not None else "footer"
+    if (
+        (len(texts) == 1 or texts[0] == texts[-1])
+        and len(set(texts)) == 1
+        and (len(texts[0]) > 6 or _SECTION.search(texts[0]))
+    ):
         return "section"
     return ""
 
