@@ -59,6 +59,8 @@ GOAL_P99_MS = 100.0  # issue 19: at 32 clients on PostgreSQL
 # saturation the 32 clients measure throughput, and their latency is 32 / throughput whatever the
 # code (Little's law: 300 req/s → ~107 ms), so p99 ≤ 100 ms is judged at this rate.
 PEAK_RATE = 100.0
+RAN_OUT = -1  # a client's status when it has no distinct body left to post
+RAN_OUT_TEXT = "clients out of distinct bodies (raise --cases / --days)"
 
 
 # --- setup: runs in a child process with the benchmark's environment -------------------------
@@ -279,7 +281,7 @@ def _bodies(kind: str, client: int, clients: int, data: dict[str, Any]):  # type
                 yield json.dumps(
                     {"case": case, "date": day, "slot": slot, "temperature": temperature}
                 ).encode()
-    raise RuntimeError("ran out of distinct check-ins: raise --cases or --days")
+    # Out of distinct check-ins: the client says so (``RAN_OUT``) and stops.
 
 
 def _client_thread(
@@ -330,6 +332,8 @@ def _client_thread(
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         out.append((time.time() - started, status, started >= measure_from))
+    else:
+        out.append((0.0, RAN_OUT, True))  # shown among the failures, never throughput
     conn.close()
 
 
@@ -423,7 +427,7 @@ def load(
     failed: dict[str, int] = {}
     for _, status in samples:
         if not 200 <= status < 300:
-            key = str(status) if status else "connection error"
+            key = {0: "connection error", RAN_OUT: RAN_OUT_TEXT}.get(status, str(status))
             failed[key] = failed.get(key, 0) + 1
 
     def pct(q: float) -> float:
