@@ -7,42 +7,18 @@ the sequential rules are tested everywhere in test_services.py.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from rest_framework.test import APIClient
 
+from fangkong.core.tests.concurrency import parallel
 from fangkong.supplies import services
 from fangkong.supplies.models import LedgerEntry, StockBalance
 from fangkong.supplies.tests.factories import store_and_item
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
-
-
-def _parallel(n: int, work: Callable[[int], object]) -> list[object]:
-    """Run ``work(i)`` in ``n`` threads released at the same moment; results or exceptions."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - reported to the test
-            results[i] = error
-        finally:
-            connections.close_all()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
-    return results
 
 
 def _ledger_agrees() -> None:
@@ -73,7 +49,7 @@ def test_parallel_hand_out_requests_never_overdraw(users, tree):
         )
         return response.status_code
 
-    statuses = Counter(_parallel(24, hand_out))
+    statuses = Counter(parallel(24, hand_out))
     assert statuses == {201: 10, 400: 14}, statuses
     assert StockBalance.objects.get(store=store, item=item).quantity == 0
     assert LedgerEntry.objects.handed_out().count() == 10
@@ -93,7 +69,7 @@ def test_parallel_hand_outs_of_several_leave_the_remainder(users, tree):
             recipient_name=f"专人{i}",
         )
 
-    results = _parallel(12, hand_out)
+    results = parallel(12, hand_out)
     done = [r for r in results if isinstance(r, LedgerEntry)]
     refused = [r for r in results if not isinstance(r, LedgerEntry)]
     assert len(done) == 3 and len(refused) == 9
@@ -113,7 +89,7 @@ def test_transfers_both_ways_at_once_neither_deadlock_nor_lose_stock(users, tree
             by=users["township"], source=source, destination=destination, item=item, quantity=5
         )
 
-    results = _parallel(20, transfer)
+    results = parallel(20, transfer)
     assert all(isinstance(r, tuple) for r in results), results
     quantities = dict(StockBalance.objects.values_list("store_id", "quantity"))
     assert quantities == {a.pk: 50, b.pk: 50}
@@ -126,7 +102,7 @@ def test_the_first_receipts_into_a_new_store_create_one_balance(users, tree):
     def receive(i: int) -> object:
         return services.stock_receive(by=users["cadre"], store=store, item=item, quantity=2)
 
-    results = _parallel(10, receive)
+    results = parallel(10, receive)
     assert all(isinstance(r, LedgerEntry) for r in results), results
     assert StockBalance.objects.get(store=store, item=item).quantity == 20
     _ledger_agrees()
@@ -148,7 +124,7 @@ def test_parallel_corrections_of_one_transfer_make_one_reversal(users, tree):
             f"/api/v1/ledger/{leg.pk}/correct/", {"quantity": 6, "reason": "应为6"}, format="json"
         ).status_code
 
-    results = _parallel(6, correct)
+    results = parallel(6, correct)
     assert Counter(results) == Counter({201: 1, 400: 5}), results
     assert LedgerEntry.objects.filter(reverses__isnull=False).count() == 2
     assert StockBalance.objects.get(store=store, item=item).quantity == 94
@@ -176,7 +152,7 @@ def test_a_double_submit_with_one_key_is_one_hand_out(users, tree):
         )
         return response.status_code, response.json()
 
-    results = _parallel(6, hand_out)
+    results = parallel(6, hand_out)
     assert all(isinstance(r, tuple) for r in results), results
     assert {status for status, _body in results} == {201}  # type: ignore[misc]
     bodies = [b for _s, b in results]  # type: ignore[misc]
