@@ -448,6 +448,15 @@ def load(
 # --- one database ------------------------------------------------------------------------------
 
 
+def three_loads(what: str, kind: str) -> list[tuple[str, str]]:
+    """The (name, kind) loads of a path, in order: the bare view, the path's limit, its API."""
+    return [
+        ("bare Django view", "bare"),
+        ("limit (same SQL by hand)", f"{kind}-limit"),
+        (f"{what}, API", kind),
+    ]
+
+
 def run_loads(
     label: str,
     env: dict[str, str],
@@ -513,11 +522,7 @@ def measure(label: str, env: dict[str, str], args: argparse.Namespace, tmp: Path
         args,
         tmp,
         data,
-        [
-            ("bare Django view", "bare"),
-            ("limit (same SQL by hand)", "checkins-limit"),
-            ("check-in, API", "checkins"),
-        ],
+        three_loads("check-in", "checkins"),
     )
     result["written"] = count_rows(env, "fangkong.monitoring.models.CheckIn")
     return result
@@ -698,11 +703,7 @@ def measure_path(
         args,
         tmp,
         data,
-        [
-            ("bare Django view", "bare"),
-            ("limit (same SQL by hand)", f"{path.kind}-limit"),
-            (f"{path.what}, API", path.kind),
-        ],
+        three_loads(path.what, path.kind),
     )
     result["written"] = count_rows(env, path.model)
     return result
