@@ -49,6 +49,25 @@ class Mode(models.TextChoices):
     CENTRALISED = "centralised", _("Centralised observation")
 
 
+# The check-in slots' default times are functions, not fixed values: Django's
+# system check (fields.W161) warns about a fixed time default whenever it runs
+# within 10 seconds of that time of day (UTC), so `check --deploy --fail-level
+# WARNING` failed at 06:00, 12:00 and 22:00 UTC.
+def morning_from() -> dt.time:
+    """Default start of the first check-in: 06:00 (local time)."""
+    return dt.time(6, 0)
+
+
+def noon() -> dt.time:
+    """Default end of the first check-in and start of the second: 12:00."""
+    return dt.time(12, 0)
+
+
+def evening_until() -> dt.time:
+    """Default end of the second check-in: 22:00."""
+    return dt.time(22, 0)
+
+
 class ObservationPolicyQuerySet(models.QuerySet["ObservationPolicy"]):
     def in_force_on(
         self, day: dt.date, county: Area | int | None = None
@@ -93,18 +112,18 @@ class ObservationPolicy(models.Model):
     slot1_name = models.CharField(
         _("name of the first check-in"), max_length=20, blank=True, help_text=_("Empty: morning.")
     )
-    slot1_start = models.TimeField(_("morning check-in from"), default=dt.time(6, 0))
-    slot1_end = models.TimeField(_("morning check-in until"), default=dt.time(12, 0))
+    slot1_start = models.TimeField(_("morning check-in from"), default=morning_from)
+    slot1_end = models.TimeField(_("morning check-in until"), default=noon)
     slot2_name = models.CharField(
         _("name of the second check-in"),
         max_length=20,
         blank=True,
         help_text=_("Empty: evening."),
     )
-    slot2_start = models.TimeField(_("evening check-in from"), default=dt.time(12, 0))
+    slot2_start = models.TimeField(_("evening check-in from"), default=noon)
     slot2_end = models.TimeField(
         _("evening check-in until"),
-        default=dt.time(22, 0),
+        default=evening_until,
         help_text=_("Readings are taken until then; after it the check-in is missed."),
     )
     fever_threshold = models.DecimalField(
