@@ -493,6 +493,12 @@ def _import_job(user, area: Area) -> ImportJob:
     return import_jobs.import_job_start(by=user, job=job, dry_run=True)
 
 
+# The walk is about scope, not time, but it builds "today's" report, shifts and check-ins and then
+# asks for today's pages: started at a steady office hour, it cannot straddle midnight (the amend
+# page of "today" was a 404 when the objects were made on the 30th and the page asked after 00:00).
+pytestmark = pytest.mark.usefixtures("steady_clock")
+
+
 @pytest.fixture
 def objects(tree, users) -> Objects:
     users["province_admin"] = UserFactory(

@@ -132,6 +132,11 @@ def _english(text: str, names: set[str]) -> list[str]:
     return words
 
 
+# Not about time, but it makes "today's" case, pass and errand, then walks the pages of today:
+# started at a steady office hour, the walk cannot straddle midnight or the 16:00 cut-off.
+pytestmark = pytest.mark.usefixtures("steady_clock")
+
+
 @pytest.fixture
 def world(tree, users):
     """A little of everything, so that detail pages have something to show."""

@@ -37,6 +37,11 @@ schema = schemathesis.openapi.from_dict(_schema_dict)
 schema.app = get_wsgi_application()
 
 
+# Not about time, but its objects are "yesterday's" and the fuzzed dates meet "today" (a future
+# day is refused): started at a steady office hour, a run cannot straddle midnight.
+pytestmark = pytest.mark.usefixtures("steady_clock")
+
+
 @pytest.fixture(autouse=True)
 def _keep_test_connection():
     """The WSGI app closes "old" connections at the end of each request; in a test, that one is
