@@ -8,7 +8,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: demo test setup uv env assets messages migrate serve run-server bench bench-checkins bench-reports bench-passages bench-visits browser-test clean
+.PHONY: demo test test-clock setup uv env assets messages migrate serve run-server bench bench-checkins bench-reports bench-passages bench-visits browser-test clean
 
 demo: setup migrate
 	$(RUN) fangkong load_demo
@@ -69,6 +69,24 @@ test: setup
 	$(RUN) mypy fangkong config
 	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) pytest -n $(TEST_WORKERS) -m "not serial"
 	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) pytest -m serial
+	$(MAKE) --no-print-directory test-clock
+
+# The tests that read the wall clock, run again as if CI had started at the two moments fangkong's
+# days turn (README "Tests and the clock"): just before the report day's 16:00 cut-off (08:00
+# UTC) and just before Shanghai midnight at a year's end (16:00 UTC, when the UTC and local dates
+# part; month and year turn too). Fixed instants, so CI stays deterministic.
+CLOCK_INSTANTS ?= 2026-11-30T07:59:59.6+00:00 2026-12-31T15:59:59.6+00:00
+CLOCK_TESTS ?= fangkong/core/tests/test_fixed_time_defaults.py fangkong/core/tests/test_validators.py \
+	fangkong/core/tests/test_worker.py fangkong/areas/tests/test_changes.py \
+	fangkong/accounts/tests/test_today.py fangkong/accounts/tests/test_tokens_throttle.py \
+	fangkong/checkpoints/tests/test_views.py fangkong/reports/tests/test_report_day.py \
+	fangkong/reports/tests/test_dashboard_report_day.py fangkong/monitoring/tests/test_slots.py
+test-clock: env
+	@for at in $(CLOCK_INSTANTS); do \
+		echo "fangkong: time-bound tests with the clock at $$at"; \
+		DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) pytest -p no:cacheprovider \
+			-n $(TEST_WORKERS) -m "not serial" --clock-at "$$at" $(CLOCK_TESTS) || exit 1; \
+	done
 
 browser-test: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test DJANGO_ALLOW_ASYNC_UNSAFE=true $(RUN) pytest tests_browser -p no:cacheprovider
