@@ -481,7 +481,7 @@ def repeat_locks(checkpoint_id: int, details: PassageDetails) -> tuple[str, list
             keys.add(key("plate", details.plate))
         for number in [details.id_number, *(o.id_number for o in details.occupants)]:
             if number:
-                keys.add(key("id", id_index(number)))
+                keys.add(key("id", id_index(number) or ""))
     locks = "".join("pg_advisory_xact_lock(%s), " for _ in keys)
     return (
         f"SELECT {locks}(SELECT active FROM {table} WHERE id = %s)",  # noqa: S608
