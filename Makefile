@@ -77,7 +77,8 @@ test: setup
 # part; month and year turn too). Fixed instants, so CI stays deterministic.
 CLOCK_INSTANTS ?= 2026-11-30T07:59:59.6+00:00 2026-12-31T15:59:59.6+00:00
 CLOCK_TESTS ?= fangkong/core/tests/test_fixed_time_defaults.py fangkong/core/tests/test_validators.py \
-	fangkong/core/tests/test_worker.py fangkong/areas/tests/test_changes.py \
+	fangkong/core/tests/test_worker.py::test_the_scheduler_enqueues_each_due_job_once_and_the_jobs_do_their_work \
+	fangkong/areas/tests/test_changes.py \
 	fangkong/accounts/tests/test_today.py fangkong/accounts/tests/test_tokens_throttle.py \
 	fangkong/checkpoints/tests/test_views.py fangkong/reports/tests/test_report_day.py \
 	fangkong/reports/tests/test_dashboard_report_day.py fangkong/monitoring/tests/test_slots.py
