@@ -384,7 +384,6 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
     chosen = form.cleaned_data if form.is_valid() else {}
     figure = figures.FIGURES[chosen.get("figure") or "monitored_now"]
     days = chosen.get("days") or 14
-    result = None
     if area.level in {Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE}:
         # Trends from the submitted reports: a day without a report is a gap, not a 0.
         points, source = rollup.trend(area, figure, day, days), "reported"
@@ -398,9 +397,9 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
             counted = table if table is not None else live.live_table(area, day)
             return live.own_figure(counted, figure, day, below)
 
-        result = rollup.rollup(area, day, live=False, own=own)
-        names = [row.label for row in result.rows]
-        values = [row.figures.get(figure.key) for row in result.rows]
+        rows = rollup.chart_rows(area, day, own)
+        names = [row.label for row in rows]
+        values = [row.figures.get(figure.key) for row in rows]
         bars_source = "reported"
     else:  # a village's grids (a grid's groups), from the records now
         children = list(Area.objects.filter(parent=area).order_by("path"))
@@ -425,7 +424,6 @@ def dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
         "figure": figure,
         "days": days,
         "points": points,
-        "r": result,
         "chart": json.dumps(chart, ensure_ascii=False),
         "chart_data": chart,
         "trend_form": form,
