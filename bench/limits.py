@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from fangkong.checkpoints.plates import validate_plate
+from fangkong.checkpoints.services import repeat_lock_key
 from fangkong.core.clock import local_tz
 from fangkong.core.crypto import blind_index, encrypt
 from fangkong.core.validators import validate_id_number, validate_phone
@@ -367,18 +368,31 @@ def passage(request: HttpRequest) -> JsonResponse:
             found = cursor.fetchone()
         if found is not None:
             resident_id, resident_name = found
+    # The same car or person at this checkpoint and direction one at a time (so that a repeat
+    # sent twice at once is seen), as the API does (``repeat_locks``): advisory locks by plate and
+    # ID number on PostgreSQL, taken by the statement that reads the checkpoint in scope.
+    keys = sorted(
+        {
+            repeat_lock_key(checkpoint_id, direction, what, value)
+            for what, value in (("plate", plate), ("id", id_index or ""))
+            if value
+        }
+        if connection.vendor == "postgresql"
+        else set()
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        lock = " FOR UPDATE OF c" if connection.vendor == "postgresql" else ""
         cursor.execute(
-            "SELECT c.county_id, c.area_id, c.active FROM checkpoints_checkpoint c "
+            "SELECT "
+            + "".join("pg_advisory_xact_lock(%s), " for _ in keys)
+            + "c.county_id, c.area_id, c.active FROM checkpoints_checkpoint c "
             "JOIN areas_area a ON a.id = c.area_id WHERE c.id = %s AND c.county_id = %s "
-            "AND a.path LIKE %s" + lock,
-            [checkpoint_id, user["county"], user["path"] + "%"],
+            "AND a.path LIKE %s",
+            [*keys, checkpoint_id, user["county"], user["path"] + "%"],
         )
         row = cursor.fetchone()
         if row is None:
             return _fail(404, "no such checkpoint")
-        county, area, active = row
+        county, area, active = row[-3:]
         if not active:
             return _fail(400, "out of service")
         # The passage written unless it repeats one made seconds before: the check and the

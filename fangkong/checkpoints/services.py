@@ -7,6 +7,8 @@ queries whatever the size of the county (see ``tests/test_speed.py``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import json
 import re
 import secrets
@@ -449,6 +451,44 @@ def _repeat_match(
     return f"{_statements().repeat}({' OR '.join(match)})", params
 
 
+def repeat_lock_key(checkpoint_id: int, direction: str, what: str, value: str) -> int:
+    """A 64-bit advisory lock key for one car or person at one checkpoint and direction: the same
+    in every process (a digest, not ``hash()``); two different ones sharing a key only wait."""
+    digest = hashlib.blake2b(
+        f"passage|{checkpoint_id}|{direction}|{what}|{value}".encode(), digest_size=8
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def repeat_locks(checkpoint_id: int, details: PassageDetails) -> tuple[str, list[Any]]:
+    """The statement that lets a registration be the only one of its car or person at this
+    checkpoint and direction until it commits, and reads whether the checkpoint is still active
+    (its last column); with its parameters.
+
+    A registration repeats another when they share the plate, the ID number or an occupant's
+    ID number (``_repeat_match``), so on PostgreSQL it takes a transaction-level advisory lock
+    for each of these (in key order: two registrations never wait for each other in a circle),
+    and the INSERT that follows, a statement of its own, sees whatever a registration that held
+    one of them committed. Issue 19: this replaced a row lock on the checkpoint, which made every
+    registration at a checkpoint wait for the one before it, though only the same car or person
+    can repeat. SQLite serialises writers (``BEGIN IMMEDIATE``): no lock is needed there, nor
+    with nothing to match a repeat on."""
+    table = Checkpoint._meta.db_table
+    keys: set[int] = set()
+    if connection.vendor == "postgresql":
+        key = functools.partial(repeat_lock_key, checkpoint_id, details.direction)
+        if details.subject == Subject.VEHICLE and details.plate:
+            keys.add(key("plate", details.plate))
+        for number in [details.id_number, *(o.id_number for o in details.occupants)]:
+            if number:
+                keys.add(key("id", id_index(number) or ""))
+    locks = "".join("pg_advisory_xact_lock(%s), " for _ in keys)
+    return (
+        f"SELECT {locks}(SELECT active FROM {table} WHERE id = %s)",  # noqa: S608
+        [*sorted(keys), checkpoint_id],
+    )
+
+
 def _repeat_of(
     *, checkpoint: Checkpoint, details: PassageDetails, at: dt.datetime
 ) -> Passage | None:
@@ -579,16 +619,13 @@ def passage_register(
     )
     statements = _statements()
     repeat = _repeat_match(checkpoint=checkpoint, details=details, at=at)
-    # One registration at a time per checkpoint, so that a repeat sent twice at once is seen: the
-    # row locked and its state read again by one light query (the area came with the checkpoint).
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    found = fetch_one(
-        f"SELECT active FROM {Checkpoint._meta.db_table} WHERE id = %s{lock}",  # noqa: S608
-        [checkpoint.pk],
-    )
-    if found is None:
+    # A repeat sent twice at once must be seen: the registrations of the same car or person at
+    # this checkpoint and direction take their turns (``repeat_locks``), and the checkpoint's
+    # state is read again, in one statement. Other registrations at the checkpoint do not wait.
+    found = fetch_one(*repeat_locks(checkpoint.pk, details))
+    if found is None or found[-1] is None:  # deleted since it was read
         raise Checkpoint.DoesNotExist
-    if not found[0]:
+    if not found[-1]:
         raise ValidationError(_("This checkpoint is out of service."))
     # The passage written unless it repeats one (the check and the write in one statement).
     if repeat is None:

@@ -95,6 +95,14 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(error.messages) from error
 
 
+def _shallow_copy(field: serializers.Field) -> serializers.Field:
+    """What ``copy.copy`` makes of a field (the same class, a copy of its attributes), without
+    its pickling protocol: several times faster, for the ~30 fields of a hot serializer."""
+    new = object.__new__(type(field))
+    new.__dict__.update(field.__dict__)
+    return new
+
+
 class FieldsBuiltOnce:
     """For a ModelSerializer on a hot path (issue 19): its fields are worked out from the model
     once per class, then copied for each serializer (DRF works them out again for every request:
@@ -113,7 +121,7 @@ class FieldsBuiltOnce:
         return {
             name: copy.deepcopy(field)
             if isinstance(field, serializers.BaseSerializer)
-            else copy.copy(field)
+            else _shallow_copy(field)
             for name, field in built.items()
         }
 

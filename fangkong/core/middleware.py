@@ -101,8 +101,13 @@ def _has_nul(request: HttpRequest) -> bool:
     if content_type == "application/x-www-form-urlencoded":
         return _contains_nul(dict(request.POST.lists()))
     if content_type == "application/json" or content_type.endswith("+json"):
+        body = request.body or b"null"
+        if b"\x00" not in body and b"\\u0000" not in body:
+            # JSON holds a NUL only as the escape \u0000 (or, broken, as the byte): with neither
+            # there is none, and the body is not parsed twice (issue 19: every API write)
+            return False
         try:
-            data = json.loads(request.body or b"null")
+            data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return False  # the API answers a broken body with its own 400
         return _contains_nul(data)

@@ -166,6 +166,38 @@ class Scoped[M: models.Model]:
         return objs
 
 
+_PASSED: dict[type[models.Field[Any, Any]], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+}
+
+
+def _passes(field: Any) -> type | None:
+    """The Python type whose values ``field`` sends to the database unchanged, when its
+    ``pre_save`` only reads the attribute: a plain text, integer or boolean column, or a foreign
+    key to an integer key (for ``str`` / ``int`` / ``bool`` exactly, or None, ``get_db_prep_save``
+    returns the value itself). None for any other field (dates, decimals, encrypted text, a
+    subclass with its own conversion): those go through the field's own methods."""
+    if type(field).pre_save is not models.Field.pre_save:
+        return None
+    if type(field) in (models.ForeignKey, models.OneToOneField):
+        return (
+            int
+            if type(field.target_field) in _PASSED and _PASSED[type(field.target_field)] is int
+            else None
+        )
+    return _PASSED.get(type(field))
+
+
 class Insert[M: models.Model]:
     """The INSERT of ``model``'s rows spelled once per process (issue 19: on a hot write the ORM
     compiled each INSERT for longer than the database ran it).
@@ -192,6 +224,9 @@ class Insert[M: models.Model]:
         if opts.parents or unsupported:
             raise TypeError(f"Insert cannot write {model.__name__} ({unsupported or 'a child'})")
         self._sql: dict[tuple[str, int], str] = {}
+        # Per column: the Python type whose values go to the database as they are (see
+        # ``_passes``), or None for the field's own ``pre_save`` and ``get_db_prep_save``.
+        self._plan = [(f, f.attname, _passes(f)) for f in self.fields]
 
     def _statement(self, conn: Any, count: int) -> str:
         found = self._sql.get((conn.vendor, count))
@@ -216,7 +251,12 @@ class Insert[M: models.Model]:
         # taken (it may have been saved after it was assigned)
         obj._prepare_related_fields_for_save(operation_name="Insert")  # type: ignore[attr-defined]
         values = []
-        for field in self.fields:
+        for field, attname, passes in self._plan:
+            if passes is not None:
+                value = getattr(obj, attname)
+                if value is None or type(value) is passes:
+                    values.append(value)  # what get_db_prep_save would have returned
+                    continue
             value = field.pre_save(obj, True)
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"Insert takes values, not expressions ({field.name})")

@@ -123,13 +123,16 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
     )
     row_of = {pk: by_path.get(_child_path(area, path)) for pk, path, _expected in subtree}
 
-    ids = [pk for pk, _path, _expected in subtree]
-
     def placed(rows: QuerySet[M], field: str = "area_id") -> QuerySet[M]:
-        """``rows`` of the area's subtree by their area's id (already read above): the
-        (county, area) indexes serve it, with no join up to the area table."""
+        """``rows`` of the area's subtree by their area's id, grouped by it (no join up to the
+        area table): ``area_id IN (SELECT id … path LIKE 'prefix%')``, which PostgreSQL runs as
+        one (county, area) index probe per area of the subtree. Not the ids read above as a
+        list: a township's 181 ids made each statement 181 parameters that Django and psycopg
+        quoted, parsed and could not cache (~3 ms a statement), for the same plan."""
         rows = rows.filter(county_id=area.county_id)
-        return rows if area.pk == area.county_id else rows.filter(**{f"{field}__in": ids})
+        if area.pk == area.county_id:
+            return rows
+        return rows.filter(**{f"{field}__in": Area.objects.subtree(area).values("pk")})
 
     def add(area_id: int, key: str, n: int) -> None:
         total.counts[key] += n
@@ -159,15 +162,17 @@ def live_table(area: Area, day: dt.date) -> LiveTable:
         placed(ObservationCase.objects.all())
         .order_by()
         .values("area_id")
+        # COUNT(area_id) (never null), not of the id: every column read is in the (county,
+        # area, …) index, so PostgreSQL reads the index alone.
         .annotate(
-            monitored_now=Count("pk", filter=active),
-            at_home=Count("pk", filter=active & Q(mode=Mode.HOME)),
-            centralised=Count("pk", filter=active & Q(mode=Mode.CENTRALISED)),
+            monitored_now=Count("area", filter=active),
+            at_home=Count("area", filter=active & Q(mode=Mode.HOME)),
+            centralised=Count("area", filter=active & Q(mode=Mode.CENTRALISED)),
             new_today=Count(
-                "pk",
+                "area",
                 filter=Q(status__in=OBSERVED_STATES, opened_at__gte=start, opened_at__lt=end),
             ),
-            released_total=Count("pk", filter=released_by(end)),
+            released_total=Count("area", filter=released_by(end)),
         )
     ):
         where = int(row["area_id"])

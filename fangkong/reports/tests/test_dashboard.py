@@ -167,3 +167,28 @@ def test_drill_down_to_a_grid_with_its_own_figures_and_charts(client, tree, case
     assert chart["source"] == "reported"
     assert chart["values"] == [None] * 14  # nobody reported: gaps, not zeros
     assert b'data-source="reported"' in township.content
+
+
+@pytest.mark.parametrize("level", ["township", "county"])
+def test_dashboard_page_queries_are_few_and_do_not_grow(client, tree, users, cases, level):
+    """The whole page (session and user included): 16 queries for a township, 17 for a county
+    (its townships' sheets), however many villages. The chart's rows are the roll-up's rows
+    without the roll-up page's cadres, reminders, deadlines and amendments (5 queries)."""
+    client.force_login(users["county_admin"])
+    url = reverse("reports:dashboard", args=[tree[level].pk])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url, {"date": DAY.isoformat()}).status_code == 200
+    for n in range(4):
+        village = AreaFactory(
+            name=f"新村{n}",
+            level=Level.VILLAGE,
+            code=f"4305020052{n + 10}",
+            parent=tree["township"],
+        )
+        open_case(by=users["township"], area=village, start=DAY)
+        services.report_submit(by=users["township"], area=village, day=DAY, at=local(DAY, 15))
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url, {"date": DAY.isoformat()})
+    assert page.status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert len(few.captured_queries) == {"township": 16, "county": 17}[level]

@@ -167,3 +167,33 @@ def test_pages_send_and_acknowledge(client, day, users, clock):
     client.force_login(users["county_admin"])
     county = client.get(reverse("reports:area_rollup", args=[tree["county"].pk]))
     assert county.status_code == 200 and county.context["r"].sheets_sent == 1
+
+
+def test_the_dashboard_charts_the_rows_of_the_roll_up(day, users, clock):
+    """The dashboard's bars (``rollup.chart_rows``: the roll-up's rows without what only the
+    roll-up page shows) are the roll-up's own rows, label for label and figure for figure: a
+    county's township by its villages' reports before it sends its sheet, by its sheet after;
+    a township's villages by their reports; the own row from ``own``."""
+    tree = day
+    county, township = tree["county"], tree["township"]
+
+    def own(below):
+        return {"own_marker": len(below)}
+
+    def same(area):
+        expected = rollup.rollup(area, DAY, live=False, own=own).rows
+        charted = rollup.chart_rows(area, DAY, own)
+        assert [r.label for r in charted] == [r.label for r in expected]
+        assert [r.figures for r in charted] == [r.figures for r in expected]
+        assert [r.source for r in charted] == [r.source for r in expected]
+        return charted
+
+    rows = same(county)
+    assert rows[0].source == "villages" and rows[-1].own
+    assert rows[-1].figures == {"own_marker": 1}  # the county's one township
+    assert [r.label for r in same(township)][:2] == ["前进村", "白云村"]
+    clock.set(local(DAY, 16, 45))
+    services.sheet_submit(by=users["township"], area=township, day=DAY)
+    assert same(county)[0].source == "reported"
+    services.sheet_submit(by=users["county_admin"], area=county, day=DAY)
+    assert same(county)[0].figures["passages_people"] == 3
