@@ -228,10 +228,12 @@ def blocks(source: Path | IO[bytes], layout: CsvLayout) -> Iterator[Block]:
             handle.close()
 
 
-def _checked(text: str, block: Block, layout: CsvLayout) -> list[tuple[int, list[Any]]]:
-    """The block's numbered rows: the upload guard's checks done on the whole block at once
-    (in C) when nothing is over a limit, else row by row by the guard itself (its errors, its
-    replaced cells)."""
+def _checked(
+    text: str, block: Block, layout: CsvLayout
+) -> tuple[list[tuple[int, list[Any]]], bool]:
+    """The block's numbered rows, and whether every cell is a plain ``str`` (no cell replaced
+    by the guard): the upload guard's checks done on the whole block at once (in C) when nothing
+    is over a limit, else row by row by the guard itself (its errors, its replaced cells)."""
     start = block.before
     if "\x00" not in text:
         cells: list[list[str]] = []
@@ -245,23 +247,29 @@ def _checked(text: str, block: Block, layout: CsvLayout) -> list[tuple[int, list
                 and max(map(len, cells), default=0) <= uploads.max_columns()
                 and max(map(len, chain.from_iterable(cells)), default=0) <= uploads.max_cell_chars()
             ):
-                return list(enumerate(cells, start=start + 1))
+                return list(enumerate(cells, start=start + 1)), True
     reader = csv.reader(io.StringIO(text, newline=""), **layout.reader)
-    return list(enumerate(uploads.bounded_rows(reader, start=start), start=start + 1))
+    return list(enumerate(uploads.bounded_rows(reader, start=start), start=start + 1)), False
 
 
 def block_rows(block: Block, layout: CsvLayout) -> list[tuple[int, list[Any]]]:
     """The rows of a block as the streamed reader gives them: (row number, cells), checked by
     the upload guard (limits, NUL bytes) with the sheet's own row numbers."""
+    return read_block(block, layout)[0]
+
+
+def read_block(block: Block, layout: CsvLayout) -> tuple[list[tuple[int, list[Any]]], bool]:
+    """``block_rows``, and whether every cell is a plain ``str`` the guard left as it was (then
+    the importer need not look for replaced cells)."""
     try:
         text = block.data.decode(layout.encoding)
     except UnicodeDecodeError as error:
         raise SheetError(
             _("The file changes its text encoding part way; save it again as UTF-8 or GBK.")
         ) from error
-    rows = _checked(text, block, layout)
+    rows, plain = _checked(text, block, layout)
     if len(rows) != block.records:  # the cut and the reader disagree: never guess row numbers
         raise RuntimeError(
             f"CSV block at record {block.before}: {len(rows)} records read, {block.records} cut"
         )
-    return rows
+    return rows, plain

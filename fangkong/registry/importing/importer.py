@@ -53,7 +53,6 @@ from fangkong.registry.models import (
     ResidenceStatus,
     Resident,
     Sex,
-    id_index,
     phone_index,
 )
 from fangkong.registry.signals import places_changed
@@ -249,6 +248,16 @@ def _any_rejected(cells: tuple[Any, ...]) -> bool:
     return any(map(RejectedCell.__instancecheck__, cells))
 
 
+def _text(get: dict[str, Any], key: str) -> str:
+    """A mapped cell as text ("" when the row has no such cell)."""
+    value = get.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    return cell_text(value)
+
+
 class _RowRejected(Exception):
     def __init__(self, column: str, code: str, message: str) -> None:
         self.column, self.code, self.message = column, code, message
@@ -328,6 +337,14 @@ class _RowParser:
         self.today = timezone.localdate()
         self.dates = DateColumn(self.today)
         self.has_parts = any(p in self.fields for p in ADDRESS_PARTS)
+        # The sheet's columns decide which branches a row can take: looked up once, not per row.
+        self.has_id_type = "id_type" in self.fields
+        self.has_phone = "phone" in self.fields
+        self.has_relationship = "relationship" in self.fields
+        self.has_status = "residence_status" in self.fields
+        self.has_notes = "notes" in self.fields
+        self.flag_keys = tuple(f for f in FLAGS if f in self.fields)
+        self.place_keys = PLACE_CELLS if self.has_parts else PLACE_CELLS[:4]
         # Cells read once per process: (column kind, cell) → value, and head cells → names.
         self.known_cells: dict[tuple[str, Any], Any] = {}
         self.heads: dict[Any, str] = {}
@@ -339,16 +356,39 @@ class _RowParser:
     def column(self, key: str) -> str:
         return self.names.get(key, key)
 
+    def _warn(
+        self, warnings: list[RowError], number: int, key: str, code: str, message: str
+    ) -> None:
+        warnings.append(RowError(number, self.column(key), code, message))
+
+    def _unknown(
+        self, warnings: list[RowError], extra: list[str], number: int, key: str, value: str
+    ) -> None:
+        """A value outside a choice column's choices: kept in the notes, with a warning."""
+        extra.append(f"{self.column(key)}：{value}")
+        self._warn(
+            warnings,
+            number,
+            key,
+            "choice_unknown",
+            _("“%(value)s” is not one of the choices: kept in the notes.") % {"value": value},
+        )
+
     def _place(
         self,
         get: dict[str, Any],
-        text: Callable[[str], str],
-        unknown: Callable[[str, str], None],
+        number: int,
+        warnings: list[RowError],
+        extra: list[str],
         head_name: str,
         name: str,
     ) -> tuple[tuple[Any, ...], bool]:
         """(the row's place, whether it gave no warning: then rows with the same cells share
         it); raises ``_RowRejected``."""
+
+        def text(key: str) -> str:
+            return _text(get, key)
+
         clean = True
         area = self.area
         place_given = False
@@ -359,7 +399,7 @@ class _RowParser:
                 area = found_area
                 place_given = True
             elif area.level in HOUSEHOLD_LEVELS:
-                unknown(place_key, text(place_key))
+                self._unknown(warnings, extra, number, place_key, text(place_key))
                 clean = False
             else:
                 raise _RowRejected(
@@ -407,22 +447,25 @@ class _RowParser:
         return place + (household_number, head_name or name, place_given), clean
 
     def parse_many(
-        self, chunk: list[tuple[int, list[Any]]]
+        self, chunk: list[tuple[int, list[Any]]], plain: bool = False
     ) -> list[_Row | RowError | tuple[int, str]]:
         """Each row parsed; a row that holds no person (blank, 合计, a title, 填表人) is
-        ``(number, kind)``: the workers classify the rows, not the process that reads them."""
+        ``(number, kind)``: the workers classify the rows, not the process that reads them.
+        ``plain``: every cell is a ``str`` the upload guard left as it was."""
         out: list[_Row | RowError | tuple[int, str]] = []
+        append = out.append
         places: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.heads = {}
+        parse = self.parse
         for number, cells in chunk:
             kind = row_kind(cells)
             if kind:
-                out.append((number, kind))
+                append((number, kind))
                 continue
             try:
-                out.append(self.parse(number, cells, places))
+                append(parse(number, cells, places, plain))
             except _RowRejected as rejected:
-                out.append(RowError(number, rejected.column, rejected.code, rejected.message))
+                append(RowError(number, rejected.column, rejected.code, rejected.message))
         return out
 
     def parse_chunk(
@@ -431,46 +474,38 @@ class _RowParser:
         """Rows as read by the writer, or a block of a CSV's records, read here (in a worker)."""
         if isinstance(chunk, csvblocks.Block):
             assert self.csv_layout is not None
-            return self.parse_many(csvblocks.block_rows(chunk, self.csv_layout))
+            return self.parse_many(*csvblocks.read_block(chunk, self.csv_layout))
         return self.parse_many(chunk)
 
     # -- one row ---------------------------------------------------------------------------
-    def parse(
-        self, number: int, cells: list[Any], places: dict[tuple[Any, ...], tuple[Any, ...]]
-    ) -> _Row:
-        width = len(cells)
-        if width >= self.width and self.take is not None:
-            mapped = self.take(cells)
-            bad = uploads.cell_problem(cells, self.mapping) if _any_rejected(mapped) else None
-            get: dict[str, Any] = dict(zip(self.keys, mapped, strict=True))
-        else:
-            bad = uploads.cell_problem(cells, self.mapping)
-            get = {key: cells[col] for col, key in self.mapping.items() if col < width}
+    def _refuse_rejected_cell(self, cells: list[Any]) -> None:
+        """Raise ``_RowRejected`` for the first mapped cell the upload guard replaced."""
+        bad = uploads.cell_problem(cells, self.mapping)
         if bad is not None:
             col, cell = bad
             raise _RowRejected(self.column(self.mapping[col]), cell.code, cell.message)
+
+    def parse(
+        self,
+        number: int,
+        cells: list[Any],
+        places: dict[tuple[Any, ...], tuple[Any, ...]],
+        plain: bool = False,
+    ) -> _Row:
+        """One row. Run for every row of a register (a million, in a county), so the sheet's
+        layout is worked out once in ``__init__``, the rare cases (an unknown choice, a warning)
+        call out of line, and the values common to a household are read once per chunk."""
+        if len(cells) >= self.width and self.take is not None:
+            mapped = self.take(cells)
+            if not plain and _any_rejected(mapped):
+                self._refuse_rejected_cell(cells)
+            get: dict[str, Any] = dict(zip(self.keys, mapped, strict=True))
+        else:
+            self._refuse_rejected_cell(cells)
+            width = len(cells)
+            get = {key: cells[col] for col, key in self.mapping.items() if col < width}
         warnings: list[RowError] = []
         extra: list[str] = []
-
-        def text(key: str) -> str:
-            value = get.get(key)
-            if value is None:
-                return ""
-            if isinstance(value, str):
-                return value.strip()
-            return cell_text(value)
-
-        def warn(key: str, code: str, message: str) -> None:
-            warnings.append(RowError(number, self.column(key), code, message))
-
-        def unknown(key: str, value: str) -> None:
-            """A value outside a choice column's choices: kept in the notes, with a warning."""
-            extra.append(f"{self.column(key)}：{value}")
-            warn(
-                key,
-                "choice_unknown",
-                _("“%(value)s” is not one of the choices: kept in the notes.") % {"value": value},
-            )
 
         name = parse_name(get.get("name"))
         if not name:
@@ -479,7 +514,9 @@ class _RowParser:
             raise _RowRejected(self.column("name"), "name_too_long", _("The name is too long."))
         lost_name = lost_characters(name)
         if lost_name:
-            warn(
+            self._warn(
+                warnings,
+                number,
                 "name",
                 "name_lost_characters",
                 _(
@@ -491,11 +528,11 @@ class _RowParser:
 
         # Choices as plain strings (not enum members): cheaper through the workers' pipe.
         id_type: str = RESIDENT_ID
-        if "id_type" in get:
+        if self.has_id_type and "id_type" in get:
             kind, known = id_type_of(get.get("id_type"))
             id_type = IdType(kind).value
             if not known:
-                unknown("id_type", text("id_type"))
+                self._unknown(warnings, extra, number, "id_type", _text(get, "id_type"))
         values["id_type"] = id_type
         raw_id = get.get("id_number")
         if id_type in GB11643_KINDS:
@@ -506,7 +543,9 @@ class _RowParser:
                     self.column("id_number"), error.code or "id_invalid", error.messages[0]
                 ) from error
             if upgraded:
-                warn(
+                self._warn(
+                    warnings,
+                    number,
                     "id_number",
                     "id_upgraded",
                     _("A 15-digit ID number was upgraded to 18 digits (%(number)s…).")
@@ -524,49 +563,64 @@ class _RowParser:
         values["id_number"] = id_number
 
         phone = ""
-        if "phone" in get and text("phone"):
-            try:
-                phones = parse_phones(get.get("phone"))
-            except ValidationError as error:
-                warn("phone", error.code or "phone_invalid", error.messages[0])
-            else:
-                phone = phones.phone
-                values["phone"] = phone
-                if phones.extra:
-                    extra.append(f"{self.column('phone')}：" + "、".join(phones.extra))
-                    warn(
-                        "phone",
-                        "phone_more",
-                        _("Only the first phone is the person's phone; the rest is in the notes."),
+        if self.has_phone and "phone" in get:
+            phone_cell = get["phone"]
+            if type(phone_cell) is str and phone_cell.strip() or _text(get, "phone"):
+                try:
+                    phones = parse_phones(phone_cell)
+                except ValidationError as error:
+                    self._warn(
+                        warnings, number, "phone", error.code or "phone_invalid", error.messages[0]
                     )
-        elif "phone" in get:
-            values["phone"] = ""
+                else:
+                    phone = phones.phone
+                    values["phone"] = phone
+                    if phones.extra:
+                        extra.append(f"{self.column('phone')}：" + "、".join(phones.extra))
+                        self._warn(
+                            warnings,
+                            number,
+                            "phone",
+                            "phone_more",
+                            _(
+                                "Only the first phone is the person's phone; the rest is in the "
+                                "notes."
+                            ),
+                        )
+            else:
+                values["phone"] = ""
 
-        if "relationship" in get:
+        relation = OTHER_RELATIONSHIP
+        if self.has_relationship and "relationship" in get:
             # A sheet repeats a few words (户主, 配偶...): each cell read once per process.
             rel_cell = get["relationship"]
             rel_value = self.known_cells.get(("relationship", rel_cell))
             if rel_value is None:
-                rel_text = normalise_text(text("relationship"))
+                rel_text = normalise_text(_text(get, "relationship"))
                 relationship = RELATIONSHIPS.get(rel_text)
                 if relationship is None:
                     relationship = Relationship.OTHER
                     if rel_text:
-                        unknown("relationship", text("relationship"))
+                        self._unknown(
+                            warnings, extra, number, "relationship", _text(get, "relationship")
+                        )
                 elif len(self.known_cells) < 10_000:
                     self.known_cells[("relationship", rel_cell)] = relationship.value
                 rel_value = relationship.value
-            values["relationship"] = rel_value
-        if "residence_status" in get and text("residence_status"):
-            status_text = normalise_text(text("residence_status"))
-            status = STATUSES.get(status_text) or next(
+            values["relationship"] = relation = rel_value
+        status = PERMANENT
+        if self.has_status and "residence_status" in get and _text(get, "residence_status"):
+            status_text = normalise_text(_text(get, "residence_status"))
+            found_status = STATUSES.get(status_text) or next(
                 (v for k, v in STATUSES.items() if k in status_text), None
             )
-            if status is None:
-                unknown("residence_status", text("residence_status"))
+            if found_status is None:
+                self._unknown(
+                    warnings, extra, number, "residence_status", _text(get, "residence_status")
+                )
             else:
-                values["residence_status"] = status.value
-        for flag in FLAGS:
+                values["residence_status"] = status = found_status.value
+        for flag in self.flag_keys:
             if flag in get:
                 flag_cell = get[flag]
                 flag_known = self.known_cells.get((FLAGS[0], flag_cell))
@@ -576,24 +630,25 @@ class _RowParser:
                 try:
                     values[flag] = parse_flag(flag_cell)
                 except ValidationError:
-                    unknown(flag, text(flag))
+                    self._unknown(warnings, extra, number, flag, _text(get, flag))
                 else:
                     if len(self.known_cells) < 10_000:  # the same words for every flag column
                         self.known_cells[(FLAGS[0], flag_cell)] = values[flag]
         if id_type not in GB11643_KINDS:
-            if "sex" in get and text("sex"):
-                sex = SEXES.get(normalise_text(text("sex")))
+            if "sex" in get and _text(get, "sex"):
+                sex = SEXES.get(normalise_text(_text(get, "sex")))
                 if sex is None:
-                    unknown("sex", text("sex"))
+                    self._unknown(warnings, extra, number, "sex", _text(get, "sex"))
                 else:
                     values["sex"] = sex
             if "birth_date" in get:
                 try:
                     values["birth_date"] = self.dates.read(get.get("birth_date"))
                 except ValidationError as error:
-                    warn("birth_date", "date_invalid", error.messages[0])
-        if "notes" in get:
-            values["notes"] = text("notes")[:1000]
+                    self._warn(warnings, number, "birth_date", "date_invalid", error.messages[0])
+        notes = ""
+        if self.has_notes and "notes" in get:
+            values["notes"] = notes = _text(get, "notes")[:1000]
 
         # Where the household is: a household's rows repeat the cells that say it, so a chunk
         # works it out once for them (and its rows share the one place object).
@@ -601,53 +656,50 @@ class _RowParser:
         head_name = self.heads.get(head_cell) if head_cell is not None else ""
         if head_name is None:
             head_name = self.heads[head_cell] = parse_name(head_cell)[:50]
-        relation = values.get("relationship", OTHER_RELATIONSHIP)
         if not head_name and relation == HEAD:
             head_name = name
-        place_id = (
-            *map(get.get, PLACE_CELLS if self.has_parts else PLACE_CELLS[:4]),
-            head_name,
-            head_name or name,
-        )
+        place_id = (*map(get.get, self.place_keys), head_name, head_name or name)
         place = places.get(place_id)
         if place is None:
-            place, clean = self._place(get, text, unknown, head_name, name)
+            place, clean = self._place(get, number, warnings, extra, head_name, name)
             if clean:
                 place = places.setdefault(place_id, place)
-        household_key = place[P_KEY]
-        id_cipher = crypto.encrypt(id_number)
-        id_index_ = id_index(id_number) or ""
-        phone_cipher = crypto.encrypt(phone) if phone else ""
-        phone_index_ = phone_index(phone)
+        # Both numbers are non-empty here (a phone only when one was read).
+        id_index_ = crypto.blind_index(id_number, kind="id")
+        if phone:
+            phone_cipher = crypto.encrypt(phone)
+            phone_index_ = crypto.blind_index(phone, kind="phone")
+        else:
+            phone_cipher = phone_index_ = ""
         v = values.get
         birth_date = v("birth_date")
         record = (
             relation,
             name,
             id_type,
-            id_cipher,
+            crypto.encrypt(id_number),
             id_index_,
             v("sex", ""),
             None if birth_date is None else self.adapt_date(birth_date),
             phone_cipher,
             phone_index_,
-            v("residence_status", PERMANENT),
+            status,
             v("low_income", False),
             v("elderly_alone", False),
             v("chronic_illness", False),
             v("pregnant", False),
             v("disabled", False),
-            _Importer.notes(v("notes", ""), tuple(extra)) if extra else v("notes", ""),
+            _Importer.notes(notes, tuple(extra)) if extra else notes,
             self.stamp,
             self.stamp,
         )
-        head_phone = (phone_cipher, phone_index_) if phone and relation == HEAD else None
         return (
             number,
             id_index_,
-            hash((household_key, tuple(values.items()))),
+            # The keys and the values apart: hashing a tuple of pairs costs ten times more.
+            hash((place[P_KEY], tuple(values), tuple(values.values()))),
             place,
-            head_phone,
+            (phone_cipher, phone_index_) if phone and relation == HEAD else None,
             record,
             tuple(warnings) if warnings else NO_WARNINGS,
             pickle.dumps((values, lost_name, tuple(extra)), protocol=pickle.HIGHEST_PROTOCOL)
@@ -726,6 +778,60 @@ class _Importer:
         parts += [e for e in extra if e not in base]
         return "；".join(parts)[:1000]
 
+    def _create_households(self, pending: dict[tuple[int, str, str], _Row]) -> None:
+        """Insert the households these rows need (key → the first row that names it)."""
+        if not pending:
+            return
+        households = self.households
+        ids = bulk.reserve_ids(Household._meta.db_table, len(pending))
+        records = []
+        now = self.now_db
+        for (key, row), pk in zip(pending.items(), ids, strict=True):
+            place = row[R_PLACE]
+            area_id, address, number, head = (
+                key[0],
+                place[P_ADDRESS],
+                place[P_NUMBER],
+                place[P_HEAD],
+            )
+            households[key] = pk
+            households.setdefault((area_id, "", f"|{address}"), pk)
+            if number:
+                households.setdefault((area_id, number, ""), pk)
+            households.setdefault((area_id, "", f"{head}|{address}"), pk)
+            self.in_area.add(pk)
+            self.household_place[pk] = (area_id, address)
+            phone = row[R_HEAD_PHONE] or ("", "")
+            records.append(
+                (pk, self.county_id, area_id, number, address, head[:50], *phone, "", now, now)
+            )
+        bulk.insert_rows(
+            Household._meta.db_table, HOUSEHOLD_COLUMNS, records, pg_types=HOUSEHOLD_PG_TYPES
+        )
+        self.result.households_created += len(pending)
+
+    def _create(self, batch: list[_Row]) -> None:
+        """A batch of rows of people nobody registered yet (the common case, and every row of a
+        county's first import): new households, then the residents, in two inserts."""
+        households = self.households
+        pending: dict[tuple[int, str, str], _Row] = {}
+        for row in batch:
+            key = row[R_PLACE][P_KEY]
+            if households.get(key) is None:
+                pending.setdefault(key, row)
+        self._create_households(pending)
+        county = self.county_id
+        warnings = self.result.warnings
+        to_create = []
+        for row in batch:
+            if row[R_WARNINGS]:
+                warnings.extend(row[R_WARNINGS])
+            to_create.append((county, households[row[R_PLACE][P_KEY]], *row[R_RECORD]))
+        self.result.created += len(to_create)
+        bulk.insert_rows(
+            Resident._meta.db_table, RESIDENT_COLUMNS, to_create, pg_types=RESIDENT_PG_TYPES
+        )
+
     # -- a batch of rows -------------------------------------------------------------------
     def write(self, batch: list[_Row]) -> None:
         households = self.households
@@ -734,61 +840,30 @@ class _Importer:
             found = bulk.existing_residents(self.county_id, [row[R_INDEX] for row in batch])
             if found:
                 existing = {r.id_number_index: r for r in Resident.objects.filter(pk__in=found)}
+        if not existing:  # nobody of the batch is registered yet (the common case)
+            self._create(batch)
+            return
         placed: list[tuple[_Row, Resident | None, int | None, tuple[int, str, str]]] = []
         pending: dict[tuple[int, str, str], _Row] = {}
-        if existing:
-            for row in batch:
-                person = existing.get(row[R_INDEX])
-                if person is not None and person.household_id not in self.in_area:
-                    # Registered elsewhere in the county: nothing of that person is touched,
-                    # and the message says no more than the county's one-ID-one-person rule
-                    # already does.
-                    self.reject(
-                        row[R_NUMBER],
-                        self.column("id_number"),
-                        "registered_elsewhere",
-                        _("This ID number is already registered in another area."),
-                    )
-                    continue
-                target, key = self._target(row[R_PLACE], person)
-                if target is None:
-                    pending.setdefault(key, row)
-                placed.append((row, person, target, key))
-        else:  # nobody of the batch is registered yet (the common case): no person to place
-            for row in batch:
-                key = row[R_PLACE][P_KEY]
-                target = households.get(key)
-                if target is None:
-                    pending.setdefault(key, row)
-                placed.append((row, None, target, key))
+        for row in batch:
+            person = existing.get(row[R_INDEX])
+            if person is not None and person.household_id not in self.in_area:
+                # Registered elsewhere in the county: nothing of that person is touched, and
+                # the message says no more than the county's one-ID-one-person rule already
+                # does.
+                self.reject(
+                    row[R_NUMBER],
+                    self.column("id_number"),
+                    "registered_elsewhere",
+                    _("This ID number is already registered in another area."),
+                )
+                continue
+            target, key = self._target(row[R_PLACE], person)
+            if target is None:
+                pending.setdefault(key, row)
+            placed.append((row, person, target, key))
         # Households first (new ones in one insert, ids reserved up front), then residents.
-        if pending:
-            ids = bulk.reserve_ids(Household._meta.db_table, len(pending))
-            records = []
-            now = self.now_db
-            for (key, row), pk in zip(pending.items(), ids, strict=True):
-                place = row[R_PLACE]
-                area_id, address, number, head = (
-                    key[0],
-                    place[P_ADDRESS],
-                    place[P_NUMBER],
-                    place[P_HEAD],
-                )
-                households[key] = pk
-                households.setdefault((area_id, "", f"|{address}"), pk)
-                if number:
-                    households.setdefault((area_id, number, ""), pk)
-                households.setdefault((area_id, "", f"{head}|{address}"), pk)
-                self.in_area.add(pk)
-                self.household_place[pk] = (area_id, address)
-                phone = row[R_HEAD_PHONE] or ("", "")
-                records.append(
-                    (pk, self.county_id, area_id, number, address, head[:50], *phone, "", now, now)
-                )
-            bulk.insert_rows(
-                Household._meta.db_table, HOUSEHOLD_COLUMNS, records, pg_types=HOUSEHOLD_PG_TYPES
-            )
-            self.result.households_created += len(pending)
+        self._create_households(pending)
         to_create: list[tuple[Any, ...]] = []
         to_update: list[Resident] = []
         update_fields: set[str] = set()

@@ -381,6 +381,44 @@ def test_worker_processes_give_the_same_result(tree, monkeypatch):
     assert Resident.objects.count() == parallel.created
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_repeated_id_counts_once_when_the_rows_agree_and_is_refused_when_not(
+    tree, monkeypatch, workers
+):
+    """The file's own repeats: the same person written again (even with other blanks or
+    full-width digits) is one person; the same ID with other details is refused, naming the
+    first row. With small chunks and two workers, the repeats are read by other processes."""
+    from fangkong.registry.importing import importer
+
+    monkeypatch.setattr(importer, "BATCH", 2)
+    head = ["王大明", ID_A, "13812345678", "王大明", "户主", "前进村1组1号", "1网格", "否", ""]
+    rows = [
+        head,  # row 3
+        ["李小红", ID_B, "", "王大明", "配偶", "前进村1组1号", "1网格", "", ""],
+        head,  # row 5: the same row again
+        [" 王大明 ", ID_A.lower(), "１３８１２３４５６７８", "王大明", "户主", "前进村1组1号"]
+        + ["1网格", "否", ""],  # row 6: the same person, written otherwise
+        ["王大明", ID_A, "13812345679", "王大明", "户主", "前进村1组1号", "1网格", "否", ""],
+        ["王大明", ID_A, "13812345678", "王大明", "户主", "前进村1组2号", "1网格", "否", ""],
+        ["李小红", ID_B, "", "王大明", "配偶", "前进村1组1号", "1网格", "是", ""],  # row 9
+    ]
+    result = residents_import(
+        source=io.BytesIO(sheet_csv(rows)),
+        filename="a.csv",
+        area=tree["qianjin"],
+        by=None,
+        workers=workers,
+    )
+    assert (result.rows, result.created, result.unchanged) == (7, 2, 2)
+    assert [(e.row, e.code) for e in result.errors] == [
+        (7, "id_repeated"),  # another phone
+        (8, "id_repeated"),  # another address: another household
+        (9, "id_repeated"),  # another flag
+    ]
+    assert all(re.search(r"(?<!\d)[34](?!\d)", e.message) for e in result.errors)
+    assert Resident.objects.get(name="王大明").phone == "13812345678"
+
+
 def test_status_page_shows_a_progress_bar_while_running(client, tree, users):
     from fangkong.core import board
 
