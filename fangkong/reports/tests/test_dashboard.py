@@ -61,10 +61,10 @@ def test_a_village_drills_down_to_its_grids(tree, cases):
     assert table.total.villages == 1
 
 
-def test_live_table_queries_do_not_grow_with_children(tree, cases, users):
-    with CaptureQueriesContext(connection) as few:
-        live.live_table(tree["township"], DAY)
-    for n in range(6):
+def _more_villages(tree, users, count: int, *, submit: bool = False) -> None:
+    """``count`` new villages of the township, each with a case opened on DAY (and its report
+    for DAY submitted when ``submit``): what a query count must not grow with."""
+    for n in range(count):
         village = AreaFactory(
             name=f"新村{n}",
             level=Level.VILLAGE,
@@ -72,6 +72,14 @@ def test_live_table_queries_do_not_grow_with_children(tree, cases, users):
             parent=tree["township"],
         )
         open_case(by=users["township"], area=village, start=DAY)
+        if submit:
+            services.report_submit(by=users["township"], area=village, day=DAY, at=local(DAY, 15))
+
+
+def test_live_table_queries_do_not_grow_with_children(tree, cases, users):
+    with CaptureQueriesContext(connection) as few:
+        live.live_table(tree["township"], DAY)
+    _more_villages(tree, users, 6)
     with CaptureQueriesContext(connection) as many:
         table = live.live_table(tree["township"], DAY)
     assert len(table.rows) == 8 and table.total.monitored_now == 10
@@ -178,15 +186,7 @@ def test_dashboard_page_queries_are_few_and_do_not_grow(client, tree, users, cas
     url = reverse("reports:dashboard", args=[tree[level].pk])
     with CaptureQueriesContext(connection) as few:
         assert client.get(url, {"date": DAY.isoformat()}).status_code == 200
-    for n in range(4):
-        village = AreaFactory(
-            name=f"新村{n}",
-            level=Level.VILLAGE,
-            code=f"4305020052{n + 10}",
-            parent=tree["township"],
-        )
-        open_case(by=users["township"], area=village, start=DAY)
-        services.report_submit(by=users["township"], area=village, day=DAY, at=local(DAY, 15))
+    _more_villages(tree, users, 4, submit=True)
     with CaptureQueriesContext(connection) as many:
         page = client.get(url, {"date": DAY.isoformat()})
     assert page.status_code == 200
