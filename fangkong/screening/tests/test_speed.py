@@ -25,14 +25,17 @@ and the round and the household read together by one query.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from fangkong.accounts.tokens import api_token_issue
 from fangkong.monitoring.tests.factories import Clock, local, resident_in
+from fangkong.screening.api import VisitSerializer
 from fangkong.screening.models import HouseholdVisit, PersonCheck
 from fangkong.screening.tests.factories import ROUND_START, RiskAreaFactory, RoundFactory
 from fangkong.workforce.models import PointEntry, PointRule
@@ -115,3 +118,18 @@ def test_a_new_risk_area_counts_from_the_next_visit(setup, tree):
     RiskAreaFactory(name="深圳市", level="city", code="440300000000")  # post_save: copy emptied
     answer = _post(api, screening_round, resident, "广东深圳")[1]
     assert answer["people"][0]["via_risk_area"] is True
+
+
+def test_the_lean_answer_is_the_serializers(setup, tree):
+    """The POST answers without the serializer (``core.lean``, issue 19): the same JSON as the
+    serializer gives for the visit read back; a body it is not sure of (a household the caller
+    does not see) gets the serializer's 400, by field."""
+    api, screening_round = setup
+    _count, answer = _post(api, screening_round, resident_in(tree["qianjin_g1"]), "湖北武汉")
+    visit = HouseholdVisit.objects.select_related("household").get(pk=answer["id"])
+    expected = VisitSerializer(visit, context={"request": None}).data
+    assert answer == json.loads(JSONRenderer().render(expected))
+    body = {"round": screening_round.pk, "household": 10**9, "visited_on": "2020-01-01"}
+    refused = api.post("/api/v1/visits/", body, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["household"]
