@@ -547,8 +547,9 @@ def checkin_record(
     if checkin.late or timezone.now() > case.policy.slot_end(day, slot):
         _close_missed(case=case, checkin=checkin, by=by, day=day, slot=slot, at=at)
     if by is not None:
-        audit_record(user=by, action=AuditAction.CREATE, area=area, obj=checkin)
-        work_done.send(sender=CheckIn, record=checkin, person=by, kind="checkin_taken", day=day)
+        with rows.together():  # the audit row and the points entry: one round trip (issue 19)
+            audit_record(user=by, action=AuditAction.CREATE, area=area, obj=checkin)
+            work_done.send(sender=CheckIn, record=checkin, person=by, kind="checkin_taken", day=day)
     return checkin
 
 
