@@ -35,7 +35,9 @@ from fangkong.monitoring.tests.factories import local, open_case
 from fangkong.workforce.models import PointEntry, PointRule, Worker
 
 D = dt.date(2020, 2, 1)
-LATE = 8  # token; case; begin; insert; missed alert closed; audit; points; commit
+# token; case; begin; insert; missed alert closed; audit; points; commit. On PostgreSQL the audit
+# row and the points entry go in one round trip (``rows.together``, writespeed6): 8 -> 7 there.
+LATE = 7 if connection.vendor == "postgresql" else 8
 ON_TIME = LATE - 1  # no missed alert can exist before the slot closes
 FEVER = 1  # the alert
 

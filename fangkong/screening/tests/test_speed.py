@@ -6,9 +6,9 @@ Queries of one visit with one registered resident through ``/api/v1/visits/`` wi
 counted on SQLite inside the test's transaction (main of 04:15 included: the household's
 ``screened_on`` kept by each visit, one UPDATE):
 
-| before (main, 2026-11-30) | after | after (writespeed2) | after (writespeed4) |
-| --- | --- | --- | --- |
-| a household's first visit 23, a later one 24 (+1 the first time: the content type) | 15, 16 | 13, 14 | 12, 11 |
+| before (main, 2026-11-30) | after | after (writespeed2) | after (writespeed4) | writespeed6, PostgreSQL |
+| --- | --- | --- | --- | --- |
+| a household's first visit 23, a later one 24 (+1 the first time: the content type) | 15, 16 | 13, 14 | 12, 11 | 9, 9 |
 
 Gone: the household's area (read with the household), the risk areas (per process), the worker
 record and the scheme's rule (per process), the points entry's area and its savepoint (``ON
@@ -40,8 +40,12 @@ from fangkong.screening.models import HouseholdVisit, PersonCheck
 from fangkong.screening.tests.factories import ROUND_START, RiskAreaFactory, RoundFactory
 from fangkong.workforce.models import PointEntry, PointRule
 
-VISIT = 12  # a household's first visit in the round: its ``screened_on`` set
-AGAIN = VISIT - 1  # a later one: the earlier stops being the latest; ``screened_on`` stays
+# On PostgreSQL the writes whose results nobody reads (``screened_on``, the people, the audit row,
+# the points entry) go in one round trip at the end (``rows.together``, writespeed6): 12 and 11
+# -> 9 and 9 there; SQLite, with no round trip to save, still runs them one by one.
+_TOGETHER = connection.vendor == "postgresql"
+VISIT = 9 if _TOGETHER else 12  # a household's first visit in the round: ``screened_on`` set
+AGAIN = 9 if _TOGETHER else VISIT - 1  # a later one: the earlier stops being the latest
 
 
 @pytest.fixture
