@@ -321,12 +321,15 @@ class Insert[M: models.Model]:
         if self.ignore_conflicts or not conn.features.can_return_columns_from_insert:
             raise TypeError("one_unless needs RETURNING and no ignore_conflicts")
         ops, pk = conn.ops, self.model._meta.pk
-        sql = (
-            f"{ops.insert_statement()} {ops.quote_name(self.model._meta.db_table)} "
-            f"({', '.join(ops.quote_name(str(f.column)) for f in self.fields)}) "
-            f"SELECT {', '.join(['%s'] * len(self.fields))} WHERE NOT EXISTS ({exists}) "
-            f"{ops.returning_columns([pk])[0]}"
-        )
+        key = (conn.vendor, -1, True)  # the statement around ``exists``, spelled once
+        if key not in self._sql:
+            self._sql[key] = (
+                f"{ops.insert_statement()} {ops.quote_name(self.model._meta.db_table)} "
+                f"({', '.join(ops.quote_name(str(f.column)) for f in self.fields)}) "
+                f"SELECT {', '.join(['%s'] * len(self.fields))} WHERE NOT EXISTS ({{}}) "
+                f"{ops.returning_columns([pk])[0]}"
+            )
+        sql = self._sql[key].format(exists)
         with conn.cursor() as cursor:
             cursor.execute(sql, [*self._values(obj, conn), *params])
             found = cursor.fetchone()
