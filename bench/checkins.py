@@ -44,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,59 @@ GOAL_P99_MS = 100.0  # issue 19: at 32 clients on PostgreSQL
 PEAK_RATE = 100.0
 RAN_OUT = -1  # a client's status when it has no distinct body left to post
 RAN_OUT_TEXT = "clients out of distinct bodies (raise --cases / --days)"
+
+
+# --- CPU: what a load costs the server and the database, beside the wall figures ------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(root: int | None) -> float:
+    """CPU seconds (user + system) spent by process ``root`` and every process under it, those
+    still running and those already ended and reaped (their time is in their parent's
+    cutime/cstime), read from Linux's /proc. 0.0 when ``root`` is None or /proc is missing.
+
+    Wall figures swing 2-4x with what else the machine runs; CPU per request much less, so the
+    benches print both (the import bench does the same)."""
+    if root is None or not os.path.isdir("/proc"):
+        return 0.0
+    children: dict[int, list[int]] = {}
+    spent: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # ended while we looked
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()  # from field 3 (state) on
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        spent[pid] = sum(int(x) for x in fields[11:15]) / _TICK  # utime stime cutime cstime
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += spent.get(pid, 0.0)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def database_server_pid(env: dict[str, str]) -> int | None:
+    """The PostgreSQL postmaster serving ``env["DATABASE_URL"]`` (the parent of a backend we
+    ask for its pid), or None for SQLite, where the database's work runs in the app's process."""
+    url = env.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    try:
+        stat = Path(f"/proc/{row[0]}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 
 # --- setup: runs in a child process with the benchmark's environment -------------------------
@@ -293,15 +347,15 @@ def _client_thread(
     measure_from: float,
     until: float,
     out: list[tuple[float, int, bool]],
+    supply: _Supply,
     rate: float = 0.0,
-    skip: int = 0,
 ) -> None:
     """One keep-alive client. Closed loop (``rate`` 0): the next request as soon as the answer
     is in. Paced (``rate`` > 0 requests per second over all ``clients``): this client's k-th
     request is due at ``start + (k * clients + client) / rate`` and its latency counts from
     then, so an answer that keeps the next request waiting is charged to that one too (no
-    coordinated omission). It starts ``skip`` bodies into its sequence (past what an earlier load
-    of the same kind sent, so a check-in is never posted twice)."""
+    coordinated omission). It takes its bodies from its process's ``supply``, shared with the
+    process's other clients."""
     path = PATHS[kind]
     headers = {
         "Content-Type": "application/json",
@@ -310,8 +364,7 @@ def _client_thread(
     }
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     start = measure_from - 1.0  # paced: one second of warm-up on the schedule
-    bodies = itertools.islice(_bodies(kind, client, clients, data), skip, None)
-    for k, body in enumerate(bodies):
+    for k, body in enumerate(supply):
         if rate:
             due = start + (k * clients + client) / rate
             wait = due - time.time()
@@ -351,6 +404,7 @@ def _client_process(
     skip: int = 0,
 ) -> None:
     results: list[list[tuple[float, int, bool]]] = [[] for _ in range(count)]
+    supply = _Supply([_bodies(kind, first + i, clients, data) for i in range(count)], skip=skip)
     threads = [
         threading.Thread(
             target=_client_thread,
@@ -363,8 +417,8 @@ def _client_process(
                 measure_from,
                 until,
                 results[i],
+                supply,
                 rate,
-                skip,
             ),
         )
         for i in range(count)
@@ -373,7 +427,46 @@ def _client_process(
         t.start()
     for t in threads:
         t.join()
-    queue.put(([item for part in results for item in part], max(map(len, results), default=0)))
+    queue.put((first, [item for part in results for item in part], skip + supply.taken))
+
+
+class _Supply:
+    """The distinct bodies of one client process, shared by its client threads (thread-safe).
+
+    Each client's own sequence (``_bodies``) is taken in turn, one body from each, so every
+    client's bodies are used up together. It was one sequence per client: gunicorn's gthread
+    workers serve some keep-alive connections far more often than others (seen: 4 of 32 clients
+    sent 240-280 bodies while the mean was ~73), so those few clients ran out of distinct
+    check-ins while the others had most of theirs left. ``skip`` bodies are passed over first
+    (what an earlier load of the same kind took from this process); ``taken`` counts what this
+    load took, so a later load starts past it and nothing is posted twice."""
+
+    def __init__(self, sequences: list[Iterator[bytes]], skip: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._bodies = _round_robin(sequences)
+        self.taken = 0
+        for _ in itertools.islice(self._bodies, skip):
+            pass
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        with self._lock:
+            body = next(self._bodies)
+            self.taken += 1
+            return body
+
+
+def _round_robin(sequences: list[Iterator[bytes]]) -> Iterator[bytes]:
+    """One body from each sequence in turn; a sequence that ends drops out."""
+    live = [iter(s) for s in sequences]
+    while live:
+        for sequence in list(live):
+            try:
+                yield next(sequence)
+            except StopIteration:
+                live.remove(sequence)
 
 
 def load(
@@ -385,7 +478,8 @@ def load(
     warmup: float,
     processes: int,
     rate: float = 0.0,
-    skip: int = 0,
+    skip: dict[int, int] | None = None,
+    cpu_of: tuple[int | None, int | None] = (None, None),
 ) -> dict[str, Any]:
     """`clients` concurrent keep-alive clients for warm-up + `seconds`; figures of the window.
 
@@ -394,10 +488,14 @@ def load(
     ``rate`` > 0: the clients together send ``rate`` requests a second on a fixed schedule
     (the latency a user sees at that load, queueing included). Returns ``ok`` (2xx in the
     window), ``rps``, ``p50``/``p99`` (ms), ``failed`` ({status: count}, 0 = connection error),
-    ``warmup_failed``, ``rate`` (asked, req/s), ``sent`` (the most bodies one client sent: the
-    ``skip`` of a later load of the same kind, on top of this one's ``skip``)."""
+    ``warmup_failed``, ``rate`` (asked, req/s), ``sent`` ({first client of a process: bodies its
+    clients have taken, this load's ``skip`` included}: the ``skip`` of a later load of the same
+    kind, with the same ``clients`` and ``processes``), ``app_cpu_ms`` / ``db_cpu_ms`` (CPU
+    milliseconds per request answered, warm-up included, of the processes under ``cpu_of``'s
+    (app server, database server) pids; 0 when not given)."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
+    app_before, db_before = cpu_seconds(cpu_of[0]), cpu_seconds(cpu_of[1])
     measure_from = time.time() + 1.0 + warmup  # 1 s for the processes to start
     until = measure_from + seconds
     per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
@@ -406,19 +504,33 @@ def load(
     for count in per:
         p = ctx.Process(
             target=_client_process,
-            args=(kind, first, count, clients, port, data, measure_from, until, queue, rate, skip),
+            args=(
+                kind,
+                first,
+                count,
+                clients,
+                port,
+                data,
+                measure_from,
+                until,
+                queue,
+                rate,
+                (skip or {}).get(first, 0),
+            ),
         )
         p.start()
         procs.append(p)
         first += count
     everything: list[tuple[float, int, bool]] = []
-    sent = 0
+    sent: dict[int, int] = {}
     for _ in procs:
-        items, most = queue.get()
+        process_first, items, taken = queue.get()
         everything.extend(items)
-        sent = max(sent, most)
+        sent[process_first] = taken
     for p in procs:
         p.join()
+    app_cpu, db_cpu = cpu_seconds(cpu_of[0]) - app_before, cpu_seconds(cpu_of[1]) - db_before
+    answered = sum(1 for _, status, _ in everything if status > 0) or 1
     samples = [(latency, status) for latency, status, measured in everything if measured]
     warmup_failed = sum(
         1 for _, status, measured in everything if not measured and status // 100 != 2
@@ -441,7 +553,9 @@ def load(
         "p50": pct(0.50),
         "p99": pct(0.99),
         "rate": rate,
-        "sent": skip + sent,
+        "sent": sent,
+        "app_cpu_ms": app_cpu * 1000 / answered,
+        "db_cpu_ms": db_cpu * 1000 / answered,
     }
 
 
@@ -488,6 +602,7 @@ def run_loads(
             "seconds": args.seconds,
             "warmup": args.warmup,
             "processes": args.client_processes,
+            "cpu_of": (server.proc.pid, database_server_pid(env)),
         }
         for name, kind in loads:
             figures[kind] = load(kind, **common)
@@ -532,7 +647,8 @@ def _line(what: str, r: dict[str, Any]) -> str:
     failed = ", ".join(f"{k}: {v}" for k, v in sorted(r["failed"].items())) or "none"
     return (
         f"  {what}: {r['rps']:,.0f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms "
-        f"({r['ok']:,} 2xx; failed {failed}; failed in the warm-up: {r['warmup_failed']})"
+        f"({r['ok']:,} 2xx; failed {failed}; failed in the warm-up: {r['warmup_failed']}); "
+        f"CPU a request: app {r['app_cpu_ms']:.2f} ms, database {r['db_cpu_ms']:.2f} ms"
     )
 
 
@@ -590,7 +706,12 @@ def table_of(what: str, kind: str, results: list[dict[str, Any]], args: argparse
             f"API p50 / p99 ms at {rate:g} req/s (goal p99 ≤ {GOAL_P99_MS:g})",
             f"limit p50 / p99 ms at {rate:g} req/s",
         ]
-    columns += ["bare view req/s, p50 / p99", "non-2xx API / limit (+ warm-up)", "locked"]
+    columns += [
+        "CPU ms a request, saturated: API app + db / limit app + db",
+        "bare view req/s, p50 / p99",
+        "non-2xx API / limit (+ warm-up)",
+        "locked",
+    ]
     for column in columns:
         table.add_column(column)
     for r in results:
@@ -619,6 +740,8 @@ def table_of(what: str, kind: str, results: list[dict[str, Any]], args: argparse
         failed_limit = sum(sum(x["failed"].values()) for x in runs[1::2])
         warm = sum(x["warmup_failed"] for x in runs)
         row += [
+            f"{ours['app_cpu_ms']:.2f} + {ours['db_cpu_ms']:.2f} / "
+            f"{limit['app_cpu_ms']:.2f} + {limit['db_cpu_ms']:.2f}",
             f"{bare['rps']:,.0f}, {bare['p50']:.1f} / {bare['p99']:.1f}",
             f"{failed} / {failed_limit} (+ {warm})",
             str(r["locked"]),
