@@ -355,10 +355,12 @@ def later(sql: str, params: Sequence[Any]) -> None:
 @contextmanager
 def together() -> Iterator[None]:
     """The rows written inside the block by ``Insert.later`` (and the writes of ``later``) go to
-    the database at its end, in one round trip (issue 19: an audit row and a points entry at the end of a hot write were two).
+    the database at its end, in one round trip (issue 19: an audit row and a points entry at the
+    end of a hot write were two).
 
-    On PostgreSQL the INSERTs are one string of statements, bound on the client (Django's
-    psycopg default; with ``server_side_binding`` they go one by one), sent by one ``execute``;
+    On PostgreSQL the writes are one string of statements, each bound on the client as its own
+    ``execute`` would bind it (``mogrify``: Django's psycopg default is client-side binding; with
+    ``server_side_binding`` they go one by one), sent by one ``execute``;
     on SQLite, which has no round trip to save, one by one. Nothing is sent if the block raises
     (its transaction is undone anyway). A block inside another sends with the outer one."""
     conn = connection
@@ -379,9 +381,10 @@ def together() -> Iterator[None]:
             and conn.vendor == "postgresql"
             and conn.settings_dict.get("OPTIONS", {}).get("server_side_binding") is not True
         ):
-            cursor.execute(
-                "; ".join(sql for sql, _ in pending), [v for _, values in pending for v in values]
-            )
+            # Each statement bound on its own (what its ``execute`` would send: psycopg parses and
+            # caches a statement of up to 50 values, not a long string of several), then sent
+            # as one string with nothing left to bind.
+            cursor.execute("; ".join(cursor.mogrify(sql, values) for sql, values in pending))
         else:
             for sql, values in pending:
                 cursor.execute(sql, values)

@@ -526,7 +526,7 @@ def checkin_record(
         # No savepoint of its own (issue 19): a duplicate leaves this function by the error
         # below, and its own ``atomic`` (a transaction, or a savepoint when nested) undoes it.
         with transaction.atomic(savepoint=False):
-            checkin.save()
+            _INSERT_CHECKIN.one(checkin)  # what ``save`` sends (its county is set above)
     except IntegrityError as error:
         raise ValidationError(
             {"slot": _("A temperature is already recorded for this check-in.")},
@@ -551,6 +551,11 @@ def checkin_record(
             audit_record(user=by, action=AuditAction.CREATE, area=area, obj=checkin)
             work_done.send(sender=CheckIn, record=checkin, person=by, kind="checkin_taken", day=day)
     return checkin
+
+
+# The INSERT of a check-in, spelled once per process (issue 19: compiled by ``save`` on every
+# check-in, for longer than the database ran it).
+_INSERT_CHECKIN = rows.Insert(CheckIn)
 
 
 def _close_missed(

@@ -119,7 +119,8 @@ def test_one_unless_writes_only_when_nothing_is_found(tree):
 @pytest.mark.parametrize(
     "model",
     ["checkpoints.Passage", "checkpoints.PassageOccupant", "core.AuditEvent"]
-    + ["screening.HouseholdVisit", "screening.PersonCheck", "workforce.PointEntry"],
+    + ["screening.HouseholdVisit", "screening.PersonCheck", "workforce.PointEntry"]
+    + ["monitoring.CheckIn"],
 )
 def test_values_passed_as_they_are_are_what_the_fields_would_send(model):
     """``Insert`` sends a plain text, integer or boolean value (or None) without the field's
@@ -153,7 +154,7 @@ def test_rows_written_later_go_together_at_the_end_of_the_block(tree):
     insert_passages = Insert(Passage)
     before = AuditEvent.objects.count()
     with CaptureQueriesContext(connection) as sent, together():
-        insert_audit.later(AuditEvent(action="create", username="甲", detail="一"))
+        insert_audit.later(AuditEvent(action="create", username="甲%s%%'", detail="一"))
         insert_passages.later_rows(
             [_passage(checkpoint, staff, "湘E00001"), _passage(checkpoint, staff, "湘E00002")]
         )
@@ -162,6 +163,7 @@ def test_rows_written_later_go_together_at_the_end_of_the_block(tree):
         assert AuditEvent.objects.count() == before  # (a query of its own)
     assert len(sent) == 1 + (1 if connection.vendor == "postgresql" else 3)
     assert AuditEvent.objects.get(detail="一").field == "f"
+    assert AuditEvent.objects.get(detail="一").username == "甲%s%%'"  # sent as it was
     assert Passage.objects.filter(plate__in=["湘E00001", "湘E00002"]).count() == 2
     with pytest.raises(RuntimeError), together():
         insert_audit.later(AuditEvent(action="create", username="乙", detail="二"))
