@@ -32,8 +32,8 @@ from typing import Any
 from django.core import validators as django_validators
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
-from rest_framework import relations, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
@@ -81,10 +81,11 @@ def _char(field: serializers.CharField) -> Reader:
     others = []
     for validator in field.validators:
         kind = type(validator)
-        if kind is django_validators.MaxLengthValidator and type(validator.limit_value) is int:
-            longest = validator.limit_value
-        elif kind is django_validators.MinLengthValidator and type(validator.limit_value) is int:
-            shortest = validator.limit_value
+        limit = getattr(validator, "limit_value", None)
+        if kind is django_validators.MaxLengthValidator and type(limit) is int:
+            longest = limit
+        elif kind is django_validators.MinLengthValidator and type(limit) is int:
+            shortest = limit
         elif kind not in (
             django_validators.ProhibitNullCharactersValidator,
             ProhibitSurrogateCharactersValidator,
@@ -151,7 +152,7 @@ def _boolean(field: serializers.BooleanField) -> Reader:
 
 def _date(field: serializers.DateField) -> Reader:
     formats = getattr(field, "input_formats", None) or api_settings.DATE_INPUT_FORMATS
-    if field.validators or list(formats) != [drf_fields.ISO_8601]:
+    if field.validators or list(formats) != [ISO_8601]:
         raise TypeError(f"Lean cannot read {field!r}")
 
     def read(value: Any, user: Any) -> Any:
@@ -186,7 +187,7 @@ def _own(field: drf_fields.Field) -> Reader:
 
 
 def _related(field: Any) -> Reader:
-    if not isinstance(field, LeanLookup) or field.validators:
+    if not isinstance(field, LeanLookup) or getattr(field, "validators", None):
         raise TypeError(f"Lean cannot read {field!r}: give it a lean_lookup")
 
     def read(value: Any, user: Any) -> Any:
@@ -304,10 +305,13 @@ def _writer_of(
         method = getattr(serializer, field.method_name)
         return method  # type: ignore[no-any-return]
     if isinstance(field, serializers.ListSerializer):
-        item = _writer(field.child)
+        child, source = field.child, field.source
+        if not isinstance(child, serializers.Serializer) or source is None:
+            raise TypeError(f"Lean cannot write {cls.__name__}.{name}")
+        item = _writer(child)
 
         def many(instance: Any) -> Any:
-            related = getattr(instance, field.source)
+            related = getattr(instance, source)
             rows = related.all() if isinstance(related, models.Manager) else related
             return [item(row) for row in rows]
 
