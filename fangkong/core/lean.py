@@ -43,7 +43,6 @@ class Fallback(Exception):  # noqa: N818 - not an error: the serializer reads th
     """Not a body the lean reader is sure of: the serializer reads it (and answers its errors)."""
 
 
-_FALLBACK = Fallback()
 _EMPTY = drf_fields.empty
 _NUL_OR_SURROGATE = re.compile("[\x00\ud800-\udfff]")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -68,7 +67,7 @@ def _run(field: drf_fields.Field, others: list[Any]) -> Callable[[Any], None]:
             try:
                 validator(value)
             except (ValidationError, DjangoValidationError):
-                raise _FALLBACK from None
+                raise Fallback from None
 
     return check
 
@@ -99,19 +98,19 @@ def _char(field: serializers.CharField) -> Reader:
 
     def read(value: Any, user: Any) -> Any:
         if type(value) is not str:
-            raise _FALLBACK
+            raise Fallback
         if trim:
             value = value.strip()
         if not value:
             if blank:
                 return ""  # as DRF: a blank value is not run through the validators
-            raise _FALLBACK
+            raise Fallback
         if (
             (longest is not None and len(value) > longest)
             or (shortest is not None and len(value) < shortest)
             or _NUL_OR_SURROGATE.search(value)
         ):
-            raise _FALLBACK
+            raise Fallback
         if others:
             check(value)
         return value
@@ -132,8 +131,8 @@ def _choice(field: serializers.ChoiceField) -> Reader:
             try:
                 return choices[str(value)]
             except KeyError:
-                raise _FALLBACK from None
-        raise _FALLBACK
+                raise Fallback from None
+        raise Fallback
 
     return read
 
@@ -145,7 +144,7 @@ def _boolean(field: serializers.BooleanField) -> Reader:
     def read(value: Any, user: Any) -> Any:
         if value is True or value is False:
             return value
-        raise _FALLBACK
+        raise Fallback
 
     return read
 
@@ -158,11 +157,11 @@ def _date(field: serializers.DateField) -> Reader:
     def read(value: Any, user: Any) -> Any:
         # ``parse_date`` (what DRF calls) gives ``date.fromisoformat`` for these strings
         if type(value) is not str or not _ISO_DAY.match(value):
-            raise _FALLBACK
+            raise Fallback
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            raise _FALLBACK from None
+            raise Fallback from None
 
     return read
 
@@ -175,12 +174,12 @@ def _own(field: drf_fields.Field) -> Reader:
 
     def read(value: Any, user: Any) -> Any:
         if type(value) is bool or type(value) not in (str, int, float):
-            raise _FALLBACK
+            raise Fallback
         try:
             converted = field.to_internal_value(value)
             field.run_validators(converted)
         except (ValidationError, DjangoValidationError):
-            raise _FALLBACK from None
+            raise Fallback from None
         return converted
 
     return read
@@ -194,9 +193,9 @@ def _related(field: Any) -> Reader:
         try:
             found = field.lean_lookup(user, value)
         except ValidationError:
-            raise _FALLBACK from None
+            raise Fallback from None
         if found is None:
-            raise _FALLBACK
+            raise Fallback
         return found
 
     return read
@@ -246,19 +245,19 @@ def _plan(serializer: serializers.Serializer, *, validated: bool) -> Reader:
 
     def read(data: Any, user: Any) -> dict[str, Any]:
         if type(data) is not dict:
-            raise _FALLBACK  # a form, a list, a string: the serializer says what is wrong
+            raise Fallback  # a form, a list, a string: the serializer says what is wrong
         out: dict[str, Any] = {}
         for name, reader, required, default, allow_null in steps:
             value = data.get(name, _EMPTY)
             if value is _EMPTY:
                 if required:
-                    raise _FALLBACK
+                    raise Fallback
                 if default is not _EMPTY:
                     out[name] = default() if callable(default) else default
                 continue
             if value is None:
                 if not allow_null:
-                    raise _FALLBACK
+                    raise Fallback
                 out[name] = None
                 continue
             out[name] = reader(value, user)
@@ -282,7 +281,7 @@ def _many(field: serializers.ListSerializer) -> Reader:
 
     def read(value: Any, user: Any) -> Any:
         if type(value) is not list or (not value and not allow_empty):
-            raise _FALLBACK
+            raise Fallback
         return [item(entry, user) for entry in value]
 
     return read
