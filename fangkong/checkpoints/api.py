@@ -27,6 +27,7 @@ from fangkong.checkpoints.models import (
 from fangkong.core.api import FastScopedField, FieldsBuiltOnce
 from fangkong.core.http import AuthedAPIRequest
 from fangkong.core.idempotency import idempotent
+from fangkong.core.lean import Lean, LeanCreateMixin
 from fangkong.core.rows import Scoped
 
 
@@ -158,24 +159,32 @@ class PassageSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         return bool(getattr(passage, "repeated", False))
 
     def to_representation(self, instance: Passage) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["notes"] = services.mask_free_text(data.get("notes") or "")  # older rows too
-        return data
+        return _masked_notes(super().to_representation(instance), instance)
 
     def create(self, validated_data: dict[str, Any]) -> Passage:
-        data = dict(validated_data)
-        checkpoint = data.pop("checkpoint")
-        outcome = data.pop("outcome")
-        temperature = data.pop("temperature", None)
-        occupants = [services.OccupantDetails(**o) for o in data.pop("occupants", [])]
-        details = services.PassageDetails(**data, occupants=occupants)
-        return services.passage_register(
-            by=self.context["request"].user,
-            checkpoint=checkpoint,
-            details=details,
-            outcome=outcome,
-            temperature=temperature,
-        )
+        return _register(self.context["request"].user, validated_data)
+
+
+def _masked_notes(data: dict[str, Any], passage: Passage) -> dict[str, Any]:
+    data["notes"] = services.mask_free_text(data.get("notes") or "")  # older rows too
+    return data
+
+
+def _register(user: Any, validated_data: dict[str, Any]) -> Passage:
+    """The serializer's validated data to the service (the serializer and the lean path)."""
+    data = dict(validated_data)
+    checkpoint = data.pop("checkpoint")
+    outcome = data.pop("outcome")
+    temperature = data.pop("temperature", None)
+    occupants = [services.OccupantDetails(**o) for o in data.pop("occupants", [])]
+    details = services.PassageDetails(**data, occupants=occupants)
+    return services.passage_register(
+        by=user,
+        checkpoint=checkpoint,
+        details=details,
+        outcome=outcome,
+        temperature=temperature,
+    )
 
 
 class PassSerializer(serializers.ModelSerializer):
@@ -236,6 +245,7 @@ class CheckpointViewSet(viewsets.ReadOnlyModelViewSet):
 class PassageViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    LeanCreateMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -243,6 +253,10 @@ class PassageViewSet(
 
     serializer_class = PassageSerializer
     write_capability = Cap.CHECKPOINTS_WRITE
+    lean = Lean(PassageSerializer, finish=_masked_notes)  # the POST (issue 19)
+
+    def lean_save(self, request: Any, attrs: dict[str, Any]) -> Passage:
+        return _register(request.user, attrs)
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -185,14 +185,30 @@ def mask_free_text(text: str) -> str:
     return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
 
 
+# The choices, as sets built once (issue 19: ``Choices.values`` builds a list on every use).
+_DIRECTIONS = frozenset(Direction.values)
+_SUBJECTS = frozenset(Subject.values)
+_OUTCOMES = frozenset(Outcome.values)
+_VEHICLE_TYPES = frozenset(VehicleType.values)
+
+
+def _label(choices: Any, value: str) -> str:
+    """``get_<field>_display()`` of a choice (issue 19: the model's method builds a dict of all
+    the choices on every call): its label in the active language, or the value itself."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
 def _clean_details(details: PassageDetails, *, outcome: str, day: dt.date) -> PassageDetails:
     """Shape and meaning of the details, every error named by its field."""
     errors: dict[str, Any] = {}
-    if details.direction not in Direction.values:
+    if details.direction not in _DIRECTIONS:
         errors["direction"] = _("Choose in or out.")
-    if details.subject not in Subject.values:
+    if details.subject not in _SUBJECTS:
         errors["subject"] = _("Choose a person or a vehicle.")
-    if outcome not in Outcome.values:
+    if outcome not in _OUTCOMES:
         errors["outcome"] = _("Choose the outcome.")
     plate, vehicle_type, people = "", "", 1
     if details.subject == Subject.VEHICLE:
@@ -201,7 +217,7 @@ def _clean_details(details: PassageDetails, *, outcome: str, day: dt.date) -> Pa
         except ValidationError as error:
             errors["plate"] = error.messages
         vehicle_type = details.vehicle_type or VehicleType.CAR
-        if vehicle_type not in VehicleType.values:
+        if vehicle_type not in _VEHICLE_TYPES:
             errors["vehicle_type"] = _("Choose the vehicle type.")
         try:
             people = int(details.people)
@@ -674,7 +690,7 @@ def passage_register(
         action=AuditAction.CREATE,
         area=checkpoint.area,
         obj=passage,
-        detail=f"{passage.get_direction_display()} {passage.get_outcome_display()}",
+        detail=f"{_label(Direction, passage.direction)} {_label(Outcome, passage.outcome)}",
     )
     return passage
 

@@ -51,8 +51,9 @@ def audit_record(
 ) -> AuditEvent:
     """One row of the audit log. ``detail`` is scrubbed of anything that looks like an ID or phone
     number, unless ``codes_only`` says it holds nothing but statistical division codes (an area's
-    code corrected: the old and new codes must stay readable)."""
-    return _INSERT.one(
+    code corrected: the old and new codes must stay readable). Inside ``rows.together()`` the row
+    is sent at the end of the block, with the others (its key then stays None)."""
+    return _INSERT.later(
         AuditEvent(
             user=user if user is not None and user.is_authenticated else None,
             username=user.get_username() if user is not None and user.is_authenticated else "",

@@ -9,7 +9,8 @@ converters applied: dates on SQLite, decrypted fields), related objects set in t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
@@ -223,13 +224,13 @@ class Insert[M: models.Model]:
         ]
         if opts.parents or unsupported:
             raise TypeError(f"Insert cannot write {model.__name__} ({unsupported or 'a child'})")
-        self._sql: dict[tuple[str, int], str] = {}
+        self._sql: dict[tuple[str, int, bool], str] = {}
         # Per column: the Python type whose values go to the database as they are (see
         # ``_passes``), or None for the field's own ``pre_save`` and ``get_db_prep_save``.
         self._plan = [(f, f.attname, _passes(f)) for f in self.fields]
 
-    def _statement(self, conn: Any, count: int) -> str:
-        found = self._sql.get((conn.vendor, count))
+    def _statement(self, conn: Any, count: int, *, returning: bool = True) -> str:
+        found = self._sql.get((conn.vendor, count, returning))
         if found is None:
             ops, features = conn.ops, conn.features
             conflict = OnConflict.IGNORE if self.ignore_conflicts else None
@@ -241,9 +242,9 @@ class Insert[M: models.Model]:
                 f"VALUES {', '.join([row] * count)}",
                 ops.on_conflict_suffix_sql(self.fields, conflict, (), ()),
             ]
-            if not self.ignore_conflicts and features.can_return_columns_from_insert:
+            if returning and not self.ignore_conflicts and features.can_return_columns_from_insert:
                 parts.append(ops.returning_columns([self.model._meta.pk])[0])
-            found = self._sql[(conn.vendor, count)] = " ".join(p for p in parts if p)
+            found = self._sql[(conn.vendor, count, returning)] = " ".join(p for p in parts if p)
         return found
 
     def _values(self, obj: M, conn: Any) -> list[Any]:
@@ -294,6 +295,24 @@ class Insert[M: models.Model]:
         self.rows([obj])
         return obj
 
+    def later(self, obj: M) -> M:
+        """Write ``obj``, a row whose key nobody reads back (an audit row, a points entry): inside
+        ``together()`` it is sent with the others at the end of the block (its key stays None),
+        elsewhere at once, as ``one``."""
+        self.later_rows([obj])
+        return obj
+
+    def later_rows(self, objs: Sequence[M]) -> None:
+        """``later`` for several rows (one INSERT)."""
+        pending: list[tuple[str, list[Any]]] | None = getattr(connection, "_rows_later", None)
+        if pending is None:
+            self.rows(objs)
+            return
+        if objs:
+            conn = connection
+            values = [value for obj in objs for value in self._values(obj, conn)]
+            pending.append((self._statement(conn, len(objs), returning=False), values))
+
     def one_unless(self, obj: M, exists: str, params: Sequence[Any]) -> bool:
         """Write ``obj`` unless the SELECT ``exists`` (with ``params``) finds a row, in the same
         statement (``INSERT … SELECT … WHERE NOT EXISTS``: a check and a write in one round
@@ -302,12 +321,15 @@ class Insert[M: models.Model]:
         if self.ignore_conflicts or not conn.features.can_return_columns_from_insert:
             raise TypeError("one_unless needs RETURNING and no ignore_conflicts")
         ops, pk = conn.ops, self.model._meta.pk
-        sql = (
-            f"{ops.insert_statement()} {ops.quote_name(self.model._meta.db_table)} "
-            f"({', '.join(ops.quote_name(str(f.column)) for f in self.fields)}) "
-            f"SELECT {', '.join(['%s'] * len(self.fields))} WHERE NOT EXISTS ({exists}) "
-            f"{ops.returning_columns([pk])[0]}"
-        )
+        key = (conn.vendor, -1, True)  # the statement around ``exists``, spelled once
+        if key not in self._sql:
+            self._sql[key] = (
+                f"{ops.insert_statement()} {ops.quote_name(self.model._meta.db_table)} "
+                f"({', '.join(ops.quote_name(str(f.column)) for f in self.fields)}) "
+                f"SELECT {', '.join(['%s'] * len(self.fields))} WHERE NOT EXISTS ({{}}) "
+                f"{ops.returning_columns([pk])[0]}"
+            )
+        sql = self._sql[key].format(exists)
         with conn.cursor() as cursor:
             cursor.execute(sql, [*self._values(obj, conn), *params])
             found = cursor.fetchone()
@@ -317,3 +339,52 @@ class Insert[M: models.Model]:
         obj._state.adding = False
         obj._state.db = conn.alias
         return True
+
+
+def later(sql: str, params: Sequence[Any]) -> None:
+    """Run a write whose result nobody reads (no RETURNING, no row count needed): inside
+    ``together()`` with the others at the end of the block, elsewhere at once."""
+    pending: list[tuple[str, list[Any]]] | None = getattr(connection, "_rows_later", None)
+    if pending is not None:
+        pending.append((sql, list(params)))
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@contextmanager
+def together() -> Iterator[None]:
+    """The rows written inside the block by ``Insert.later`` (and the writes of ``later``) go to
+    the database at its end, in one round trip (issue 19: an audit row and a points entry at the
+    end of a hot write were two).
+
+    On PostgreSQL the writes are one string of statements, each bound on the client as its own
+    ``execute`` would bind it (``mogrify``: Django's psycopg default is client-side binding; with
+    ``server_side_binding`` they go one by one), sent by one ``execute``;
+    on SQLite, which has no round trip to save, one by one. Nothing is sent if the block raises
+    (its transaction is undone anyway). A block inside another sends with the outer one."""
+    conn = connection
+    if getattr(conn, "_rows_later", None) is not None:
+        yield
+        return
+    pending: list[tuple[str, list[Any]]] = []
+    conn._rows_later = pending  # type: ignore[attr-defined]  # per connection: per thread
+    try:
+        yield
+    finally:
+        conn._rows_later = None  # type: ignore[attr-defined]
+    if not pending:
+        return
+    with conn.cursor() as cursor:
+        if (
+            len(pending) > 1
+            and conn.vendor == "postgresql"
+            and conn.settings_dict.get("OPTIONS", {}).get("server_side_binding") is not True
+        ):
+            # Each statement bound on its own (what its ``execute`` would send: psycopg parses and
+            # caches a statement of up to 50 values, not a long string of several), then sent
+            # as one string with nothing left to bind.
+            cursor.execute("; ".join(cursor.mogrify(sql, values) for sql, values in pending))
+        else:
+            for sql, values in pending:
+                cursor.execute(sql, values)

@@ -16,6 +16,7 @@ from fangkong.core import rows
 from fangkong.core.api import FieldsBuiltOnce
 from fangkong.core.http import AuthedAPIRequest
 from fangkong.core.idempotency import IdempotentCreateMixin
+from fangkong.core.lean import Lean, LeanCreateMixin, LeanLookup
 from fangkong.monitoring import services
 from fangkong.monitoring.forms import responsible_users
 from fangkong.monitoring.models import (
@@ -40,18 +41,21 @@ class ScopedResidentField(_Scoped):
         return Resident.objects.for_user(self._user())
 
 
-class ScopedCaseField(_Scoped):
+class ScopedCaseField(LeanLookup, _Scoped):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return ObservationCase.objects.for_user(self._user()).select_related(
             "resident__household__area", "policy"
         )
 
+    def lean_lookup(self, user: Any, data: Any) -> ObservationCase | None:
+        pk = rows.pk_of(self, data)
+        return services.case_in_scope(user, pk) if pk is not None else None
+
     def to_internal_value(self, data: Any) -> ObservationCase:
         """The case in the caller's scope, by one hand-written query (issue 19): the case, its
         area (the household's, kept on the case) and the resident's name; the policy from the
         per-process copy. Any other id is answered as if it did not exist."""
-        pk = rows.pk_of(self, data)
-        case = services.case_in_scope(self._user(), pk) if pk is not None else None
+        case = self.lean_lookup(self._user(), data)
         if case is None:
             self.fail("does_not_exist", pk_value=data)
         return case
@@ -133,14 +137,19 @@ class CheckInSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         return bool(obj.temperature >= obj.case.policy.fever_threshold)
 
     def create(self, validated_data: dict[str, Any]) -> CheckIn:
-        return services.checkin_record(
-            case=validated_data["case"],
-            by=self.context["request"].user,
-            temperature=Decimal(validated_data["temperature"]),
-            day=validated_data["date"],
-            slot=int(validated_data["slot"]),
-            symptoms=validated_data.get("symptoms", ""),
-        )
+        return _record(self.context["request"].user, validated_data)
+
+
+def _record(user: Any, validated_data: dict[str, Any]) -> CheckIn:
+    """The serializer's validated data to the service (the serializer and the lean path)."""
+    return services.checkin_record(
+        case=validated_data["case"],
+        by=user,
+        temperature=Decimal(validated_data["temperature"]),
+        day=validated_data["date"],
+        slot=int(validated_data["slot"]),
+        symptoms=validated_data.get("symptoms", ""),
+    )
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -231,12 +240,17 @@ class CaseViewSet(
 class CheckInViewSet(
     mixins.ListModelMixin,
     IdempotentCreateMixin,
+    LeanCreateMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
     """Temperatures in the caller's scope; a fever raises an alert. ``?case=`` filters."""
 
     serializer_class = CheckInSerializer
+    lean = Lean(CheckInSerializer)  # the POST (issue 19)
+
+    def lean_save(self, request: Any, attrs: dict[str, Any]) -> CheckIn:
+        return _record(request.user, attrs)
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         checkins = CheckIn.objects.for_user(self.request.user).select_related(  # type: ignore[arg-type]

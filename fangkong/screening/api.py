@@ -22,6 +22,7 @@ from fangkong.core import rows
 from fangkong.core.api import FastScopedField, FieldsBuiltOnce, ScopedPrimaryKeyField
 from fangkong.core.audit import client_ip
 from fangkong.core.http import AuthedAPIRequest
+from fangkong.core.lean import Fallback, Lean, LeanCreateMixin
 from fangkong.monitoring.models import Category
 from fangkong.registry.models import Household, Resident
 from fangkong.screening import feedback as feedback_module
@@ -68,6 +69,9 @@ _RESIDENTS = rows.Scoped(
 class _NumberOnly(FastScopedField):
     """A scoped id whose row the visit's serializer reads together with others (one query, in
     ``VisitSerializer.validate``): validating the field keeps the number."""
+
+    def lean_lookup(self, user: Any, data: Any) -> Any:
+        return rows.pk_of(self, data)
 
     def to_internal_value(self, data: Any) -> Any:
         pk = rows.pk_of(self, data)
@@ -224,12 +228,33 @@ class VisitSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> HouseholdVisit:
-        people = [services.PersonEntry.from_data(p) for p in validated_data.pop("people", [])]
-        return services.visit_record(
-            by=self.context["request"].user,
-            people=people,
-            **validated_data,
-        )
+        return _record(self.context["request"].user, validated_data)
+
+
+def _record(user: Any, validated_data: dict[str, Any]) -> HouseholdVisit:
+    """The serializer's validated data to the service (the serializer and the lean path)."""
+    people = [services.PersonEntry.from_data(p) for p in validated_data.pop("people", [])]
+    return services.visit_record(by=user, people=people, **validated_data)
+
+
+def _lean_rows(attrs: dict[str, Any], user: Any) -> dict[str, Any]:
+    """``VisitSerializer.validate`` for a body whose round, household and residents the caller
+    all sees (the same two queries); any one missing: ``Fallback`` (the serializer names it)."""
+    attrs["round"], attrs["household"] = _round_and_household(
+        user, attrs["round"], attrs["household"]
+    )
+    if attrs["round"] is None or attrs["household"] is None:
+        raise Fallback
+    people = attrs.get("people") or []
+    wanted = [p["resident"] for p in people if p.get("resident") is not None]
+    if wanted:
+        found = _RESIDENTS.get_many(user, wanted)
+        for person in people:
+            if person.get("resident") is not None:
+                person["resident"] = found.get(person["resident"])
+                if person["resident"] is None:
+                    raise Fallback
+    return attrs
 
 
 class CoverageSerializer(serializers.Serializer):
@@ -295,6 +320,7 @@ class RoundViewSet(
 class VisitViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    LeanCreateMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -302,6 +328,10 @@ class VisitViewSet(
     ``?household=`` filter; ``?latest=true`` keeps the visit that counts for each household."""
 
     serializer_class = VisitSerializer
+    lean = Lean(VisitSerializer, validate=_lean_rows)  # the POST (issue 19)
+
+    def lean_save(self, request: Any, attrs: dict[str, Any]) -> HouseholdVisit:
+        return _record(request.user, attrs)
 
     @extend_schema(
         parameters=[

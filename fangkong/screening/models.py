@@ -12,7 +12,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -154,13 +154,13 @@ def mark_screened(*, household_id: int, county_id: int, day: dt.date) -> None:
     """A visit of ``county_id``'s screening found someone on ``day``: the household's first such
     day (``Household.screened_on``) is that day if it had none or a later one, and the household
     is (still) in that county. One hand-written UPDATE (issue 19: every visit runs it; the ORM
-    compiled it for longer than the database ran it)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Household._meta.db_table} SET screened_on = %s WHERE id = %s "  # noqa: S608
-            "AND county_id = %s AND (screened_on IS NULL OR screened_on > %s)",
-            [rows.day(day), household_id, county_id, rows.day(day)],
-        )
+    compiled it for longer than the database ran it); inside ``rows.together()``, sent with the
+    other writes at the end of the block."""
+    rows.later(
+        f"UPDATE {Household._meta.db_table} SET screened_on = %s WHERE id = %s "  # noqa: S608
+        "AND county_id = %s AND (screened_on IS NULL OR screened_on > %s)",
+        [rows.day(day), household_id, county_id, rows.day(day)],
+    )
 
 
 def screened_on(household_id: int, county_id: int) -> dt.date | None:

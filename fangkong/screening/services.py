@@ -292,30 +292,34 @@ def visit_record(
         raise ValidationError(
             _("Another visit of this household was saved at the same moment; try again.")
         ) from error
-    if (
-        outcome == VisitOutcome.VISITED
-        and county_id == round.county_id
-        and (screened is None or _as_date(screened) > visited_on)
-    ):  # the household's first day found by the screening is this one (else no statement)
-        mark_screened(household_id=household.pk, county_id=round.county_id, day=visited_on)
-    risk_areas = risk_areas_all()
-    checks = [
-        _person_check(visit, entry, household=household, risk_areas=risk_areas) for entry in people
-    ]
-    statements.insert_checks.rows(checks)
-    _known_people(visit, checks)
-    _propose_cases(visit=visit, checks=checks, by=by)
-    audit_record(
-        user=by,
-        action=AuditAction.CREATE,
-        area=household.area,
-        obj=visit,
-        rows=len(checks),
-        detail=f"round {round.pk}: {outcome}",
-    )
-    work_done.send(
-        sender=HouseholdVisit, record=visit, person=by, kind="household_visited", day=visited_on
-    )
+    # The writes whose results nobody reads (the household's first day screened, the audit row,
+    # the points entry) go at the end, in one round trip (issue 19).
+    with rows.together():
+        if (
+            outcome == VisitOutcome.VISITED
+            and county_id == round.county_id
+            and (screened is None or _as_date(screened) > visited_on)
+        ):  # the household's first day found by the screening is this one (else no statement)
+            mark_screened(household_id=household.pk, county_id=round.county_id, day=visited_on)
+        risk_areas = risk_areas_all()
+        checks = [
+            _person_check(visit, entry, household=household, risk_areas=risk_areas)
+            for entry in people
+        ]
+        statements.insert_checks.later_rows(checks)  # their keys are not needed
+        _known_people(visit, checks)
+        _propose_cases(visit=visit, checks=checks, by=by)
+        audit_record(
+            user=by,
+            action=AuditAction.CREATE,
+            area=household.area,
+            obj=visit,
+            rows=len(checks),
+            detail=f"round {round.pk}: {outcome}",
+        )
+        work_done.send(
+            sender=HouseholdVisit, record=visit, person=by, kind="household_visited", day=visited_on
+        )
     return visit
 
 
@@ -351,12 +355,10 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _known_people(visit: HouseholdVisit, checks: list[PersonCheck]) -> None:
-    """``visit.people.all()`` answers with the rows just written (ids set by the bulk insert on
-    PostgreSQL and SQLite), so the API's answer reads them back with no query."""
-    if any(check.pk is None for check in checks):
-        return
+    """``visit.people.all()`` answers with the rows just written, in the order written (the
+    order of their keys), so the API's answer reads them back with no query."""
     people = visit.people.all()
-    people._result_cache = sorted(checks, key=lambda c: c.pk)  # type: ignore[attr-defined]
+    people._result_cache = list(checks)  # type: ignore[attr-defined]
     people._prefetch_done = True  # type: ignore[attr-defined]
     visit._prefetched_objects_cache = {"people": people}  # type: ignore[attr-defined]
 

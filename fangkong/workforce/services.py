@@ -288,7 +288,7 @@ def points_grant(
         record_id=record.pk,
     )
     if not returning:
-        _INSERT_IGNORING.one(entry)
+        _INSERT_IGNORING.later(entry)  # with the audit row inside ``rows.together()``
         return None
     try:
         with transaction.atomic():

@@ -4,16 +4,19 @@ of passages, passes, residents and risk areas around it."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from fangkong.accounts.tokens import api_token_issue
 from fangkong.checkpoints import services
+from fangkong.checkpoints.api import PassageSerializer
 from fangkong.checkpoints.models import Outcome, Passage
 from fangkong.checkpoints.tests.factories import make_checkpoint, person, staff_in
 from fangkong.monitoring.models import ObservationPolicy
@@ -136,3 +139,26 @@ def test_risk_areas_and_the_fever_threshold_follow_a_change_at_once(tree, clock)
     }
     response = api.post("/api/v1/passages/", body, format="json")
     assert response.status_code == 400, response.content
+
+
+@pytest.mark.django_db
+def test_the_lean_answer_is_the_serializers(tree, clock):
+    """The POST answers without the serializer (``core.lean``, issue 19): the same JSON as the
+    serializer gives for the passage read back; a body it is not sure of gets the serializer's
+    400 (its message, by field)."""
+    clock.set(local(dt.date(2020, 2, 1), 9))
+    RiskAreaFactory(name="湖北省", level="province", code="420000000000")
+    staff = staff_in(tree["qianjin"])
+    checkpoint = make_checkpoint(tree["qianjin"])
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=staff)[1]}")
+    _count, answer = _api_post(api, checkpoint, "湘E30000")
+    passage = Passage.objects.select_related("checkpoint").get(pk=answer["id"])
+    expected = PassageSerializer(passage, context={"request": None}).data
+    assert answer == json.loads(JSONRenderer().render(expected))
+    refused = api.post(
+        "/api/v1/passages/",
+        {"checkpoint": checkpoint.pk, "direction": "sideways", "outcome": "allowed"},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["direction"]

@@ -8,10 +8,19 @@ from django.db.models import signals
 
 from fangkong.checkpoints.models import Passage, PassageOccupant
 from fangkong.core.models import AuditEvent
+from fangkong.monitoring.models import CheckIn
 from fangkong.screening.models import HouseholdVisit, PersonCheck
 from fangkong.workforce.models import PointEntry
 
-INSERTED = [AuditEvent, Passage, PassageOccupant, HouseholdVisit, PersonCheck, PointEntry]
+INSERTED = [
+    AuditEvent,
+    CheckIn,
+    Passage,
+    PassageOccupant,
+    HouseholdVisit,
+    PersonCheck,
+    PointEntry,
+]
 
 
 @pytest.mark.parametrize("model", INSERTED, ids=lambda m: m.__name__)

@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fangkong.checkpoints.models import Passage
 from fangkong.checkpoints.tests.factories import make_checkpoint, staff_in
 from fangkong.core.models import AuditEvent
-from fangkong.core.rows import Insert
+from fangkong.core.rows import Insert, later, together
 from fangkong.workforce.models import PointEntry
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +119,8 @@ def test_one_unless_writes_only_when_nothing_is_found(tree):
 @pytest.mark.parametrize(
     "model",
     ["checkpoints.Passage", "checkpoints.PassageOccupant", "core.AuditEvent"]
-    + ["screening.HouseholdVisit", "screening.PersonCheck", "workforce.PointEntry"],
+    + ["screening.HouseholdVisit", "screening.PersonCheck", "workforce.PointEntry"]
+    + ["monitoring.CheckIn"],
 )
 def test_values_passed_as_they_are_are_what_the_fields_would_send(model):
     """``Insert`` sends a plain text, integer or boolean value (or None) without the field's
@@ -141,3 +143,31 @@ def test_values_passed_as_they_are_are_what_the_fields_would_send(model):
         for value in [None, *samples[kind]]:
             assert field.get_db_prep_save(value, connection=connection) == value, (field, value)
     assert passed  # the fast way is taken for some columns of each
+
+
+def test_rows_written_later_go_together_at_the_end_of_the_block(tree):
+    """``Insert.later`` inside ``together()``: nothing is sent until the block ends, then every row
+    at once (one round trip on PostgreSQL); nothing at all if the block raises."""
+    staff = staff_in(tree["qianjin"])
+    checkpoint = make_checkpoint(tree["qianjin"])
+    insert_audit = Insert(AuditEvent)
+    insert_passages = Insert(Passage)
+    before = AuditEvent.objects.count()
+    with CaptureQueriesContext(connection) as sent, together():
+        insert_audit.later(AuditEvent(action="create", username="甲%s%%'", detail="一"))
+        insert_passages.later_rows(
+            [_passage(checkpoint, staff, "湘E00001"), _passage(checkpoint, staff, "湘E00002")]
+        )
+        later("UPDATE core_auditevent SET field = %s WHERE detail = %s", ["f", "一"])
+        assert len(sent) == 0
+        assert AuditEvent.objects.count() == before  # (a query of its own)
+    assert len(sent) == 1 + (1 if connection.vendor == "postgresql" else 3)
+    assert AuditEvent.objects.get(detail="一").field == "f"
+    assert AuditEvent.objects.get(detail="一").username == "甲%s%%'"  # sent as it was
+    assert Passage.objects.filter(plate__in=["湘E00001", "湘E00002"]).count() == 2
+    with pytest.raises(RuntimeError), together():
+        insert_audit.later(AuditEvent(action="create", username="乙", detail="二"))
+        raise RuntimeError
+    assert not AuditEvent.objects.filter(detail="二").exists()
+    insert_audit.later(AuditEvent(action="create", username="丙", detail="三"))  # outside: at once
+    assert AuditEvent.objects.filter(detail="三").exists()

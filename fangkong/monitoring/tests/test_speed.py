@@ -20,19 +20,24 @@ query count, but no ORM compilation: it cost more than the query).
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from fangkong.accounts.tokens import api_token_issue
+from fangkong.monitoring.api import CheckInSerializer
 from fangkong.monitoring.models import Alert, CheckIn
 from fangkong.monitoring.tests.factories import local, open_case
 from fangkong.workforce.models import PointEntry, PointRule, Worker
 
 D = dt.date(2020, 2, 1)
-LATE = 8  # token; case; begin; insert; missed alert closed; audit; points; commit
+# token; case; begin; insert; missed alert closed; audit; points; commit. On PostgreSQL the audit
+# row and the points entry go in one round trip (``rows.together``, writespeed6): 8 -> 7 there.
+LATE = 7 if connection.vendor == "postgresql" else 8
 ON_TIME = LATE - 1  # no missed alert can exist before the slot closes
 FEVER = 1  # the alert
 
@@ -85,3 +90,18 @@ def test_the_points_scheme_and_the_worker_follow_a_change_at_once(setup, users, 
     _post(api, cases[2], D, 1)
     entry = PointEntry.objects.order_by("pk").last()
     assert (entry.points, entry.worker_id, entry.user_id) == (rule.points, None, users["cadre"].pk)
+
+
+def test_the_lean_answer_is_the_serializers(setup):
+    """The POST answers without the serializer (``core.lean``, issue 19): the same JSON as the
+    serializer gives for the check-in read back; a body it is not sure of gets the serializer's
+    400, by field."""
+    api, cases = setup
+    _count, answer = _post(api, cases[0], D, 1, "38.1")
+    checkin = CheckIn.objects.select_related("case__resident", "case__policy").get(pk=answer["id"])
+    expected = CheckInSerializer(checkin, context={"request": None}).data
+    assert answer == json.loads(JSONRenderer().render(expected))
+    body = {"case": cases[1].pk, "date": D.isoformat(), "slot": 3, "temperature": "36.5"}
+    refused = api.post("/api/v1/checkins/", body, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["slot"]
