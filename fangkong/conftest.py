@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 import pytest
@@ -36,22 +35,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         )
 
 
-# A plain office hour: Tuesday 10 March 2026, 10:00 in Shanghai (02:00 UTC). Far from local and
-# UTC midnight, the report day's 16:00 cut-off, the check-in windows' edges, the report deadlines,
-# a month's or a year's end.
-STEADY_INSTANT = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def steady_clock():
-    """For a test that is not about time but builds "today's" records and then reads "today's"
-    pages (the URL walks): the clock starts at ``STEADY_INSTANT`` and runs on, so the test
-    cannot straddle midnight or the 16:00 cut-off, whatever the hour CI runs it at. Tests about
-    time set their own moment (``clock.set``, ``time_machine.travel``)."""
-    import time_machine
-
-    with time_machine.travel(STEADY_INSTANT, tick=True) as traveller:
-        yield traveller
+# ``steady_clock`` (a plain office hour, ticking) is a fixture of the clock plugin,
+# fangkong/core/tests/clockplugin.py, shared with the browser tests.
 
 
 @pytest.fixture

@@ -60,6 +60,16 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _office_hour(steady_clock) -> None:
+    """Every browser test runs at a plain office hour (the clock plugin's ``steady_clock``,
+    ticking; the live server's thread shares this process's clock), not at the hour CI starts:
+    a doctor's batch of morning temperatures was refused at 00:48 in Shanghai (the morning
+    check-in not open yet), so the test failed only when CI ran between 16:00 and 22:00 UTC.
+    Chromium keeps the real clock; the session and CSRF cookies carry Max-Age, which it
+    prefers to their dates."""
+
+
 @pytest.fixture
 def page(browser: Browser, live_server) -> Iterator[Page]:
     """A fresh phone-sized browser context (no cookies) per test; base URL is the live server."""
